@@ -1,0 +1,25 @@
+# k3zones image: one image, three roles (api, worker, beat) chosen by the command.
+FROM python:3.11-slim-bookworm AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Shapely and psycopg ship their own GEOS/libpq in their wheels; nothing else is needed.
+RUN groupadd --system k3 && useradd --system --gid k3 --home-dir /app --shell /usr/sbin/nologin k3
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY k3zones ./k3zones
+COPY api ./api
+COPY workers ./workers
+RUN pip install .
+COPY app.py alembic.ini ./
+COPY migrations ./migrations
+COPY docker/entrypoint.sh /usr/local/bin/k3zones-entrypoint
+
+USER k3
+EXPOSE 8000
+ENTRYPOINT ["k3zones-entrypoint"]
+CMD ["api"]

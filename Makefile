@@ -1,0 +1,45 @@
+# Everything goes through scripts/ so the same steps work from make, CI and by hand.
+.PHONY: run test test-unit test-integration test-e2e lint format bench services-start services-stop migrate clean
+
+run:            ## install what is missing, start everything, serve on 127.0.0.1:8000
+	scripts/run.sh
+
+test:           ## all tests against real PostGIS, Redis and workers
+	scripts/test.sh
+
+test-unit:
+	scripts/test.sh tests/unit
+
+test-integration:
+	scripts/test.sh tests/integration
+
+test-e2e:
+	scripts/test.sh tests/e2e
+
+lint:           ## ruff (lint + format check) and mypy on the domain core
+	scripts/bootstrap.sh
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+format:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench:          ## benchmarks (never part of make test)
+	scripts/bootstrap.sh
+	scripts/services.sh start
+	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench'
+
+services-start:
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+migrate:
+	bash -c 'eval "$$(scripts/services.sh env)"; .venv/bin/alembic upgrade head'
+
+clean:          ## stop services and delete local data (var/) and the virtualenv
+	-scripts/services.sh stop
+	rm -rf var .venv

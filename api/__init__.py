@@ -1,0 +1,94 @@
+"""HTTP layer: Flask + flask-smorest. Thin: parse, call a k3zones service, serialise."""
+
+from __future__ import annotations
+
+import decimal
+from pathlib import Path
+from typing import Any
+
+import redis
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.wrappers import Response
+
+from api import decrees, health, problems, reference, targets, zones
+from api.context import K3
+from k3zones.db import make_engine, make_session_factory
+from k3zones.settings import Settings
+
+SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+class JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        # Percentages are Decimal in the domain; JSON clients want numbers, not strings.
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.json = JSONProvider(app)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_json_bytes,
+        API_TITLE="k3zones",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        # Served from the installed swagger-ui-bundle package: no CDN at run time.
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/static/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "API zona K3 (Ketertiban, Kebersihan, Keindahan) kecamatan. "
+                "Galat dikirim sebagai application/problem+json (RFC 9457).",
+            },
+        },
+        CELERY={
+            "broker_url": settings.celery_broker_url,
+            "result_backend": settings.redis_url,
+            "timezone": settings.timezone,
+            "task_always_eager": settings.celery_always_eager,
+        },
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["k3"] = K3(
+        settings=settings,
+        engine=engine,
+        uow=make_session_factory(engine),
+        redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
+    )
+
+    api = problems.K3Api(app)
+    problems.register(app)
+    for module in (reference, decrees, zones, targets):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(health.blp)
+
+    @app.get("/api/v1/docs/static/<path:filename>")
+    def swagger_static(filename: str) -> Response:
+        return send_from_directory(SWAGGER_DIR, filename, max_age=86400)
+
+    @app.get("/")
+    def index() -> Response:
+        return app.json.response(
+            name="k3zones",
+            docs="/api/v1/docs",
+            openapi="/api/v1/openapi.json",
+            zones="/api/v1/zones",
+        )
+
+    from api.cli import register_cli
+    from workers import celery_init_app
+
+    register_cli(app)
+    celery_init_app(app)
+    return app

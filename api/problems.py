@@ -1,0 +1,176 @@
+"""Every error leaves as application/problem+json (RFC 9457), in Bahasa Indonesia."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from k3zones.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, json_pointer
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# (type slug, title) per status. `type` is a relative URI under /api/v1/problems/.
+_STATUS = {
+    400: ("permintaan-tidak-valid", "Permintaan tidak valid"),
+    401: ("belum-masuk", "Belum masuk"),
+    403: ("tidak-diizinkan", "Tidak diizinkan"),
+    404: ("tidak-ditemukan", "Tidak ditemukan"),
+    405: ("metode-tidak-diizinkan", "Metode tidak diizinkan"),
+    406: ("format-tidak-tersedia", "Format tidak tersedia"),
+    409: ("konflik", "Konflik dengan data yang ada"),
+    411: ("panjang-diperlukan", "Panjang data diperlukan"),
+    413: ("terlalu-besar", "Data terlalu besar"),
+    415: ("jenis-konten-tidak-didukung", "Jenis konten tidak didukung"),
+    422: ("validasi", "Data tidak valid"),
+    428: ("prasyarat-diperlukan", "Prasyarat diperlukan"),
+    429: ("terlalu-banyak-permintaan", "Terlalu banyak permintaan"),
+    500: ("kesalahan-server", "Kesalahan server"),
+    503: ("layanan-tidak-siap", "Layanan belum siap"),
+}
+
+# Default details for errors raised by Werkzeug itself (its texts are English).
+_DETAIL = {
+    400: "Permintaan tidak dapat dibaca. Periksa data yang dikirim.",
+    404: "Alamat {path} tidak ditemukan.",
+    405: "Metode {method} tidak dapat dipakai untuk {path}.",
+    406: "Format jawaban yang diminta tidak tersedia.",
+    411: "Sertakan header Content-Length.",
+    415: "Jenis konten tidak didukung.",
+    500: "Terjadi kesalahan di server. Data Anda tidak tersimpan sebagian; coba lagi nanti.",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: Iterable[Mapping[str, Any]] = (),
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    slug, title = _STATUS.get(status, ("kesalahan", "Kesalahan"))
+    body: dict[str, Any] = {
+        "type": f"/api/v1/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path if request else None,
+    }
+    errs = list(errors)
+    if errs:
+        body["errors"] = errs
+    body.update(extra)
+    resp = Response(
+        json.dumps(body, ensure_ascii=False, default=str), status=status, mimetype=PROBLEM_JSON
+    )
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _werkzeug_messages(messages: Any) -> list[dict[str, Any]]:
+    """webargs/marshmallow messages {location: {field: [msg]}} -> [{pointer, message}]."""
+    out: list[dict[str, Any]] = []
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                key: str | int = int(k) if isinstance(k, int) else str(k)
+                walk(v, (*path, key))
+        elif isinstance(node, list) and all(isinstance(m, str) for m in node):
+            for m in node:
+                out.append(FieldError(path, m).as_dict())
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*path, i))
+        else:
+            out.append(FieldError(path, str(node)).as_dict())
+
+    if isinstance(messages, Mapping):
+        for location, fields in messages.items():
+            # The pointer is into the part of the request named by `location`.
+            before = len(out)
+            walk(fields, ())
+            for e in out[before:]:
+                e["location"] = {"json": "body", "querystring": "query", "view_args": "path"}.get(
+                    str(location), str(location)
+                )
+    return out
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for e in errors[:5]:
+        where = e["pointer"].lstrip("/").replace("/", ".") or "data"
+        parts.append(f"{where}: {e['message'].rstrip('.')}")
+    more = f" (dan {len(errors) - 5} lainnya)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    if "messages" in data:  # a webargs validation failure
+        errors = _werkzeug_messages(data["messages"])
+        return problem(
+            status, "Data belum benar: " + _summary(errors), errors=errors, headers=headers
+        )
+    detail = data.get("message") or getattr(error, "k3_detail", None)
+    if not detail and status == 413:
+        limit = request.max_content_length or 0
+        detail = (
+            f"Ukuran data melebihi batas {limit / (1024 * 1024):.0f} MB. "
+            "Kecilkan berkas atau kirim dalam beberapa bagian."
+        )
+    if not detail:
+        detail = _DETAIL.get(status, error.description or "")
+        detail = detail.format(path=request.path, method=request.method)
+    return problem(status, detail, headers=headers)
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    status = 422
+    if isinstance(error, NotFound):
+        status = 404
+    elif isinstance(error, Conflict):
+        status = 409
+    elif isinstance(error, InvalidInput):
+        status = 422
+    errors = [e.as_dict() for e in error.errors]
+    detail = error.message
+    if errors and status == 422 and error.message.endswith("belum benar."):
+        detail = f"{error.message} {_summary(errors)}"
+    return problem(status, detail, errors=errors)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem(500, _DETAIL[500])
+
+
+class K3Api(Api):  # type: ignore[misc]
+    """flask-smorest Api whose errors are problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return handle_http_exception(error)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(HTTPException, handle_http_exception)
+
+
+def pointer(*path: str | int) -> str:
+    return json_pointer(path)

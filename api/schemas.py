@@ -1,0 +1,277 @@
+"""Marshmallow schemas. Their validation messages are Bahasa Indonesia."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+# Per field class: marshmallow's message keys -> Indonesian text.
+_COMMON = {
+    "required": "Wajib diisi.",
+    "null": "Tidak boleh kosong (null).",
+    "validator_failed": "Nilai tidak valid.",
+}
+_BY_TYPE: list[tuple[type[fields.Field], dict[str, str]]] = [
+    (fields.UUID, {"invalid_uuid": "Bukan UUID yang valid.", "invalid": "Bukan UUID yang valid."}),
+    (fields.Integer, {"invalid": "Harus bilangan bulat.", "too_large": "Angka terlalu besar."}),
+    (
+        fields.Decimal,
+        {
+            "invalid": "Harus angka.",
+            "too_large": "Angka terlalu besar.",
+            "special": "Harus angka biasa (bukan NaN/Infinity).",
+        },
+    ),
+    (
+        fields.Float,
+        {
+            "invalid": "Harus angka.",
+            "too_large": "Angka terlalu besar.",
+            "special": "Harus angka biasa (bukan NaN/Infinity).",
+        },
+    ),
+    (fields.Boolean, {"invalid": "Harus true atau false."}),
+    (
+        fields.Date,
+        {
+            "invalid": "Tanggal tidak valid; gunakan format TTTT-BB-HH (mis. 2024-01-15).",
+            "format": "Tanggal tidak dapat ditampilkan.",
+        },
+    ),
+    (
+        fields.DateTime,
+        {
+            "invalid": "Waktu tidak valid; gunakan ISO 8601 dengan zona waktu.",
+            "invalid_awareness": "Waktu harus menyertakan zona waktu.",
+        },
+    ),
+    (fields.String, {"invalid": "Harus berupa teks.", "invalid_utf8": "Teks harus UTF-8."}),
+    (fields.Dict, {"invalid": "Harus berupa objek."}),
+    (fields.List, {"invalid": "Harus berupa larik (array)."}),
+    (fields.Nested, {"type": "Harus berupa objek.", "invalid": "Harus berupa objek."}),
+]
+
+
+class K3Schema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {  # noqa: RUF012  (marshmallow reads this class attribute)
+        "unknown": "Kolom tidak dikenal.",
+        "type": "Data harus berupa objek JSON.",
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        msgs = dict(_COMMON)
+        for cls, m in _BY_TYPE:
+            if isinstance(field_obj, cls):
+                msgs.update(m)
+                break
+        field_obj.error_messages = {**field_obj.error_messages, **msgs}
+        inner = getattr(field_obj, "inner", None)
+        if isinstance(inner, fields.Field):
+            self.on_bind_field(field_name, inner)
+
+
+def one_of(choices: list[str]) -> validate.OneOf:
+    return validate.OneOf(choices, error=f"Harus salah satu dari: {', '.join(choices)}.")
+
+
+def text(max_len: int, *, required: bool = False, **kw: Any) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(
+            min=1 if required else 0,
+            max=max_len,
+            error=f"Panjang teks harus 1 sampai {max_len} huruf."
+            if required
+            else f"Panjang teks paling banyak {max_len} huruf.",
+        ),
+        **kw,
+    )
+
+
+# --- reference -----------------------------------------------------------------------
+
+
+class KelurahanSchema(K3Schema):
+    slug = fields.String()
+    name = fields.String()
+
+
+class KecamatanSchema(K3Schema):
+    slug = fields.String()
+    name = fields.String()
+    kota = fields.String()
+    is_sample = fields.Boolean(metadata={"description": "Berisi data contoh"})
+    kelurahan = fields.List(fields.Nested(KelurahanSchema))
+
+
+# --- decrees -------------------------------------------------------------------------
+
+STATUS = ["berlaku", "dicabut"]
+
+
+class DecreeAttachmentSchema(K3Schema):
+    filename = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class DecreeSchema(K3Schema):
+    id = fields.UUID(dump_only=True)
+    kecamatan = fields.String(
+        required=True, metadata={"description": "Slug kecamatan, mis. medansatria"}
+    )
+    nomor = text(200, required=True, metadata={"example": "300/Kep.15-Kc.Ms.Tib/I/2024"})
+    tanggal = fields.Date(required=True, metadata={"example": "2024-01-15"})
+    perihal = text(2000, required=True)
+    status = fields.String(validate=one_of(STATUS), load_default="berlaku")
+    revoked_on = fields.Date(allow_none=True, metadata={"description": "Tanggal pencabutan"})
+    amends_id = fields.UUID(
+        allow_none=True, metadata={"description": "SK yang diubah oleh SK ini (Perubahan)"}
+    )
+    notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    zone_count = fields.Integer(dump_only=True)
+    attachment = fields.Nested(DecreeAttachmentSchema, dump_only=True, allow_none=True)
+    attachment_url = fields.Method("_attachment_url", dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    def _attachment_url(self, obj: Any) -> str | None:
+        return f"/api/v1/decrees/{obj.id}/attachment" if obj.attachment else None
+
+
+class DecreeUpdateSchema(DecreeSchema):
+    """Only the fields sent are changed (use it with partial=True)."""
+
+    class Meta:
+        exclude = ("kecamatan",)
+
+
+class DecreeQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String(metadata={"description": "Slug kecamatan"})
+    status = fields.String(validate=one_of(STATUS))
+
+
+# --- zones ---------------------------------------------------------------------------
+
+KATEGORI = ["merah", "kuning"]
+
+
+class GeometrySchema(Schema):
+    """A GeoJSON geometry (RFC 7946): lon/lat in WGS 84."""
+
+    type = fields.String(metadata={"example": "LineString"})
+    coordinates = fields.Raw(metadata={"example": [[106.9705, -6.2065], [106.9790, -6.2075]]})
+
+
+class ZonePropertiesSchema(Schema):
+    decree_id = fields.UUID(
+        metadata={"description": "SK yang menetapkan zona (wajib saat membuat)"}
+    )
+    name = fields.String(metadata={"example": "Jl. Sultan Agung"})
+    kategori = fields.String(metadata={"enum": KATEGORI})
+    kelurahan = fields.String(allow_none=True, metadata={"description": "Slug atau nama kelurahan"})
+    radius_m = fields.Integer(
+        metadata={"description": "Radius pemantauan (m); bawaan: titik 100, garis 50, poligon 25"}
+    )
+    target_year = fields.Integer(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class ZoneFeatureInSchema(K3Schema):
+    """A GeoJSON Feature; its properties and geometry are checked by the domain rules."""
+
+    class Meta:
+        unknown = EXCLUDE  # QGIS adds members such as "id" and "bbox"
+
+    type = fields.String(required=True, validate=one_of(["Feature"]))
+    geometry = fields.Dict(allow_none=True, metadata={"description": "GeoJSON geometry"})
+    properties = fields.Dict(allow_none=True)
+
+    @validates_schema
+    def _has_properties(self, data: dict[str, Any], **_: Any) -> None:
+        if "properties" in data and data["properties"] is None:
+            raise ValidationError("Harus berupa objek.", "properties")
+
+
+class ZoneFeatureOutSchema(Schema):
+    type = fields.String(metadata={"example": "Feature"})
+    id = fields.UUID()
+    geometry = fields.Nested(GeometrySchema)
+    properties = fields.Dict()
+
+
+class ZoneCollectionSchema(Schema):
+    type = fields.String(metadata={"example": "FeatureCollection"})
+    features = fields.List(fields.Nested(ZoneFeatureOutSchema))
+
+
+class ZoneQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String(metadata={"description": "Slug kecamatan"})
+    decree = fields.UUID(metadata={"description": "id SK"})
+    kategori = fields.String(validate=one_of(KATEGORI))
+    kelurahan = fields.String(metadata={"description": "Slug kelurahan"})
+    bbox = fields.String(
+        metadata={
+            "description": "bujur_min,lintang_min,bujur_maks,lintang_maks (WGS 84)",
+            "example": "106.95,-6.23,107.02,-6.14",
+        }
+    )
+    include_retired = fields.Boolean(load_default=False)
+
+
+class RetireSchema(K3Schema):
+    reason = text(2000, required=True, metadata={"description": "Alasan zona dipensiunkan"})
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer()
+    zones = fields.Nested(ZoneCollectionSchema)
+
+
+# --- targets -------------------------------------------------------------------------
+
+
+class TargetSchema(K3Schema):
+    kecamatan = fields.String(dump_only=True)
+    year = fields.Integer(dump_only=True)
+    target_pct = fields.Decimal(
+        required=True,
+        as_string=False,
+        places=2,
+        validate=validate.Range(min=0, max=100, error="Target harus 0 sampai 100 persen."),
+        metadata={"description": "Target realisasi (persen)", "example": 35},
+    )
+    zones_designated = fields.Integer(
+        dump_only=True, metadata={"description": "Zona yang ditetapkan (berlaku di akhir tahun)"}
+    )
+    zones_needed = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Jumlah zona tertib yang dibutuhkan (dibulatkan ke atas)"},
+    )
+    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class KecamatanArgSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String(required=True, metadata={"description": "Slug kecamatan"})
+
+
+# --- health --------------------------------------------------------------------------
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    checks = fields.Dict()

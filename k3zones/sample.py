@@ -1,0 +1,240 @@
+"""Sample data for Kecamatan Medansatria, Kota Bekasi.
+
+From the LKIP 2024: the four kelurahan, decree 300/Kep.15-Kc.Ms.Tib/I/2024 of 15 January
+2024 with 10 titik pantau (3 zona merah, 7 zona kuning), and the Renstra targets. The
+report names only the three zona merah; the seven zona kuning here carry sample names.
+Every geometry is an approximation drawn for demonstration, not a survey: each zone says
+so in its notes and carries is_sample = true.
+
+Loading is idempotent: rows are matched by their natural keys and only missing ones are
+inserted, so a second run changes nothing (and never undoes edits made since).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import box, shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.models import Decree, DecreeStatus, Kategori, Kecamatan, Kelurahan, RenstraTarget, Zone
+from k3zones.zones import default_radius
+
+KECAMATAN = {"slug": "medansatria", "name": "Medansatria", "kota": "Kota Bekasi"}
+# Approximate service area with a margin (lon 106.955..107.015, lat -6.225..-6.145).
+EXTENT = box(106.955, -6.225, 107.015, -6.145)
+
+KELURAHAN = [
+    ("harapanmulya", "Harapanmulya"),
+    ("kalibaru", "Kalibaru"),
+    ("medansatria", "Medansatria"),
+    ("pejuang", "Pejuang"),
+]
+
+DECREE = {
+    "nomor": "300/Kep.15-Kc.Ms.Tib/I/2024",
+    "tanggal": date(2024, 1, 15),
+    "perihal": (
+        "Penetapan Lokasi Jalan Taat Ketertiban, Kebersihan dan Keindahan di Wilayah "
+        "Kecamatan Medansatria"
+    ),
+    "notes": (
+        "DATA CONTOH. Nomor, tanggal, dan jumlah titik (3 zona merah, 7 zona kuning) sesuai "
+        "LKIP 2024 Kecamatan Medansatria; nama 7 zona kuning dan semua geometri adalah contoh."
+    ),
+}
+
+_NOTE_REAL = "DATA CONTOH: nama jalan sesuai LKIP 2024; geometri perkiraan, bukan hasil survei."
+_NOTE_SAMPLE = (
+    "DATA CONTOH: LKIP 2024 tidak menyebut nama zona kuning; nama dan geometri ini contoh."
+)
+
+
+@dataclass(frozen=True)
+class SampleZone:
+    name: str
+    kategori: Kategori
+    kelurahan: str
+    geometry: dict[str, Any]
+    target_year: int | None
+    notes: str
+
+
+def _line(*pts: tuple[float, float]) -> dict[str, Any]:
+    return {"type": "LineString", "coordinates": [list(p) for p in pts]}
+
+
+def _point(lon: float, lat: float) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+ZONES = [
+    SampleZone(
+        "Jl. Sultan Agung",
+        Kategori.MERAH,
+        "medansatria",
+        _line((106.9705, -6.2065), (106.9790, -6.2075), (106.9870, -6.2085)),
+        2024,
+        _NOTE_REAL,
+    ),
+    SampleZone(
+        "Jl. Jenderal Sudirman",
+        Kategori.MERAH,
+        "harapanmulya",
+        _line((106.9880, -6.2040), (106.9935, -6.2065), (106.9985, -6.2090)),
+        2024,
+        _NOTE_REAL,
+    ),
+    SampleZone(
+        "Jl. Alexindo",
+        Kategori.MERAH,
+        "pejuang",
+        _line((106.9800, -6.1790), (106.9860, -6.1760), (106.9920, -6.1730)),
+        2024,
+        _NOTE_REAL,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 1 (Kalibaru)",
+        Kategori.KUNING,
+        "kalibaru",
+        _point(106.9745, -6.1660),
+        2025,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 2 (Kalibaru)",
+        Kategori.KUNING,
+        "kalibaru",
+        _line((106.9720, -6.1720), (106.9780, -6.1740)),
+        None,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 3 (Medansatria)",
+        Kategori.KUNING,
+        "medansatria",
+        _point(106.9760, -6.1940),
+        None,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 4 (Medansatria)",
+        Kategori.KUNING,
+        "medansatria",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [106.9805, -6.1970],
+                    [106.9840, -6.1970],
+                    [106.9840, -6.1995],
+                    [106.9805, -6.1995],
+                    [106.9805, -6.1970],
+                ]
+            ],
+        },
+        None,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 5 (Pejuang)",
+        Kategori.KUNING,
+        "pejuang",
+        _line((106.9900, -6.1650), (106.9960, -6.1630)),
+        None,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 6 (Harapanmulya)",
+        Kategori.KUNING,
+        "harapanmulya",
+        _point(106.9950, -6.1950),
+        None,
+        _NOTE_SAMPLE,
+    ),
+    SampleZone(
+        "Contoh Zona Kuning 7 (Harapanmulya)",
+        Kategori.KUNING,
+        "harapanmulya",
+        _line((106.9900, -6.1880), (106.9970, -6.1870)),
+        None,
+        _NOTE_SAMPLE,
+    ),
+]
+
+TARGETS = [(2024, Decimal("30")), (2025, Decimal("35")), (2026, Decimal("40"))]
+
+
+@dataclass
+class LoadResult:
+    created: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def load_sample(uow: sessionmaker[Session], default_radius_m: dict[str, int]) -> LoadResult:
+    created = {"kecamatan": 0, "kelurahan": 0, "decree": 0, "zone": 0, "renstra_target": 0}
+    with uow() as s, s.begin():
+        # Serialise concurrent loads (make run twice at once) on one advisory lock.
+        s.execute(select(func.pg_advisory_xact_lock(0x6B337A)))
+        k = s.scalar(select(Kecamatan).where(Kecamatan.slug == KECAMATAN["slug"]))
+        if k is None:
+            k = Kecamatan(**KECAMATAN, extent=from_shape(EXTENT, srid=4326), is_sample=True)
+            s.add(k)
+            s.flush()
+            created["kecamatan"] += 1
+        kel: dict[str, int] = {}
+        for slug, name in KELURAHAN:
+            row = s.scalar(
+                select(Kelurahan).where(Kelurahan.kecamatan_id == k.id, Kelurahan.slug == slug)
+            )
+            if row is None:
+                row = Kelurahan(kecamatan_id=k.id, slug=slug, name=name)
+                s.add(row)
+                s.flush()
+                created["kelurahan"] += 1
+            kel[slug] = row.id
+        d = s.scalar(
+            select(Decree).where(Decree.kecamatan_id == k.id, Decree.nomor == DECREE["nomor"])
+        )
+        if d is None:
+            d = Decree(kecamatan_id=k.id, status=DecreeStatus.BERLAKU, **DECREE)
+            s.add(d)
+            s.flush()
+            created["decree"] += 1
+        names = set(s.scalars(select(Zone.name).where(Zone.decree_id == d.id)))
+        for z in ZONES:
+            if z.name in names:
+                continue
+            geom = shape(z.geometry)
+            s.add(
+                Zone(
+                    kecamatan_id=k.id,
+                    decree_id=d.id,
+                    kelurahan_id=kel[z.kelurahan],
+                    name=z.name,
+                    kategori=z.kategori,
+                    geom=from_shape(geom, srid=4326),
+                    radius_m=default_radius(geom, default_radius_m),
+                    target_year=z.target_year,
+                    notes=z.notes,
+                    is_sample=True,
+                )
+            )
+            created["zone"] += 1
+        for year, pct in TARGETS:
+            if s.get(RenstraTarget, (k.id, year)) is None:
+                s.add(
+                    RenstraTarget(
+                        kecamatan_id=k.id, year=year, target_pct=pct, notes="Renstra 2024-2026"
+                    )
+                )
+                created["renstra_target"] += 1
+    return LoadResult(created)

@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction; api/ and workers/ call them with a session factory."""

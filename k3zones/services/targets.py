@@ -1,0 +1,107 @@
+"""Renstra targets of the Wilayah Tertib indicator, and the zones they ask for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.errors import FieldError, InvalidInput, NotFound
+from k3zones.indicator import zones_needed
+from k3zones.models import Decree, DecreeStatus, RenstraTarget, Zone
+from k3zones.periods import year_end_wib
+from k3zones.services.reference import get_kecamatan_by_slug
+from k3zones.services.scope import Scope
+
+
+@dataclass(frozen=True)
+class TargetView:
+    kecamatan: str
+    year: int
+    target_pct: Decimal
+    zones_designated: int
+    zones_needed: int
+    notes: str | None
+
+
+def zones_designated(s: Session, kecamatan_id: int, year: int) -> int:
+    """Zones in force at the end of `year` (WIB): decree signed by then and not revoked,
+    zone not retired by then. The denominator of the indicator. The decree's date, not
+    when the row was typed in, is when a zone was designated."""
+    end = year_end_wib(year)
+    q = (
+        select(func.count())
+        .select_from(Zone)
+        .join(Decree, Decree.id == Zone.decree_id)
+        .where(
+            Zone.kecamatan_id == kecamatan_id,
+            Decree.tanggal < end.date(),
+            or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
+            or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
+        )
+    )
+    return int(s.scalar(q) or 0)
+
+
+def _view(s: Session, slug: str, t: RenstraTarget) -> TargetView:
+    n = zones_designated(s, t.kecamatan_id, t.year)
+    return TargetView(
+        kecamatan=slug,
+        year=t.year,
+        target_pct=t.target_pct,
+        zones_designated=n,
+        zones_needed=zones_needed(t.target_pct, n),
+        notes=t.notes,
+    )
+
+
+def list_targets(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list[TargetView]:
+    with uow() as s:
+        k = get_kecamatan_by_slug(s, scope, kecamatan)
+        rows = s.scalars(
+            select(RenstraTarget)
+            .where(RenstraTarget.kecamatan_id == k.id)
+            .order_by(RenstraTarget.year)
+        )
+        return [_view(s, k.slug, t) for t in rows]
+
+
+def get_target(uow: sessionmaker[Session], scope: Scope, kecamatan: str, year: int) -> TargetView:
+    with uow() as s:
+        k = get_kecamatan_by_slug(s, scope, kecamatan)
+        t = s.get(RenstraTarget, (k.id, year))
+        if t is None:
+            raise NotFound(f"Target tahun {year} untuk Kecamatan {k.name} belum ditetapkan.")
+        return _view(s, k.slug, t)
+
+
+def set_target(
+    uow: sessionmaker[Session],
+    scope: Scope,
+    kecamatan: str,
+    year: int,
+    target_pct: Decimal,
+    notes: str | None = None,
+) -> tuple[TargetView, bool]:
+    """Create or replace a year's target. Returns (target, created)."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("Tahun tidak valid.", [FieldError(("year",), "Tahun harus 2000-2100.")])
+    if not Decimal(0) <= target_pct <= Decimal(100):
+        raise InvalidInput(
+            "Target tidak valid.",
+            [FieldError(("target_pct",), "Target harus 0 sampai 100 persen.")],
+        )
+    with uow() as s, s.begin():
+        k = get_kecamatan_by_slug(s, scope, kecamatan)
+        t = s.get(RenstraTarget, (k.id, year), with_for_update=True)
+        created = t is None
+        if t is None:
+            t = RenstraTarget(kecamatan_id=k.id, year=year)
+            s.add(t)
+        t.target_pct = target_pct.quantize(Decimal("0.01"))
+        t.notes = notes
+        s.flush()
+        s.refresh(t)
+        return _view(s, k.slug, t), created

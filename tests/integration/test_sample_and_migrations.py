@@ -1,0 +1,49 @@
+"""The sample data loads idempotently; the migrations match the models and reverse."""
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from k3zones.db import Base
+from k3zones.sample import load_sample
+from tests.conftest import alembic_config, count
+
+
+def test_loading_the_sample_twice_changes_nothing(app, db):
+    ctx = app.extensions["k3"]
+    first = load_sample(ctx.uow, dict(ctx.settings.default_radius_m))
+    assert first.created == {
+        "kecamatan": 1,
+        "kelurahan": 4,
+        "decree": 1,
+        "zone": 10,
+        "renstra_target": 3,
+    }
+    with db.connect() as c:
+        before = c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all()
+    second = load_sample(ctx.uow, dict(ctx.settings.default_radius_m))
+    assert second.total == 0
+    with db.connect() as c:
+        assert c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all() == before
+    assert count(db, "zone") == 10 and count(db, "kelurahan") == 4
+
+
+def test_models_and_migrations_agree(engine):
+    from geoalchemy2 import alembic_helpers
+
+    with engine.connect() as c:
+        ctx = MigrationContext.configure(
+            c, opts={"include_object": alembic_helpers.include_object, "compare_type": True}
+        )
+        assert compare_metadata(ctx, Base.metadata) == []
+
+
+def test_downgrade_to_base_and_back(settings, engine):
+    cfg = alembic_config(settings.database_url)
+    command.downgrade(cfg, "base")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT to_regclass('public.zone')")).scalar() is None
+    command.upgrade(cfg, "head")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT to_regclass('public.zone')")).scalar() is not None

@@ -1,0 +1,38 @@
+"""Celery wiring (the celery_init_app pattern of the Flask docs). Tasks stay thin: they take
+ids, open their own unit of work through k3zones services, and are safe to run twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
+    return {
+        "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
+    }
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.update(
+        enable_utc=True,  # timestamps in UTC; the schedule itself is read in Asia/Jakarta
+        beat_schedule=beat_schedule(app.extensions["k3"].settings.heartbeat_seconds),
+        task_serializer="json",
+        accept_content=["json"],
+        result_expires=24 * 3600,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        include=["workers.tasks"],
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
