@@ -78,12 +78,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         return send_from_directory(SWAGGER_DIR, filename, max_age=86400)
 
     @app.get("/")
+    @app.get("/api/v1/")
     def index() -> Response:
         return app.json.response(
             name="k3zones",
             docs="/api/v1/docs",
             openapi="/api/v1/openapi.json",
             zones="/api/v1/zones",
+            decrees="/api/v1/decrees",
+            targets="/api/v1/targets",
+            kecamatan="/api/v1/kecamatan",
         )
 
     from api.cli import register_cli

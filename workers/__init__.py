@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_ready
 from flask import Flask
+
+from k3zones.services.health import record_heartbeat
 
 
 def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
@@ -33,6 +36,11 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         include=["workers.tasks"],
     )
+    @worker_ready.connect(weak=False)
+    def _report_in(**_: object) -> None:
+        # /readyz sees a fresh worker at once instead of after the first beat.
+        record_heartbeat(app.extensions["k3"].redis)
+
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app

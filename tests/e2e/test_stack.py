@@ -132,13 +132,18 @@ def test_bad_input_over_real_http_is_problem_json(stack):
     assert status == 413 and "MB" in json.loads(body)["detail"]
 
 
-def test_beat_and_worker_report_in_through_redis(stack):
-    # Beat sends the heartbeat at start; the worker runs it; /readyz then sees the worker.
+def test_beat_and_worker_report_in_through_redis(stack, settings):
+    import redis
+
+    from k3zones.services.health import HEARTBEAT_KEY
+
     def seen():
         status, _, body = http("GET", stack + "/readyz")
-        return (
-            status == 200
-            and json.loads(body)["checks"]["worker"]["last_seen_seconds_ago"] is not None
-        )
+        worker = json.loads(body)["checks"]["worker"]
+        return status == 200 and worker["last_seen_seconds_ago"] is not None
 
-    wait_for(seen, timeout=30, what="worker heartbeat")
+    wait_for(seen, timeout=30, what="worker heartbeat in /readyz")
+    # Beat (every 2 s here) keeps sending the heartbeat and the worker keeps running it.
+    client = redis.Redis.from_url(settings.redis_url)
+    first = client.get(HEARTBEAT_KEY)
+    wait_for(lambda: client.get(HEARTBEAT_KEY) != first, timeout=30, what="a later heartbeat")
