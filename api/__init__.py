@@ -10,9 +10,24 @@ import redis
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from api import decrees, health, problems, reference, targets, zones
+from api import (
+    audit,
+    auth_views,
+    decrees,
+    health,
+    problems,
+    reference,
+    security,
+    targets,
+    teams,
+    users,
+    zones,
+)
 from api.context import K3
 from k3zones.db import make_engine, make_session_factory
 from k3zones.settings import Settings
@@ -59,19 +74,40 @@ def create_app(settings: Settings | None = None) -> Flask:
             "task_always_eager": settings.celery_always_eager,
         },
     )
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
     engine = make_engine(settings.database_url)
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri=settings.redis_url,
+        storage_options={"socket_connect_timeout": 2, "socket_timeout": 2},
+        headers_enabled=True,
+        key_prefix="k3zones",
+        # A Redis outage must not lock everyone out: count in memory meanwhile.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
     app.extensions["k3"] = K3(
         settings=settings,
         engine=engine,
         uow=make_session_factory(engine),
         redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
+        limiter=limiter,
     )
 
     api = problems.K3Api(app)
     problems.register(app)
-    for module in (reference, decrees, zones, targets):
+    security.register(app)
+    for module in (auth_views, reference, decrees, zones, targets, users, teams, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
 
     @app.get("/api/v1/docs/static/<path:filename>")
     def swagger_static(filename: str) -> Response:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import redis
 from flask import current_app
+from flask_limiter import Limiter
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.errors import FieldError, InvalidInput
 from k3zones.services.scope import Scope
 from k3zones.settings import Settings
 
@@ -19,6 +21,7 @@ class K3:
     engine: Engine
     uow: sessionmaker[Session]
     redis: redis.Redis
+    limiter: Limiter
 
 
 def k3() -> K3:
@@ -26,5 +29,19 @@ def k3() -> K3:
 
 
 def current_scope() -> Scope:
-    # Until sign-in exists every caller sees every kecamatan; the auth layer narrows this.
-    return Scope.everything()
+    from api.security import principal
+
+    return principal().scope
+
+
+def kecamatan_or_own(slug: str | None) -> str:
+    """The kecamatan a request names, or the caller's own when it names none."""
+    from api.security import principal
+
+    chosen = slug or principal().kecamatan_slug
+    if not chosen:
+        raise InvalidInput(
+            "Pilih kecamatan.",
+            [FieldError(("kecamatan",), "Wajib diisi untuk pengguna tingkat kota.")],
+        )
+    return chosen

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, request, url_for
 from flask.views import MethodView
 
-from api.context import current_scope, k3
+from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
 from api.schemas import DecreeQueryArgsSchema, DecreeSchema, DecreeUpdateSchema
 from k3zones.models import DecreeStatus
@@ -56,7 +56,9 @@ class Decrees(MethodView):
     @blp.alt_response(409, description="Nomor SK sudah terdaftar di kecamatan itu")
     def post(self, data: dict[str, Any]) -> Any:
         """Mendaftarkan SK baru"""
-        view = decrees.create_decree(k3().uow, current_scope(), data["kecamatan"], _changes(data))
+        view = decrees.create_decree(
+            k3().uow, current_scope(), kecamatan_or_own(data.get("kecamatan")), _changes(data)
+        )
         return view, 201, {"Location": url_for("decrees.Decree", decree_id=view.id)}
 
 

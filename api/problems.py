@@ -11,7 +11,16 @@ from flask import Flask, Response, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from k3zones.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, json_pointer
+from k3zones.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+    json_pointer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +156,16 @@ def handle_domain_error(error: DomainError) -> Response:
         status = 409
     elif isinstance(error, InvalidInput):
         status = 422
+    elif isinstance(error, Unauthenticated):
+        status = 401
+    elif isinstance(error, Forbidden):
+        status = 403
     errors = [e.as_dict() for e in error.errors]
     detail = error.message
     if errors and status == 422 and error.message.endswith("belum benar."):
         detail = f"{error.message} {_summary(errors)}"
-    return problem(status, detail, errors=errors)
+    headers = {"WWW-Authenticate": 'Bearer realm="k3zones"'} if status == 401 else None
+    return problem(status, detail, errors=errors, headers=headers)
 
 
 def handle_unexpected(error: Exception) -> Response:

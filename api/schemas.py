@@ -123,7 +123,7 @@ class DecreeAttachmentSchema(K3Schema):
 class DecreeSchema(K3Schema):
     id = fields.UUID(dump_only=True)
     kecamatan = fields.String(
-        required=True, metadata={"description": "Slug kecamatan, mis. medansatria"}
+        metadata={"description": "Slug kecamatan (bawaan: kecamatan pengguna)"}
     )
     nomor = text(200, required=True, metadata={"example": "300/Kep.15-Kc.Ms.Tib/I/2024"})
     tanggal = fields.Date(required=True, metadata={"example": "2024-01-15"})
@@ -266,7 +266,9 @@ class KecamatanArgSchema(K3Schema):
     class Meta:
         unknown = EXCLUDE
 
-    kecamatan = fields.String(required=True, metadata={"description": "Slug kecamatan"})
+    kecamatan = fields.String(
+        metadata={"description": "Slug kecamatan (bawaan: kecamatan pengguna)"}
+    )
 
 
 # --- health --------------------------------------------------------------------------
@@ -275,3 +277,200 @@ class KecamatanArgSchema(K3Schema):
 class HealthSchema(Schema):
     status = fields.String()
     checks = fields.Dict()
+
+
+# --- sign-in, users, teams, audit --------------------------------------------------------
+
+ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
+TEAM_KINDS = ["satpol_pp", "tiga_pilar", "dlh", "kelurahan", "rt_rw"]
+
+
+class LoginSchema(K3Schema):
+    username = text(64, required=True)
+    password = fields.String(
+        required=True, validate=validate.Length(min=1, max=1024, error="Kata sandi wajib diisi.")
+    )
+    device_id = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Pengenal perangkat (opsional)"},
+    )
+
+
+class RefreshSchema(K3Schema):
+    refresh_token = fields.String(
+        metadata={"description": "Atau kirim sebagai Authorization: Bearer <refresh_token>"}
+    )
+
+
+class MembershipSchema(K3Schema):
+    id = fields.UUID()
+    team_id = fields.UUID()
+    team_name = fields.String()
+    team_kind = fields.String()
+    user_id = fields.UUID()
+    username = fields.String()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+
+
+class UserSchema(K3Schema):
+    id = fields.UUID(dump_only=True)
+    username = text(64, required=True)
+    password = fields.String(load_only=True, required=True)
+    full_name = text(200, required=True)
+    nip = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={"description": "NIP atau nomor badge"},
+    )
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    role = fields.String(required=True, validate=one_of(ROLES))
+    kecamatan = fields.String(allow_none=True, metadata={"description": "Slug kecamatan"})
+    active = fields.Boolean(dump_only=True)
+    is_sample = fields.Boolean(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    teams = fields.List(fields.Nested(MembershipSchema), dump_only=True)
+
+
+class UserUpdateSchema(K3Schema):
+    full_name = text(200)
+    nip = fields.String(allow_none=True, validate=validate.Length(max=64))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    role = fields.String(validate=one_of(ROLES))
+    active = fields.Boolean()
+    password = fields.String(load_only=True, metadata={"description": "Atur ulang kata sandi"})
+
+
+class UserQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String()
+    role = fields.String(validate=one_of(ROLES))
+    active = fields.Boolean()
+
+
+# Fields of one's own account that only an admin may change: sent to /me, they are
+# refused with 403 rather than silently dropped.
+PROTECTED_SELF_FIELDS = ("username", "role", "kecamatan", "active", "nip")
+
+
+class MeUpdateSchema(K3Schema):
+    full_name = text(200)
+    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    username = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+    role = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+    kecamatan = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+    active = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+    nip = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+
+
+class PasswordChangeSchema(K3Schema):
+    current_password = fields.String(required=True)
+    new_password = fields.String(required=True)
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String(metadata={"example": "Bearer"})
+    expires_in = fields.Integer(metadata={"description": "Umur access token (detik)"})
+    refresh_expires_at = fields.DateTime()
+    session_id = fields.UUID()
+    user = fields.Nested(UserSchema)
+
+
+class SessionSchema(Schema):
+    id = fields.UUID()
+    user_id = fields.UUID()
+    device_id = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    revoked_reason = fields.String(allow_none=True)
+
+
+class RevokeSchema(K3Schema):
+    reason = fields.String(load_default="dicabut admin", validate=validate.Length(max=200))
+
+
+class TeamSchema(K3Schema):
+    id = fields.UUID(dump_only=True)
+    kecamatan = fields.String(allow_none=True)
+    name = text(200, required=True)
+    kind = fields.String(required=True, validate=one_of(TEAM_KINDS))
+    units = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={
+            "description": "Untuk tiga_pilar: kecamatan, polsek, koramil"
+            " (boleh ditambah satpol_pp, dlh)"
+        },
+    )
+    active = fields.Boolean(dump_only=True)
+    is_sample = fields.Boolean(dump_only=True)
+    members = fields.List(fields.Nested(MembershipSchema), dump_only=True)
+
+
+class TeamUpdateSchema(K3Schema):
+    name = text(200)
+    kind = fields.String(validate=one_of(TEAM_KINDS))
+    units = fields.List(fields.String())
+    active = fields.Boolean()
+
+
+class TeamQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    history = fields.Boolean(
+        load_default=False, metadata={"description": "Sertakan anggota yang sudah keluar"}
+    )
+
+
+class MemberAddSchema(K3Schema):
+    user_id = fields.UUID(required=True)
+    joined_on = fields.Date(allow_none=True)
+
+
+class MemberEndSchema(K3Schema):
+    left_on = fields.Date(allow_none=True)
+
+
+class AuditQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String()
+    entity = fields.String(metadata={"example": "zone"})
+    entity_id = fields.String()
+    actor = fields.String(metadata={"description": "Nama pengguna"})
+    action = fields.String(validate=one_of(["create", "update", "delete"]))
+    since = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    until = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    cursor = fields.Integer(metadata={"description": "next_cursor dari halaman sebelumnya"})
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
+    )
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kecamatan = fields.String(allow_none=True)
+    actor_id = fields.UUID(allow_none=True)
+    actor = fields.String()
+    entity = fields.String()
+    entity_id = fields.String()
+    action = fields.String()
+    changes = fields.Dict()
+    request_id = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.Integer(allow_none=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from api.context import current_scope, k3
+from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
 from api.schemas import KecamatanArgSchema, TargetSchema
 from k3zones.services import targets
@@ -25,7 +25,9 @@ class Targets(MethodView):
     @blp.response(200, TargetSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """Target per tahun, dengan jumlah zona yang dibutuhkan"""
-        return targets.list_targets(k3().uow, current_scope(), args["kecamatan"])
+        return targets.list_targets(
+            k3().uow, current_scope(), kecamatan_or_own(args.get("kecamatan"))
+        )
 
 
 @blp.route("/<int:year>")
@@ -34,7 +36,9 @@ class Target(MethodView):
     @blp.response(200, TargetSchema)
     def get(self, args: dict[str, Any], year: int) -> Any:
         """Target satu tahun"""
-        return targets.get_target(k3().uow, current_scope(), args["kecamatan"], year)
+        return targets.get_target(
+            k3().uow, current_scope(), kecamatan_or_own(args.get("kecamatan")), year
+        )
 
     @blp.arguments(KecamatanArgSchema, location="query")
     @blp.arguments(TargetSchema)
@@ -45,7 +49,7 @@ class Target(MethodView):
         view, created = targets.set_target(
             k3().uow,
             current_scope(),
-            args["kecamatan"],
+            kecamatan_or_own(args.get("kecamatan")),
             year,
             data["target_pct"],
             data.get("notes"),

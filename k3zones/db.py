@@ -38,7 +38,11 @@ def make_engine(database_url: str, **kwargs: object) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # No autoflush: services flush where they mean to, so a uniqueness pre-check never
     # trips over the very row it is checking.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    from k3zones import audit  # here, not at the top: audit needs the models, which need Base
+
+    audit.install(factory)
+    return factory
 
 
 @contextmanager

@@ -53,3 +53,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The input clashes with what is stored (HTTP 409)."""
+
+
+class Unauthenticated(DomainError):
+    """No valid sign-in (HTTP 401). Messages never say which part was wrong."""
+
+
+class Forbidden(DomainError):
+    """Signed in, but this role may not do this (HTTP 403)."""

@@ -6,9 +6,11 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from k3zones.db import Base
@@ -234,3 +237,181 @@ class RenstraTarget(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+# --- people, teams, sign-in, audit ---------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    PETUGAS = "petugas"  # field officer
+    TRANTIB = "trantib"  # Seksi Trantib reviewer
+    PIMPINAN = "pimpinan"  # camat / sekcam
+    ADMIN = "admin"  # kecamatan administrator
+    KOTA = "kota"  # city level: reads every kecamatan
+
+
+class TeamKind(enum.StrEnum):
+    SATPOL_PP = "satpol_pp"
+    TIGA_PILAR = "tiga_pilar"
+    DLH = "dlh"
+    KELURAHAN = "kelurahan"
+    RT_RW = "rt_rw"
+
+
+class TeamUnit(enum.StrEnum):
+    """Units that take part in a 3-pilar operation (with Satpol PP and DLH)."""
+
+    KECAMATAN = "kecamatan"
+    POLSEK = "polsek"
+    KORAMIL = "koramil"
+    SATPOL_PP = "satpol_pp"
+    DLH = "dlh"
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        # City-level readers belong to no kecamatan; everyone else to exactly one.
+        CheckConstraint("(role = 'kota') = (kecamatan_id IS NULL)", name="kota_has_no_kecamatan"),
+        CheckConstraint("username = lower(username)", name="username_lower"),
+        CheckConstraint("active = (deactivated_at IS NULL)", name="deactivated_matches_active"),
+        UniqueConstraint("id", "kecamatan_id", name="uq_app_user_id_kecamatan"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    nip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime] = _now()
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    is_sample: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    kecamatan: Mapped[Kecamatan | None] = relationship()
+
+
+class Team(Base):
+    __tablename__ = "team"
+    __table_args__ = (
+        UniqueConstraint("kecamatan_id", "name"),
+        UniqueConstraint("id", "kecamatan_id", name="uq_team_id_kecamatan"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[TeamKind] = mapped_column(_enum(TeamKind, "team_kind"))
+    # For tiga_pilar: the units that make up the team (kecamatan, polsek, koramil, ...).
+    units: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), server_default=text("'{}'::varchar[]")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    is_sample: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class TeamMembership(Base):
+    """Membership over time, so an old report keeps the team its officer was in then."""
+
+    __tablename__ = "team_membership"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["team_id", "kecamatan_id"],
+            ["team.id", "team.kecamatan_id"],
+            name="fk_team_membership_team_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["user_id", "kecamatan_id"],
+            ["app_user.id", "app_user.kecamatan_id"],
+            name="fk_team_membership_user_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+        # One open membership per officer and team.
+        Index(
+            "uq_team_membership_open",
+            "team_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("left_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    team_id: Mapped[uuid.UUID] = mapped_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class AuthSession(Base):
+    """One signed-in device. Revoking it ends every token issued to it."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    device_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = _now()
+    last_used_at: Mapped[datetime] = _now()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class RefreshToken(Base):
+    """Only a hash is kept. A token is used once: refreshing rotates it."""
+
+    __tablename__ = "refresh_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("auth_session.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditLog(Base):
+    """Append-only: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_kecamatan_at", "kecamatan_id", "at"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    kecamatan_id: Mapped[int | None] = mapped_column(nullable=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -12,6 +12,8 @@ inserted, so a second run changes nothing (and never undoes edits made since).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,7 +24,21 @@ from shapely.geometry import box, shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones.models import Decree, DecreeStatus, Kategori, Kecamatan, Kelurahan, RenstraTarget, Zone
+from k3zones.auth import hash_password
+from k3zones.models import (
+    Decree,
+    DecreeStatus,
+    Kategori,
+    Kecamatan,
+    Kelurahan,
+    RenstraTarget,
+    Role,
+    Team,
+    TeamKind,
+    TeamMembership,
+    User,
+    Zone,
+)
 from k3zones.zones import default_radius
 
 KECAMATAN = {"slug": "medansatria", "name": "Medansatria", "kota": "Kota Bekasi"}
@@ -169,6 +185,26 @@ ZONES = [
 
 TARGETS = [(2024, Decimal("30")), (2025, Decimal("35")), (2026, Decimal("40"))]
 
+# Demo accounts, one per role. Their passwords are generated per installation and never
+# committed (see `flask --app app sample load --demo-users-file`).
+DEMO_USERS = [
+    ("demo.petugas", "Petugas Satpol PP (Demo)", Role.PETUGAS),
+    ("demo.petugas2", "Petugas Kecamatan (Demo)", Role.PETUGAS),
+    ("demo.trantib", "Staf Seksi Trantib (Demo)", Role.TRANTIB),
+    ("demo.pimpinan", "Camat Medansatria (Demo)", Role.PIMPINAN),
+    ("demo.admin", "Admin Kecamatan (Demo)", Role.ADMIN),
+    ("demo.kota", "Pengguna Tingkat Kota (Demo)", Role.KOTA),
+]
+DEMO_TEAMS = [
+    ("Satpol PP Kecamatan Medansatria (Demo)", TeamKind.SATPOL_PP, [], ["demo.petugas"]),
+    (
+        "Tim 3 Pilar Medansatria (Demo)",
+        TeamKind.TIGA_PILAR,
+        ["kecamatan", "koramil", "polsek", "satpol_pp"],
+        ["demo.petugas", "demo.petugas2"],
+    ),
+]
+
 
 @dataclass
 class LoadResult:
@@ -179,8 +215,21 @@ class LoadResult:
         return sum(self.created.values())
 
 
-def load_sample(uow: sessionmaker[Session], default_radius_m: dict[str, int]) -> LoadResult:
-    created = {"kecamatan": 0, "kelurahan": 0, "decree": 0, "zone": 0, "renstra_target": 0}
+def load_sample(
+    uow: sessionmaker[Session],
+    default_radius_m: dict[str, int],
+    demo_passwords: Mapping[str, str] | None = None,
+) -> LoadResult:
+    """Load what is missing. Demo users and teams only when their passwords are given."""
+    created = {
+        "kecamatan": 0,
+        "kelurahan": 0,
+        "decree": 0,
+        "zone": 0,
+        "renstra_target": 0,
+        "user": 0,
+        "team": 0,
+    }
     with uow() as s, s.begin():
         # Serialise concurrent loads (make run twice at once) on one advisory lock.
         s.execute(select(func.pg_advisory_xact_lock(0x6B337A)))
@@ -237,4 +286,54 @@ def load_sample(uow: sessionmaker[Session], default_radius_m: dict[str, int]) ->
                     )
                 )
                 created["renstra_target"] += 1
+        if demo_passwords:
+            _load_demo_people(s, k.id, demo_passwords, created)
     return LoadResult(created)
+
+
+def _load_demo_people(
+    s: Session, kecamatan_id: int, passwords: Mapping[str, str], created: dict[str, int]
+) -> None:
+    ids: dict[str, uuid.UUID] = {}
+    for username, name, role in DEMO_USERS:
+        u = s.scalar(select(User).where(User.username == username))
+        if u is None:
+            u = User(
+                id=uuid.uuid4(),
+                username=username,
+                full_name=name,
+                role=role,
+                kecamatan_id=None if role == Role.KOTA else kecamatan_id,
+                password_hash=hash_password(passwords[username]),
+                is_sample=True,
+            )
+            s.add(u)
+            s.flush()
+            created["user"] += 1
+        ids[username] = u.id
+    for name, kind, units, members in DEMO_TEAMS:
+        t = s.scalar(select(Team).where(Team.kecamatan_id == kecamatan_id, Team.name == name))
+        if t is not None:
+            continue
+        t = Team(
+            id=uuid.uuid4(),
+            kecamatan_id=kecamatan_id,
+            name=name,
+            kind=kind,
+            units=units,
+            is_sample=True,
+        )
+        s.add(t)
+        s.flush()
+        created["team"] += 1
+        for username in members:
+            s.add(
+                TeamMembership(
+                    id=uuid.uuid4(),
+                    kecamatan_id=kecamatan_id,
+                    team_id=t.id,
+                    user_id=ids[username],
+                    joined_on=date(2024, 1, 2),
+                )
+            )
+    s.flush()

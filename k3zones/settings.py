@@ -25,6 +25,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    # Signs access tokens. Required; never committed (make run generates one in var/).
+    secret_key: str = field(default="", repr=False)
+    access_token_seconds: int = 15 * 60
+    refresh_token_days: int = 30
+    # A phone that lost the answer to a refresh may send the same token again this soon
+    # without being taken for a thief (its session survives).
+    refresh_reuse_grace_seconds: int = 30
+    login_limit_per_user: str = "10 per 15 minutes"
+    login_limit_per_address: str = "100 per 15 minutes"
+    # How many proxies in front of the API set X-Forwarded-For (0: none, trust nothing).
+    proxy_count: int = 0
     redis_url: str = "redis://127.0.0.1:6379/0"
     broker_url: str = ""
     port: int = 8000
@@ -52,8 +63,21 @@ class Settings:
             raise SettingsError(
                 "K3_DATABASE_URL belum diisi (contoh: postgresql+psycopg://user:pass@host/db)"
             )
+        secret = env.get("K3_SECRET_KEY", "")
+        if len(secret) < 32:
+            raise SettingsError(
+                "K3_SECRET_KEY belum diisi atau terlalu pendek (paling sedikit 32 karakter acak)"
+            )
         return cls(
             database_url=url,
+            secret_key=secret,
+            access_token_seconds=_int(env, "K3_ACCESS_TOKEN_SECONDS", 15 * 60),
+            refresh_token_days=_int(env, "K3_REFRESH_TOKEN_DAYS", 30),
+            login_limit_per_user=env.get("K3_LOGIN_LIMIT_PER_USER", cls.login_limit_per_user),
+            login_limit_per_address=env.get(
+                "K3_LOGIN_LIMIT_PER_ADDRESS", cls.login_limit_per_address
+            ),
+            proxy_count=_int(env, "K3_PROXY_COUNT", 0),
             redis_url=env.get("K3_REDIS_URL", cls.redis_url),
             broker_url=env.get("K3_BROKER_URL", ""),
             port=_int(env, "K3_PORT", 8000),

@@ -16,7 +16,8 @@ mkdir -p "$VAR/log" "$VAR/beat"
 log "migrasi basis data (alembic upgrade head)"
 alembic upgrade head 2>&1 | grep -v '^INFO' || true
 log "memuat data contoh Medansatria"
-flask --app app sample load
+DEMO_USERS_FILE="$VAR/secrets/demo_users.json"
+flask --app app sample load --demo-users-file "$DEMO_USERS_FILE"
 
 pids=()
 cleanup() {
@@ -58,6 +59,16 @@ cat <<MSG
     OpenAPI    http://$HOST:$PORT/api/v1/openapi.json
     Kesiapan   http://$HOST:$PORT/readyz
     Log worker $VAR/log/worker.log, beat $VAR/log/beat.log
+
+  Akun demo (DATA CONTOH; kata sandi acak per instalasi, di $DEMO_USERS_FILE):
+$(python - "$DEMO_USERS_FILE" <<'PY'
+import json, sys
+for user, pw in json.load(open(sys.argv[1])).items():
+    print(f"    {user:<16} {pw}")
+PY
+)
+  Masuk: curl -X POST http://$HOST:$PORT/api/v1/auth/login -H 'Content-Type: application/json' \
+           -d '{"username": "demo.trantib", "password": "..."}'
 
 MSG
 

@@ -94,9 +94,19 @@ redis_stop() {
   fi
 }
 
+secret_key() {
+  local f="$VAR/secrets/secret_key"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$VAR/secrets"; chmod 700 "$VAR/secrets"
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > "$f")
+  fi
+  cat "$f"
+}
+
 print_env() {
   local db="$1" redis_db="$2"
   echo "export K3_DATABASE_URL='$(db_url "$db")'"
+  echo "export K3_SECRET_KEY='$(secret_key)'"
   echo "export K3_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/$redis_db'"
 }
 

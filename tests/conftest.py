@@ -33,6 +33,19 @@ def _settings():  # type: ignore[no-untyped-def]
     return Settings.from_env()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_demo_hashes():  # type: ignore[no-untyped-def]
+    """Argon2 is slow on purpose; the same demo passwords are hashed once per test run."""
+    import functools
+
+    import k3zones.sample
+
+    original = k3zones.sample.hash_password
+    k3zones.sample.hash_password = functools.lru_cache(maxsize=None)(original)
+    yield
+    k3zones.sample.hash_password = original
+
+
 @pytest.fixture(scope="session")
 def settings():  # type: ignore[no-untyped-def]
     return _settings()
@@ -73,8 +86,37 @@ def uow(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def client(app):  # type: ignore[no-untyped-def]
+def anon(app):  # type: ignore[no-untyped-def]
+    """A client that has not signed in."""
     return app.test_client()
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-Sandi#2024"
+
+
+def login_client(app, username: str, password: str | None = None):  # type: ignore[no-untyped-def]
+    """A test client signed in as `username` (every request carries its access token)."""
+    c = app.test_client()
+    r = c.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password or demo_password(username)},
+    )
+    assert r.status_code == 200, r.get_json()
+    c.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + r.get_json()["access_token"]
+    c.tokens = r.get_json()  # type: ignore[attr-defined]
+    return c
+
+
+@pytest.fixture()
+def login(app, sample):  # type: ignore[no-untyped-def]
+    return lambda username, password=None: login_client(app, username, password)
+
+
+@pytest.fixture()
+def client(login):  # type: ignore[no-untyped-def]
+    """Signed in as the sample kecamatan's admin (who may edit decrees, zones, targets)."""
+    return login("demo.admin")
 
 
 def truncate_all(engine: Engine) -> None:
@@ -94,12 +136,14 @@ def db(engine: Engine) -> Iterator[Engine]:
 
 
 @pytest.fixture()
-def sample(db, app):  # type: ignore[no-untyped-def]
-    """The Medansatria sample data, freshly loaded."""
-    from k3zones.sample import load_sample
+def sample(db, app, settings):  # type: ignore[no-untyped-def]
+    """The Medansatria sample data with its demo users, freshly loaded; rate limits reset."""
+    from k3zones.sample import DEMO_USERS, load_sample
 
+    redis.Redis.from_url(settings.redis_url).flushdb()
     ctx = app.extensions["k3"]
-    return load_sample(ctx.uow, dict(ctx.settings.default_radius_m))
+    passwords = {u: demo_password(u) for u, _, _ in DEMO_USERS}
+    return load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
 
 
 @pytest.fixture()

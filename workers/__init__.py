@@ -36,6 +36,7 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         include=["workers.tasks"],
     )
+
     @worker_ready.connect(weak=False)
     def _report_in(**_: object) -> None:
         # /readyz sees a fresh worker at once instead of after the first beat.

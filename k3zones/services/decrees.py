@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 
 from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound
 from k3zones.models import Decree, DecreeAttachment, DecreeStatus, Kecamatan, Zone
-from k3zones.periods import today_wib
+from k3zones.periods import now_utc, today_wib
 from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.services.scope import Scope
 
@@ -249,7 +249,7 @@ def put_attachment(
         att.size_bytes = len(content)
         att.sha256 = hashlib.sha256(content).hexdigest()
         att.content = content
-        att.uploaded_at = func.now()
+        att.uploaded_at = now_utc()
         s.flush()
         s.expire(d)
         return _view(s, load_decree(s, scope, d.id))

@@ -45,7 +45,7 @@ def worker_heartbeat_age(client: redis.Redis) -> float | None:
         return None
     if raw is None:
         return None
-    return max(0.0, time.time() - float(raw))
+    return max(0.0, time.time() - float(raw))  # type: ignore[arg-type]
 
 
 def record_heartbeat(client: redis.Redis, ttl_s: int = 600) -> None:

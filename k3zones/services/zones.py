@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound
 from k3zones.geo import check_crs
 from k3zones.models import Decree, DecreeStatus, Kategori, Kelurahan, Zone
+from k3zones.periods import now_utc
 from k3zones.services.decrees import load_decree
 from k3zones.services.reference import get_kecamatan_by_slug, kecamatan_extent, resolve_kelurahan
 from k3zones.services.scope import Scope
@@ -254,7 +255,7 @@ def retire_zone(
         if not z.active:
             raise Conflict("Zona sudah dipensiunkan sebelumnya.")
         z.active = False
-        z.retired_at = func.now()
+        z.retired_at = now_utc()
         z.retired_reason = reason.strip()
         s.flush()
         s.refresh(z)

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http(method: str, url: str, body: bytes | None = None, ctype: str = "application/json"):
-    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": ctype})
+def http(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    ctype: str = "application/json",
+    token: str | None = None,
+):
+    headers = {"Content-Type": ctype}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.headers, r.read()
@@ -51,8 +61,14 @@ def wait_for(fn, timeout: float = 30.0, what: str = "") -> object:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@dataclass(frozen=True)
+class Stack:
+    base: str
+    token: str
+
+
 @pytest.fixture(scope="module")
-def stack(engine, settings, tmp_path_factory) -> Iterator[str]:
+def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
     import redis
 
     truncate_all(engine)
@@ -61,7 +77,15 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "K3_HEARTBEAT_SECONDS": "2"}
     loads = [
         subprocess.run(
-            [str(BIN / "flask"), "--app", "app", "sample", "load"],
+            [
+                str(BIN / "flask"),
+                "--app",
+                "app",
+                "sample",
+                "load",
+                "--demo-users-file",
+                str(tmp_path / "demo_users.json"),
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -72,6 +96,9 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[str]:
     ]
     assert json.loads(loads[0].stdout)["created"]["zone"] == 10
     assert set(json.loads(loads[1].stdout)["created"].values()) == {0}
+    # The demo passwords are generated once into the file and reused by the second load.
+    demo = json.loads((tmp_path / "demo_users.json").read_text())
+    assert set(demo) >= {"demo.petugas", "demo.trantib", "demo.admin", "demo.kota"}
 
     port = free_port()
     commands = {
@@ -101,7 +128,13 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: http("GET", base + "/healthz")[0] == 200, what="gunicorn")
-        yield base
+        status, _, body = http(
+            "POST",
+            base + "/api/v1/auth/login",
+            json.dumps({"username": "demo.petugas", "password": demo["demo.petugas"]}).encode(),
+        )
+        assert status == 200, body
+        yield Stack(base, json.loads(body)["access_token"])
     finally:
         for p in procs:
             p.terminate()
@@ -116,7 +149,8 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[str]:
 
 
 def test_running_service_lists_the_ten_sample_zones(stack):
-    status, headers, body = http("GET", stack + "/api/v1/zones")
+    assert http("GET", stack.base + "/api/v1/zones")[0] == 401
+    status, headers, body = http("GET", stack.base + "/api/v1/zones", token=stack.token)
     assert status == 200 and headers["Content-Type"].startswith("application/geo+json")
     fc = json.loads(body)
     assert len(fc["features"]) == 10
@@ -125,10 +159,12 @@ def test_running_service_lists_the_ten_sample_zones(stack):
 
 
 def test_bad_input_over_real_http_is_problem_json(stack):
-    status, headers, body = http("POST", stack + "/api/v1/decrees", b'{"nomor": ')
+    status, headers, body = http("POST", stack.base + "/api/v1/auth/login", b'{"nomor": ')
     assert status == 400 and headers["Content-Type"] == "application/problem+json"
     assert "JSON tidak valid" in json.loads(body)["detail"]
-    status, headers, body = http("POST", stack + "/api/v1/zones", b"x" * (3 * 1024 * 1024))
+    status, headers, body = http(
+        "POST", stack.base + "/api/v1/auth/login", b"x" * (3 * 1024 * 1024)
+    )
     assert status == 413 and "MB" in json.loads(body)["detail"]
 
 
@@ -138,7 +174,7 @@ def test_beat_and_worker_report_in_through_redis(stack, settings):
     from k3zones.services.health import HEARTBEAT_KEY
 
     def seen():
-        status, _, body = http("GET", stack + "/readyz")
+        status, _, body = http("GET", stack.base + "/readyz")
         worker = json.loads(body)["checks"]["worker"]
         return status == 200 and worker["last_seen_seconds_ago"] is not None
 

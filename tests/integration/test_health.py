@@ -6,9 +6,9 @@ from api import create_app
 from tests.integration.helpers import assert_problem
 
 
-def test_healthz_and_readyz_when_everything_is_up(client, db, redis_client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
-    r = client.get("/readyz")
+def test_healthz_and_readyz_when_everything_is_up(anon, db, redis_client):
+    assert anon.get("/healthz").get_json() == {"status": "ok"}
+    r = anon.get("/readyz")
     assert r.status_code == 200
     body = r.get_json()
     assert body["checks"]["database"]["ok"] and "PostGIS" in body["checks"]["database"]["detail"]
@@ -30,13 +30,13 @@ def test_readyz_is_503_when_the_database_is_down(settings, db):
     assert_problem(resp, 503, "basis data tidak dapat dihubungi")
 
 
-def test_docs_and_openapi_are_served_locally(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
+def test_docs_and_openapi_are_served_locally(anon):
+    spec = anon.get("/api/v1/openapi.json").get_json()
     assert (
         "/api/v1/zones" in spec["paths"]
         and "/api/v1/decrees/{decree_id}/zones/import" in spec["paths"]
     )
-    page = client.get("/api/v1/docs").get_data(as_text=True)
+    page = anon.get("/api/v1/docs").get_data(as_text=True)
     assert "/api/v1/docs/static/swagger-ui-bundle.js" in page and "//cdn" not in page
-    js = client.get("/api/v1/docs/static/swagger-ui-bundle.js")
+    js = anon.get("/api/v1/docs/static/swagger-ui-bundle.js")
     assert js.status_code == 200 and len(js.data) > 100_000

@@ -6,27 +6,31 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from k3zones.db import Base
-from k3zones.sample import load_sample
-from tests.conftest import alembic_config, count
+from k3zones.sample import DEMO_USERS, load_sample
+from tests.conftest import alembic_config, count, demo_password
 
 
 def test_loading_the_sample_twice_changes_nothing(app, db):
     ctx = app.extensions["k3"]
-    first = load_sample(ctx.uow, dict(ctx.settings.default_radius_m))
+    passwords = {u: demo_password(u) for u, _, _ in DEMO_USERS}
+    first = load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
     assert first.created == {
         "kecamatan": 1,
         "kelurahan": 4,
         "decree": 1,
         "zone": 10,
         "renstra_target": 3,
+        "user": 6,
+        "team": 2,
     }
     with db.connect() as c:
         before = c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all()
-    second = load_sample(ctx.uow, dict(ctx.settings.default_radius_m))
+    second = load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
     assert second.total == 0
     with db.connect() as c:
         assert c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all() == before
     assert count(db, "zone") == 10 and count(db, "kelurahan") == 4
+    assert count(db, "app_user") == 6 and count(db, "team_membership") == 3
 
 
 def test_models_and_migrations_agree(engine):

@@ -1,0 +1,77 @@
+"""Who may call what: one table, enforced for every request in api.security.
+
+Keys are Flask endpoint names ("blueprint.View") and HTTP methods. An endpoint missing
+from this table is refused for everyone (fail closed), and the permission test fails
+until the endpoint has an entry there too.
+"""
+
+from __future__ import annotations
+
+from k3zones.models import Role
+
+P, T, PI, A, K = Role.PETUGAS, Role.TRANTIB, Role.PIMPINAN, Role.ADMIN, Role.KOTA
+
+EVERYONE = frozenset({P, T, PI, A, K})
+STAFF = frozenset({T, PI, A})  # the kecamatan office
+KEC_STAFF_AND_KOTA = STAFF | {K}
+ZONE_EDITORS = frozenset({T, A})  # Seksi Trantib owns the decree's zones
+TARGET_EDITORS = frozenset({PI, A})
+ADMINS = frozenset({A})
+
+# Reachable without signing in.
+PUBLIC = frozenset(
+    {
+        "health.healthz",
+        "health.readyz",
+        "index",
+        "swagger_static",
+        "static",
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+        "auth.Login",
+        "auth.Refresh",
+    }
+)
+
+POLICY: dict[tuple[str, str], frozenset[Role]] = {
+    ("kecamatan.KecamatanList", "GET"): EVERYONE,
+    # decrees and zones
+    ("decrees.Decrees", "GET"): EVERYONE,
+    ("decrees.Decrees", "POST"): ZONE_EDITORS,
+    ("decrees.Decree", "GET"): EVERYONE,
+    ("decrees.Decree", "PATCH"): ZONE_EDITORS,
+    ("decrees.DecreeAttachment", "GET"): EVERYONE,
+    ("decrees.DecreeAttachment", "PUT"): ZONE_EDITORS,
+    ("zones.Zones", "GET"): EVERYONE,
+    ("zones.Zones", "POST"): ZONE_EDITORS,
+    ("zones.Zone", "GET"): EVERYONE,
+    ("zones.Zone", "PATCH"): ZONE_EDITORS,
+    ("zones.Zone", "DELETE"): ZONE_EDITORS,
+    ("zones.ZoneRetire", "POST"): ZONE_EDITORS,
+    ("zones.ZoneMonitoringArea", "GET"): EVERYONE,
+    ("zones.ZoneImport", "POST"): ZONE_EDITORS,
+    # targets
+    ("targets.Targets", "GET"): EVERYONE,
+    ("targets.Target", "GET"): EVERYONE,
+    ("targets.Target", "PUT"): TARGET_EDITORS,
+    # signed-in user
+    ("auth.Logout", "POST"): EVERYONE,
+    ("auth.Me", "GET"): EVERYONE,
+    ("auth.Me", "PATCH"): EVERYONE,
+    ("auth.MyPassword", "POST"): EVERYONE,
+    # people and teams
+    ("users.Users", "GET"): KEC_STAFF_AND_KOTA,
+    ("users.Users", "POST"): ADMINS,
+    ("users.User", "GET"): KEC_STAFF_AND_KOTA,
+    ("users.User", "PATCH"): ADMINS,
+    ("users.UserSessions", "GET"): ADMINS,
+    ("users.SessionRevoke", "POST"): ADMINS,
+    ("teams.Teams", "GET"): EVERYONE,
+    ("teams.Teams", "POST"): ADMINS | {T},
+    ("teams.Team", "GET"): EVERYONE,
+    ("teams.Team", "PATCH"): ADMINS | {T},
+    ("teams.TeamMembers", "POST"): ADMINS | {T},
+    ("teams.TeamMemberEnd", "POST"): ADMINS | {T},
+    # audit trail
+    ("audit.AuditLog", "GET"): STAFF,
+}

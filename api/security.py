@@ -1,0 +1,90 @@
+"""Sign-in and permissions, checked once per request before any view runs."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, g, request
+
+from api.context import k3
+from api.policy import POLICY, PUBLIC
+from api.problems import problem
+from k3zones.audit import Actor, current_actor
+from k3zones.errors import Unauthenticated
+from k3zones.principal import Principal
+from k3zones.services import auth as auth_service
+
+log = logging.getLogger(__name__)
+
+ROLE_ID = {
+    "petugas": "petugas",
+    "trantib": "Seksi Trantib",
+    "pimpinan": "pimpinan",
+    "admin": "admin kecamatan",
+    "kota": "pengguna tingkat kota",
+}
+
+
+def principal() -> Principal:
+    p: Principal | None = g.get("principal")
+    if p is None:  # only reachable from a public endpoint that should not ask
+        raise Unauthenticated("Silakan masuk terlebih dahulu.")
+    return p
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _unauthorized(detail: str) -> Response:
+    return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="k3zones"'})
+
+
+def _check() -> Response | None:
+    endpoint = request.endpoint
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    if endpoint is None or endpoint in PUBLIC or request.method == "OPTIONS":
+        return None  # unknown URLs get their 404; public ones need no sign-in
+    method = "GET" if request.method == "HEAD" else request.method
+    token = bearer_token()
+    if token is None:
+        return _unauthorized("Silakan masuk terlebih dahulu (header Authorization: Bearer).")
+    try:
+        p = auth_service.authenticate(k3().uow, k3().settings, token)
+    except Unauthenticated as exc:
+        return _unauthorized(exc.message)
+    g.principal = p
+    g.actor_token = current_actor.set(
+        Actor(p.user_id, p.username, g.request_id, request.remote_addr)
+    )
+    allowed = POLICY.get((endpoint, method))
+    if allowed is None:
+        log.error("endpoint %s %s has no permission entry; refused", method, endpoint)
+        return problem(403, "Akses ke alamat ini belum diatur; hubungi admin sistem.")
+    if p.role not in allowed:
+        return problem(403, f"Peran Anda ({ROLE_ID[p.role.value]}) tidak diizinkan melakukan ini.")
+    return None
+
+
+def _reset_actor(_exc: BaseException | None) -> None:
+    token = g.pop("actor_token", None)
+    if token is not None:
+        current_actor.reset(token)
+
+
+def _request_id_header(resp: Response) -> Response:
+    rid = g.get("request_id")
+    if rid:
+        resp.headers["X-Request-ID"] = rid
+    return resp
+
+
+def register(app: Flask) -> None:
+    app.before_request(_check)
+    app.after_request(_request_id_header)
+    app.teardown_request(_reset_actor)

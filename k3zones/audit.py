@@ -1,0 +1,165 @@
+"""The audit trail: every write, by whom, with the changed fields before and after.
+
+Recorded by one session hook, not by each use case, so no write can forget it. The actor
+comes from a context variable that the HTTP layer sets per request (workers and the CLI
+set their own); a write with no actor set is recorded as "sistem".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from geoalchemy2 import WKBElement
+from geoalchemy2.shape import to_shape
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ClauseElement
+
+from k3zones.geo import to_geojson
+from k3zones.models import AuditLog, Decree, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: uuid.UUID | None
+    name: str
+    request_id: str | None = None
+    ip: str | None = None
+
+
+SYSTEM = Actor(None, "sistem")
+current_actor: ContextVar[Actor | None] = ContextVar("k3zones_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    token = current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        current_actor.reset(token)
+
+
+# Tables not audited: the log itself, and token rows (rotated on every refresh; the
+# session they belong to is audited).
+SKIP_TABLES = {"audit_log", "refresh_token"}
+# Kept out of the log: secrets (their change is recorded, not their value) and noise.
+SECRET_FIELDS = {"password_hash", "token_hash"}
+NOISE_FIELDS = {"created_at", "updated_at", "last_used_at", "monitoring_area", "content"}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, WKBElement):
+        return to_geojson(to_shape(value))
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(value)} byte>"
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _kecamatan_of(session: Session, obj: Any) -> int | None:
+    if hasattr(obj, "kecamatan_id"):
+        return obj.kecamatan_id  # type: ignore[no-any-return]
+    if getattr(obj, "decree_id", None) is not None:
+        d = session.get(Decree, obj.decree_id)
+        return d.kecamatan_id if d else None
+    if getattr(obj, "user_id", None) is not None:
+        u = session.get(User, obj.user_id)
+        return u.kecamatan_id if u else None
+    return None
+
+
+def _changes(obj: Any, action: str) -> dict[str, Any]:
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in NOISE_FIELDS:
+            continue
+        hist = state.attrs[key].history
+        if action == "update":
+            if not hist.has_changes():
+                continue
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+        elif action == "create":
+            before, after = (
+                None,
+                (hist.added[0] if hist.added else hist.unchanged[0] if hist.unchanged else None),
+            )
+        else:  # delete: what was there
+            before = (hist.unchanged or hist.deleted or [None])[0]
+            after = None
+        if isinstance(after, ClauseElement) or isinstance(before, ClauseElement):
+            continue  # a server-side value such as now(): not known here
+        if action == "create" and after is None:
+            continue
+        if key in SECRET_FIELDS:
+            out[key] = {"before": None, "after": "[diubah]"}
+            continue
+        b, a = _plain(before), _plain(after)
+        if action == "update" and b == a:
+            continue
+        out[key] = {"before": b, "after": a}
+    return out
+
+
+def _after_flush(session: Session, _ctx: Any) -> None:
+    actor = current_actor.get() or SYSTEM
+    rows: list[dict[str, Any]] = []
+    for action, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
+        for obj in objs:
+            table = getattr(obj, "__tablename__", None)
+            if table is None or table in SKIP_TABLES:
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            pk = inspect(obj).identity or ()
+            rows.append(
+                {
+                    "kecamatan_id": _kecamatan_of(session, obj),
+                    "actor_id": actor.user_id,
+                    "actor": actor.name,
+                    "entity": table,
+                    "entity_id": ",".join(str(p) for p in pk),
+                    "action": action,
+                    "changes": changes,
+                    "request_id": actor.request_id,
+                    "ip": actor.ip,
+                }
+            )
+    if rows:
+        # Core insert inside the same transaction: the log commits or rolls back with
+        # the change it describes.
+        session.connection().execute(insert(AuditLog), rows)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    if not event.contains(factory, "after_flush", _after_flush):
+        event.listen(factory, "after_flush", _after_flush)

@@ -1,0 +1,136 @@
+"""Passwords and tokens. Pure: no database, no HTTP.
+
+Access tokens are short-lived signed JWTs that name the user and the device session.
+Refresh tokens are opaque random strings "<id>.<secret>", stored only as a SHA-256 hash,
+used once each (every refresh rotates them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from k3zones.models import Role
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("k3zones-dummy-password")
+
+MIN_PASSWORD = 10
+ALGORITHM = "HS256"
+ISSUER = "k3zones"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def password_problems(password: str, username: str) -> list[str]:
+    """What is wrong with a new password, in words an officer can act on."""
+    out = []
+    if len(password) < MIN_PASSWORD:
+        out.append(f"Kata sandi paling sedikit {MIN_PASSWORD} karakter.")
+    if password.strip().lower() == username.strip().lower():
+        out.append("Kata sandi tidak boleh sama dengan nama pengguna.")
+    if len(set(password)) < 4:
+        out.append("Kata sandi terlalu mudah ditebak; gunakan huruf, angka, dan simbol.")
+    return out
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, expired, tampered with, or of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    role: Role
+    kecamatan_id: int | None
+
+
+def issue_access_token(secret: str, claims: AccessClaims, now: datetime, ttl: timedelta) -> str:
+    payload = {
+        "iss": ISSUER,
+        "typ": "access",
+        "sub": str(claims.user_id),
+        "sid": str(claims.session_id),
+        "role": claims.role.value,
+        "kec": claims.kecamatan_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def read_access_token(secret: str, token: str, now: datetime) -> AccessClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "sid", "typ"], "verify_iat": False},
+            leeway=0,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("invalid") from exc
+    if payload.get("typ") != "access":
+        raise TokenError("wrong type")
+    try:
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            session_id=uuid.UUID(payload["sid"]),
+            role=Role(payload["role"]),
+            kecamatan_id=payload.get("kec"),
+        )
+    except (KeyError, ValueError) as exc:
+        raise TokenError("invalid claims") from exc
+
+
+def new_refresh_token() -> tuple[uuid.UUID, str, str]:
+    """(id, the token to hand out, the hash to store)."""
+    token_id = uuid.uuid4()
+    secret = secrets.token_urlsafe(32)
+    token = f"{token_id.hex}.{secret}"
+    return token_id, token, refresh_hash(token)
+
+
+def refresh_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_refresh_token(token: str) -> uuid.UUID:
+    head, sep, tail = token.partition(".")
+    if not sep or not tail or len(head) != 32:
+        raise TokenError("malformed refresh token")
+    try:
+        return uuid.UUID(hex=head)
+    except ValueError as exc:
+        raise TokenError("malformed refresh token") from exc
+
+
+def same_hash(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
