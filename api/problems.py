@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -136,6 +139,10 @@ def handle_http_exception(error: HTTPException) -> Response:
             status, "Data belum benar: " + _summary(errors), errors=errors, headers=headers
         )
     detail = data.get("message") or getattr(error, "k3_detail", None)
+    if isinstance(error, RateLimitExceeded):
+        secs = _retry_after(error)
+        headers["Retry-After"] = str(secs)
+        detail = f"Terlalu banyak percobaan. Coba lagi dalam {secs} detik."
     if not detail and status == 413:
         limit = request.max_content_length or 0
         detail = (
@@ -146,6 +153,15 @@ def handle_http_exception(error: HTTPException) -> Response:
         detail = _DETAIL.get(status, error.description or "")
         detail = detail.format(path=request.path, method=request.method)
     return problem(status, detail, headers=headers)
+
+
+def _retry_after(error: RateLimitExceeded) -> int:
+    from api.context import k3
+
+    current = k3().limiter.current_limit
+    if current is not None:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    return int(error.limit.limit.get_expiry())
 
 
 def handle_domain_error(error: DomainError) -> Response:

@@ -140,7 +140,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            pk = inspect(obj).identity or ()
+            pk = inspect(obj).mapper.primary_key_from_instance(obj)
             rows.append(
                 {
                     "kecamatan_id": _kecamatan_of(session, obj),

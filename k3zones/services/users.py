@@ -229,7 +229,7 @@ def list_users(
         if active is not None:
             q = q.where(User.active.is_(active))
         users = list(s.scalars(q))
-        slugs = dict(s.execute(select(Kecamatan.id, Kecamatan.slug)).tuples().all())
+        slugs = {kid: slug for kid, slug in s.execute(select(Kecamatan.id, Kecamatan.slug))}
         teams: dict[uuid.UUID, list[MembershipView]] = {}
         for m in _memberships(s, [u.id for u in users], current_only=True):
             teams.setdefault(m.user_id, []).append(m)

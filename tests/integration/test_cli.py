@@ -1,0 +1,93 @@
+"""The operator's CLI: the first admin, and account chores from scripts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, login_client
+
+FLASK = str(Path(sys.executable).parent / "flask")
+
+
+def cli(*args: str, password: str | None = None, stdin: str | None = None):
+    env = {**os.environ}
+    env.pop("K3_NEW_PASSWORD", None)
+    if password:
+        env["K3_NEW_PASSWORD"] = password
+    return subprocess.run(
+        [FLASK, "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_first_admin_then_list_deactivate_and_reset(app, sample, engine):
+    r = cli(
+        "users",
+        "create",
+        "siti.admin",
+        "--role",
+        "admin",
+        "--kecamatan",
+        "medansatria",
+        "--name",
+        "Siti",
+        password="Sandi-Awal#2024",
+    )
+    assert r.returncode == 0, r.stderr
+    admin = login_client(app, "siti.admin", "Sandi-Awal#2024")
+    assert admin.get("/api/v1/me").get_json()["role"] == "admin"
+
+    r = cli(
+        "users",
+        "create",
+        "kota.reader",
+        "--role",
+        "kota",
+        stdin="Sandi-Kota#2024\nSandi-Kota#2024\n",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "kota.reader\tkota\t-\taktif" in cli("users", "list").stdout
+
+    bad = cli(
+        "users",
+        "create",
+        "x.y",
+        "--role",
+        "petugas",
+        "--kecamatan",
+        "atlantis",
+        password="Sandi-Awal#2024",
+    )
+    assert bad.returncode != 0 and "atlantis" in bad.stderr
+    weak = cli(
+        "users",
+        "create",
+        "x.z",
+        "--role",
+        "petugas",
+        "--kecamatan",
+        "medansatria",
+        password="pendek",
+    )
+    assert weak.returncode != 0 and "paling sedikit 10" in weak.stderr
+
+    assert cli("users", "reset-password", "siti.admin", password="Sandi-Baru#2025").returncode == 0
+    assert admin.get("/api/v1/me").status_code == 401  # old sessions ended
+    login_client(app, "siti.admin", "Sandi-Baru#2025")
+    assert cli("users", "deactivate", "siti.admin").returncode == 0
+    assert "siti.admin\tadmin\tmedansatria\tnonaktif" in cli("users", "list").stdout
+    r = app.test_client().post(
+        "/api/v1/auth/login", json={"username": "siti.admin", "password": "Sandi-Baru#2025"}
+    )
+    assert r.status_code == 401
+
+    audit = login_client(app, "demo.admin").get("/api/v1/audit?entity=app_user").get_json()
+    assert any(e["actor"].startswith("cli:") for e in audit["items"])

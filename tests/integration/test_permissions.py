@@ -1,0 +1,435 @@
+"""Every endpoint x every role x own/other kecamatan, against the real database.
+
+The expected roles are written out here, apart from api/policy.py, so a change to the
+policy that nobody meant shows up as a failing test. A new endpoint without a row here
+fails `test_every_endpoint_has_a_row`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from geoalchemy2.shape import from_shape
+from shapely.geometry import box
+from sqlalchemy import select
+
+from api.policy import PUBLIC
+from k3zones.audit import SYSTEM, acting_as
+from k3zones.auth import hash_password
+from k3zones.models import AuthSession, Kecamatan, Kelurahan, RenstraTarget, Role, TeamKind, User
+from k3zones.services import decrees, users, zones
+from k3zones.services.decrees import DecreeChanges, put_attachment
+from k3zones.services.scope import Scope
+from tests.conftest import demo_password, login_client
+
+ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
+OWN, OTHER = "medansatria", "bantargebang"
+ALL = Scope.everything()
+# Inside each kecamatan's service area, for zones the factories draw.
+POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+@functools.cache
+def _hash() -> str:
+    return hash_password(demo_password("x"))
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+class World:
+    """Makes a fresh object of a kind in a kecamatan, so a write never meets a used one."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.uow = app.extensions["k3"].uow
+        self.radius = dict(app.extensions["k3"].settings.default_radius_m)
+
+    def decree(self, kec: str) -> str:
+        d = decrees.create_decree(
+            self.uow,
+            ALL,
+            kec,
+            DecreeChanges(nomor=f"300/Kep.{uid()}/2024", tanggal=date(2024, 2, 1), perihal="Uji"),
+        )
+        return str(d.id)
+
+    def decree_with_pdf(self, kec: str) -> str:
+        did = self.decree(kec)
+        put_attachment(self.uow, ALL, uuid.UUID(did), "sk.pdf", PDF)
+        return did
+
+    def zone(self, kec: str) -> str:
+        did = self.decree(kec)
+        z = zones.create_zone(
+            self.uow,
+            ALL,
+            uuid.UUID(did),
+            {
+                "properties": {"name": f"Zona {uid()}", "kategori": "kuning"},
+                "geometry": {"type": "Point", "coordinates": POINT[kec]},
+            },
+            self.radius,
+        )
+        return str(z.id)
+
+    def user(self, kec: str, role: Role = Role.PETUGAS) -> str:
+        # Straight into the table with one precomputed hash: argon2 is slow on purpose, and
+        # creating users through the API is tested where it is the subject.
+        name = f"u{uid()}"
+        with self.uow() as s, s.begin():
+            kec_id = (
+                None
+                if role == Role.KOTA
+                else s.scalar(select(Kecamatan.id).where(Kecamatan.slug == kec))
+            )
+            u = User(
+                id=uuid.uuid4(),
+                username=name,
+                full_name=name,
+                role=role,
+                kecamatan_id=kec_id,
+                password_hash=_hash(),
+            )
+            s.add(u)
+        return str(u.id)
+
+    def team(self, kec: str) -> str:
+        t = users.create_team(
+            self.uow, None, kecamatan=kec, name=f"Tim {uid()}", kind=TeamKind.SATPOL_PP, units=[]
+        )
+        return str(t.id)
+
+    def membership(self, kec: str) -> tuple[str, str]:
+        team = self.team(kec)
+        t = users.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
+        return team, str(t.members[0].id)
+
+    def session(self, kec: str) -> str:
+        with self.uow() as s, s.begin():
+            row = AuthSession(
+                id=uuid.uuid4(), user_id=uuid.UUID(self.user(kec)), device_id="hp-uji"
+            )
+            s.add(row)
+        return str(row.id)
+
+
+@dataclass
+class Case:
+    endpoint: str
+    method: str
+    path: Callable[[World, str], str]
+    allowed: str  # roles, space separated
+    body: Callable[[World, str], Any] | None = None
+    raw: bytes | None = None
+    ok: tuple[int, ...] = (200,)
+    other: bool = True  # has an "other kecamatan" variant
+    self_service: bool = False  # acts on the caller's own account: fresh user per call
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def feature(kec: str) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": POINT[kec]},
+        "properties": {"name": f"Zona {uid()}", "kategori": "merah"},
+    }
+
+
+EVERYONE = "petugas trantib pimpinan admin kota"
+CASES = [
+    Case("kecamatan.KecamatanList", "GET", lambda w, k: "/api/v1/kecamatan", EVERYONE, other=False),
+    Case("decrees.Decrees", "GET", lambda w, k: f"/api/v1/decrees?kecamatan={k}", EVERYONE),
+    Case(
+        "decrees.Decrees",
+        "POST",
+        lambda w, k: "/api/v1/decrees",
+        "trantib admin",
+        body=lambda w, k: {
+            "kecamatan": k,
+            "nomor": f"SK/{uid()}",
+            "tanggal": "2024-03-01",
+            "perihal": "Uji",
+        },
+        ok=(201,),
+    ),
+    Case("decrees.Decree", "GET", lambda w, k: f"/api/v1/decrees/{w.decree(k)}", EVERYONE),
+    Case(
+        "decrees.Decree",
+        "PATCH",
+        lambda w, k: f"/api/v1/decrees/{w.decree(k)}",
+        "trantib admin",
+        body=lambda w, k: {"notes": "diubah"},
+    ),
+    Case(
+        "decrees.DecreeAttachment",
+        "GET",
+        lambda w, k: f"/api/v1/decrees/{w.decree_with_pdf(k)}/attachment",
+        EVERYONE,
+    ),
+    Case(
+        "decrees.DecreeAttachment",
+        "PUT",
+        lambda w, k: f"/api/v1/decrees/{w.decree(k)}/attachment",
+        "trantib admin",
+        raw=PDF,
+    ),
+    Case("zones.Zones", "GET", lambda w, k: f"/api/v1/zones?kecamatan={k}", EVERYONE),
+    Case(
+        "zones.Zones",
+        "POST",
+        lambda w, k: "/api/v1/zones",
+        "trantib admin",
+        body=lambda w, k: {
+            **feature(k),
+            "properties": {**feature(k)["properties"], "decree_id": w.decree(k)},
+        },
+        ok=(201,),
+    ),
+    Case("zones.Zone", "GET", lambda w, k: f"/api/v1/zones/{w.zone(k)}", EVERYONE),
+    Case(
+        "zones.Zone",
+        "PATCH",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}",
+        "trantib admin",
+        body=lambda w, k: {"type": "Feature", "properties": {"notes": "diubah"}},
+    ),
+    Case(
+        "zones.Zone",
+        "DELETE",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}",
+        "trantib admin",
+        ok=(204,),
+    ),
+    Case(
+        "zones.ZoneRetire",
+        "POST",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}/retire",
+        "trantib admin",
+        body=lambda w, k: {"reason": "uji"},
+    ),
+    Case(
+        "zones.ZoneMonitoringArea",
+        "GET",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}/monitoring-area",
+        EVERYONE,
+    ),
+    Case(
+        "zones.ZoneImport",
+        "POST",
+        lambda w, k: f"/api/v1/decrees/{w.decree(k)}/zones/import",
+        "trantib admin",
+        body=lambda w, k: {"type": "FeatureCollection", "features": [feature(k)]},
+        ok=(201,),
+    ),
+    Case("targets.Targets", "GET", lambda w, k: f"/api/v1/targets?kecamatan={k}", EVERYONE),
+    Case("targets.Target", "GET", lambda w, k: f"/api/v1/targets/2024?kecamatan={k}", EVERYONE),
+    Case(
+        "targets.Target",
+        "PUT",
+        lambda w, k: f"/api/v1/targets/2025?kecamatan={k}",
+        "pimpinan admin",
+        body=lambda w, k: {"target_pct": 35},
+        ok=(200, 201),
+    ),
+    Case(
+        "auth.Logout",
+        "POST",
+        lambda w, k: "/api/v1/auth/logout",
+        EVERYONE,
+        ok=(204,),
+        other=False,
+        self_service=True,
+    ),
+    Case("auth.Me", "GET", lambda w, k: "/api/v1/me", EVERYONE, other=False),
+    Case(
+        "auth.Me",
+        "PATCH",
+        lambda w, k: "/api/v1/me",
+        EVERYONE,
+        other=False,
+        body=lambda w, k: {"phone": "0812000000"},
+    ),
+    Case(
+        "auth.MyPassword",
+        "POST",
+        lambda w, k: "/api/v1/me/password",
+        EVERYONE,
+        ok=(204,),
+        other=False,
+        self_service=True,
+        body=lambda w, k: {
+            "current_password": demo_password("x"),
+            "new_password": "Sandi-Baru#2025",
+        },
+    ),
+    Case(
+        "users.Users",
+        "GET",
+        lambda w, k: f"/api/v1/users?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "users.Users",
+        "POST",
+        lambda w, k: "/api/v1/users",
+        "admin",
+        ok=(201,),
+        body=lambda w, k: {
+            "username": f"baru{uid()}",
+            "password": "Sandi-Awal#2024",
+            "full_name": "Petugas Baru",
+            "role": "petugas",
+            "kecamatan": k,
+        },
+    ),
+    Case(
+        "users.User",
+        "GET",
+        lambda w, k: f"/api/v1/users/{w.user(k)}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "users.User",
+        "PATCH",
+        lambda w, k: f"/api/v1/users/{w.user(k)}",
+        "admin",
+        body=lambda w, k: {"phone": "0813"},
+    ),
+    Case("users.UserSessions", "GET", lambda w, k: f"/api/v1/users/{w.user(k)}/sessions", "admin"),
+    Case(
+        "users.SessionRevoke",
+        "POST",
+        lambda w, k: f"/api/v1/sessions/{w.session(k)}/revoke",
+        "admin",
+        body=lambda w, k: {"reason": "ponsel hilang"},
+    ),
+    Case("teams.Teams", "GET", lambda w, k: "/api/v1/teams", EVERYONE, other=False),
+    Case(
+        "teams.Teams",
+        "POST",
+        lambda w, k: "/api/v1/teams",
+        "trantib admin",
+        ok=(201,),
+        body=lambda w, k: {"name": f"Tim {uid()}", "kind": "dlh", "kecamatan": k},
+    ),
+    Case("teams.Team", "GET", lambda w, k: f"/api/v1/teams/{w.team(k)}", EVERYONE),
+    Case(
+        "teams.Team",
+        "PATCH",
+        lambda w, k: f"/api/v1/teams/{w.team(k)}",
+        "trantib admin",
+        body=lambda w, k: {"name": f"Tim {uid()}"},
+    ),
+    Case(
+        "teams.TeamMembers",
+        "POST",
+        lambda w, k: f"/api/v1/teams/{w.team(k)}/members",
+        "trantib admin",
+        ok=(201,),
+        body=lambda w, k: {"user_id": w.user(k)},
+    ),
+    Case(
+        "teams.TeamMemberEnd",
+        "POST",
+        lambda w, k: "/api/v1/teams/{}/members/{}/end".format(*w.membership(k)),
+        "trantib admin",
+        body=lambda w, k: {},
+    ),
+    Case(
+        "audit.AuditLog",
+        "GET",
+        lambda w, k: f"/api/v1/audit?kecamatan={k}",
+        "trantib pimpinan admin",
+    ),
+]
+
+
+@pytest.fixture()
+def world(app, sample):  # type: ignore[no-untyped-def]
+    ctx = app.extensions["k3"]
+    with acting_as(SYSTEM), ctx.uow() as s, s.begin():
+        k = Kecamatan(
+            slug=OTHER,
+            name="Bantargebang",
+            kota="Kota Bekasi",
+            extent=from_shape(box(106.97, -6.37, 107.02, -6.30), srid=4326),
+        )
+        s.add(k)
+        s.flush()
+        s.add(Kelurahan(kecamatan_id=k.id, slug="cikiwul", name="Cikiwul"))
+        s.add(RenstraTarget(kecamatan_id=k.id, year=2024, target_pct=30))
+    return World(app)
+
+
+def _request(client: Any, case: Case, w: World, kec: str) -> Any:
+    path = case.path(w, kec)
+    kwargs: dict[str, Any] = {}
+    if case.raw is not None:
+        kwargs = {"data": case.raw, "content_type": "application/pdf"}
+    elif case.body is not None:
+        kwargs = {"json": case.body(w, kec)}
+    return path, client.open(path, method=case.method, **kwargs)
+
+
+def _client_for(app: Any, w: World, role: str, case: Case) -> Any:
+    if case.self_service:
+        # Acts on the account itself (log out, new password): a throwaway account.
+        uid_ = w.user(OWN, Role(role))
+        with w.uow() as s:
+            name = s.get(User, uuid.UUID(uid_)).username  # type: ignore[union-attr]
+        return login_client(app, name, demo_password("x"))
+    return login_client(app, f"demo.{role}")
+
+
+def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyped-def]
+    clients = {r: login_client(app, f"demo.{r}") for r in ROLES}
+    anon = app.test_client()
+    adapter = app.url_map.bind("localhost")
+    failures = []
+    for case in CASES:
+        allowed = set(case.allowed.split())
+        for role, where in itertools.product(ROLES, [OWN, OTHER] if case.other else [OWN]):
+            client = _client_for(app, world, role, case) if case.self_service else clients[role]
+            path, resp = _request(client, case, world, where)
+            endpoint, _ = adapter.match(path.split("?")[0], method=case.method)
+            assert endpoint == case.endpoint, (path, endpoint)
+            if role not in allowed:
+                want: tuple[int, ...] = (403,)
+            elif where == OWN or (role == "kota" and case.method == "GET"):
+                want = case.ok
+            else:
+                want = (404,)  # another kecamatan's object: not even confirmed to exist
+            if resp.status_code not in want:
+                failures.append(
+                    f"{case.method} {case.endpoint} as {role} on {where}: "
+                    f"{resp.status_code}, want {want}: {resp.get_data(as_text=True)[:160]}"
+                )
+            if resp.status_code >= 400:
+                assert resp.mimetype == "application/problem+json", path
+        # Nobody signed in: 401 with a Bearer challenge, whatever the endpoint.
+        _, resp = _request(anon, case, world, OWN)
+        if resp.status_code != 401 or "Bearer" not in resp.headers.get("WWW-Authenticate", ""):
+            failures.append(f"{case.method} {case.endpoint} anonymous: {resp.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_endpoint_has_a_row(app):  # type: ignore[no-untyped-def]
+    covered = {(c.endpoint, c.method) for c in CASES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "endpoints with no row in CASES:\n" + "\n".join(missing)
