@@ -22,6 +22,7 @@ from api import (
     health,
     problems,
     reference,
+    reports,
     security,
     targets,
     teams,
@@ -30,6 +31,7 @@ from api import (
 )
 from api.context import K3
 from k3zones.db import make_engine, make_session_factory
+from k3zones.evidence import EvidenceRules
 from k3zones.settings import Settings
 
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -96,12 +98,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         uow=make_session_factory(engine),
         redis=redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
         limiter=limiter,
+        storage=settings.make_storage(),
+        rules=EvidenceRules(),
     )
 
     api = problems.K3Api(app)
     problems.register(app)
     security.register(app)
-    for module in (auth_views, reference, decrees, zones, targets, users, teams, audit):
+    for module in (
+        auth_views, reference, decrees, zones, targets, reports, users, teams, audit
+    ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     api.spec.components.security_scheme(

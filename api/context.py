@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from flask import current_app
@@ -11,6 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.errors import FieldError, InvalidInput
+from k3zones.evidence import EvidenceRules
+from k3zones.storage import Storage
 from k3zones.services.scope import Scope
 from k3zones.settings import Settings
 
@@ -22,6 +25,22 @@ class K3:
     uow: sessionmaker[Session]
     redis: redis.Redis
     limiter: Limiter
+    storage: Storage
+    rules: EvidenceRules
+
+    def relay(self, ids: list[int] | None = None) -> int:
+        """Hand waiting outbox work to Celery now (best effort: beat retries the rest)."""
+        from k3zones.outbox import relay
+
+        celery = current_app.extensions["celery"]
+
+        def send(task: str, payload: dict[str, Any]) -> None:
+            celery.send_task(task, kwargs=payload, retry=False)
+
+        try:
+            return relay(self.uow, send, ids=ids)
+        except Exception:  # the request already succeeded; work waits in the outbox
+            return 0
 
 
 def k3() -> K3:

@@ -17,6 +17,8 @@ KEC_STAFF_AND_KOTA = STAFF | {K}
 ZONE_EDITORS = frozenset({T, A})  # Seksi Trantib owns the decree's zones
 TARGET_EDITORS = frozenset({PI, A})
 ADMINS = frozenset({A})
+REPORTERS = frozenset({P, T, A})  # who goes out on patrol and files reports
+REVIEWERS = frozenset({T, A})
 
 # Reachable without signing in.
 PUBLIC = frozenset(
@@ -72,6 +74,14 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("teams.Team", "PATCH"): ADMINS | {T},
     ("teams.TeamMembers", "POST"): ADMINS | {T},
     ("teams.TeamMemberEnd", "POST"): ADMINS | {T},
+    # reports and photos (row-level rules, own/team/kecamatan, are in the service)
+    ("reports.Reports", "GET"): EVERYONE,
+    ("reports.Reports", "POST"): REPORTERS,
+    ("reports.Report", "GET"): EVERYONE,
+    ("reports.Report", "PATCH"): REPORTERS,
+    ("reports.ReportReview", "POST"): REVIEWERS,
+    ("reports.ReportPhoto", "PUT"): REPORTERS,
+    ("reports.PhotoFile", "GET"): EVERYONE,
     # audit trail
     ("audit.AuditLog", "GET"): STAFF,
 }

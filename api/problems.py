@@ -21,7 +21,10 @@ from k3zones.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooLarge,
     Unauthenticated,
+    Unavailable,
+    Unsupported,
     json_pointer,
 )
 
@@ -176,6 +179,12 @@ def handle_domain_error(error: DomainError) -> Response:
         status = 401
     elif isinstance(error, Forbidden):
         status = 403
+    elif isinstance(error, Unsupported):
+        status = 415
+    elif isinstance(error, TooLarge):
+        status = 413
+    elif isinstance(error, Unavailable):
+        status = 503
     errors = [e.as_dict() for e in error.errors]
     detail = error.message
     if errors and status == 422 and error.message.endswith("belum benar."):

@@ -474,3 +474,127 @@ class AuditEntrySchema(Schema):
 class AuditPageSchema(Schema):
     items = fields.List(fields.Nested(AuditEntrySchema))
     next_cursor = fields.Integer(allow_none=True)
+
+
+# --- reports ---------------------------------------------------------------------------
+
+REPORT_TYPES = ["patroli", "penertiban"]
+REVIEW_STATES = ["menunggu", "diterima", "perlu_perbaikan", "ditolak"]
+
+
+class ItemSchema(Schema):
+    kind = fields.String()
+    count = fields.Integer()
+    notes = fields.String()
+
+
+class ReportBodySchema(Schema):
+    """What a phone sends (documented here; checked by the domain rules)."""
+
+    id = fields.UUID(metadata={"description": "UUID buatan ponsel (kunci kirim ulang)"})
+    type = fields.String(metadata={"enum": REPORT_TYPES})
+    zone_id = fields.UUID(allow_none=True, metadata={
+        "description": "Kosong: dicocokkan dari titik GPS ke zona terdekat yang memuatnya"})
+    team_id = fields.UUID(allow_none=True)
+    units = fields.List(fields.String(), metadata={
+        "description": "Unit yang hadir (3 pilar): kecamatan, polsek, koramil, satpol_pp, dlh"})
+    started_at = fields.String(metadata={"example": "2024-05-02T08:15:00+07:00"})
+    ended_at = fields.String(allow_none=True, metadata={"example": "2024-05-02T09:00:00+07:00"})
+    location = fields.Nested(GeometrySchema, metadata={
+        "example": {"type": "Point", "coordinates": [106.98, -6.2068]}})
+    accuracy_m = fields.Float(metadata={"example": 8.0})
+    findings = fields.List(fields.Nested(ItemSchema), metadata={
+        "description": "kind: pkl, bangunan_liar, spanduk, reklame_kain, parkir_liar, sampah, "
+                       "lainnya"})
+    actions = fields.List(fields.Nested(ItemSchema), metadata={
+        "description": "Hanya penertiban. kind: teguran_lisan, teguran_tertulis, pembongkaran, "
+                       "penyitaan, relokasi, pembersihan"})
+    notes = fields.String(allow_none=True)
+    photos_expected = fields.Integer(metadata={"description": "0 sampai 10"})
+
+
+class PhotoSchema(Schema):
+    id = fields.Raw()
+    report_id = fields.Raw()
+    status = fields.String(metadata={"enum": ["diterima", "diproses", "gagal"]})
+    sha256 = fields.String()
+    size_bytes = fields.Integer()
+    content_type = fields.String()
+    declared_type = fields.Raw()
+    width = fields.Raw()
+    height = fields.Raw()
+    taken_at = fields.Raw()
+    gps = fields.Raw()
+    exif = fields.Raw()
+    flags = fields.Raw()
+    error = fields.Raw()
+    received_at = fields.Raw()
+    processed_at = fields.Raw()
+    urls = fields.Raw()
+
+
+class ReportSchema(Schema):
+    id = fields.Raw()
+    type = fields.String()
+    status = fields.String(metadata={"enum": ["menunggu_foto", "lengkap"]})
+    review_state = fields.String(metadata={"enum": REVIEW_STATES})
+    review_note = fields.Raw()
+    reviewed_at = fields.Raw()
+    version = fields.Integer()
+    officer_id = fields.Raw()
+    officer = fields.Raw()
+    team_id = fields.Raw()
+    team = fields.Raw()
+    units = fields.Raw()
+    zone_id = fields.Raw()
+    zone = fields.Raw()
+    zone_match = fields.String(metadata={"enum": ["given", "gps", "none"]})
+    started_at = fields.Raw()
+    ended_at = fields.Raw()
+    received_at = fields.Raw()
+    period = fields.Raw(metadata={"description": "Tanggal WIB dari waktu mulai perangkat"})
+    location = fields.Raw()
+    accuracy_m = fields.Raw()
+    findings = fields.Raw()
+    actions = fields.Raw()
+    violation_total = fields.Integer()
+    notes = fields.Raw()
+    photos_expected = fields.Integer()
+    photos_received = fields.Integer()
+    flags = fields.Raw(metadata={"description": "Temuan pemeriksaan bukti, dengan angka"})
+    source = fields.String()
+    photos = fields.List(fields.Nested(PhotoSchema))
+    versions = fields.Raw()
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(ReportSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ReportQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String()
+    zone = fields.UUID()
+    type = fields.String(validate=one_of(REPORT_TYPES))
+    team = fields.UUID()
+    officer = fields.UUID()
+    date_from = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    date_to = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    flag = fields.String(metadata={"description": "Nama tanda (mis. outside_zone, "
+                                                  "photo_no_gps), atau any"})
+    review_state = fields.String(validate=one_of(REVIEW_STATES))
+    status = fields.String(validate=one_of(["menunggu_foto", "lengkap"]))
+    bbox = fields.String()
+    cursor = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(
+        min=1, max=200, error="limit harus 1 sampai 200."))
+    format = fields.String(load_default="json", validate=one_of(["json", "geojson"]))
+
+
+class ReviewSchema(K3Schema):
+    state = fields.String(required=True,
+                          validate=one_of(["diterima", "perlu_perbaikan", "ditolak"]))
+    note = fields.String(allow_none=True, validate=validate.Length(max=4000))

@@ -50,10 +50,12 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 # Tables not audited: the log itself, and token rows (rotated on every refresh; the
 # session they belong to is audited).
-SKIP_TABLES = {"audit_log", "refresh_token"}
+SKIP_TABLES = {"audit_log", "refresh_token", "outbox", "idempotency_record"}
 # Kept out of the log: secrets (their change is recorded, not their value) and noise.
 SECRET_FIELDS = {"password_hash", "token_hash"}
-NOISE_FIELDS = {"created_at", "updated_at", "last_used_at", "monitoring_area", "content"}
+NOISE_FIELDS = {
+    "created_at", "updated_at", "last_used_at", "monitoring_area", "content", "phash_bands",
+}
 
 
 def _plain(value: Any) -> Any:

@@ -61,3 +61,15 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     """Signed in, but this role may not do this (HTTP 403)."""
+
+
+class Unsupported(DomainError):
+    """The body is not of a kind this endpoint takes (HTTP 415)."""
+
+
+class TooLarge(DomainError):
+    """The body is over the size limit (HTTP 413)."""
+
+
+class Unavailable(DomainError):
+    """A service this needs is down; nothing was written; try again (HTTP 503)."""

@@ -163,6 +163,7 @@ class Zone(Base):
     __tablename__ = "zone"
     __table_args__ = (
         UniqueConstraint("decree_id", "name"),
+        UniqueConstraint("id", "kecamatan_id", name="uq_zone_id_kecamatan"),
         ForeignKeyConstraint(
             ["decree_id", "kecamatan_id"],
             ["decree.id", "decree.kecamatan_id"],
@@ -415,3 +416,193 @@ class AuditLog(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- reports and photos ----------------------------------------------------------------
+
+
+class ReportType(enum.StrEnum):
+    PATROLI = "patroli"  # monitoring
+    PENERTIBAN = "penertiban"  # enforcement
+
+
+class ReviewState(enum.StrEnum):
+    MENUNGGU = "menunggu"  # waiting for Seksi Trantib
+    DITERIMA = "diterima"
+    PERLU_PERBAIKAN = "perlu_perbaikan"  # the officer amends it
+    DITOLAK = "ditolak"
+
+
+class PhotoStatus(enum.StrEnum):
+    DITERIMA = "diterima"  # stored, waiting for the worker
+    DIPROSES = "diproses"  # processed: thumbnails, EXIF, checks
+    GAGAL = "gagal"  # not a readable image; the officer may send it again
+
+
+class Report(Base):
+    """A patrol or enforcement report. Its id is made by the phone (safe retries)."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["zone_id", "kecamatan_id"], ["zone.id", "zone.kecamatan_id"],
+            name="fk_report_zone_same_kecamatan", ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["team_id", "kecamatan_id"], ["team.id", "team.kecamatan_id"],
+            name="fk_report_team_same_kecamatan", ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["officer_id", "kecamatan_id"], ["app_user.id", "app_user.kecamatan_id"],
+            name="fk_report_officer_same_kecamatan", ondelete="RESTRICT",
+        ),
+        UniqueConstraint("id", "kecamatan_id", name="uq_report_id_kecamatan"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        CheckConstraint("photos_expected BETWEEN 0 AND 10", name="photos_expected_range"),
+        CheckConstraint("photos_received >= 0", name="photos_received_positive"),
+        CheckConstraint("violation_total >= 0", name="violations_positive"),
+        Index("ix_report_kecamatan_started", "kecamatan_id", "started_at"),
+        Index("ix_report_zone_started", "zone_id", "started_at"),
+        Index("ix_report_officer_started", "officer_id", "started_at"),
+        Index("ix_report_team_started", "team_id", "started_at"),
+        Index("ix_report_gps", "gps", postgresql_using="gist"),
+        Index("ix_report_flags", "flags", postgresql_using="gin"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    type: Mapped[ReportType] = mapped_column(_enum(ReportType, "report_type"))
+    officer_id: Mapped[uuid.UUID] = mapped_column()
+    team_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    units: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), server_default=text("'{}'::varchar[]")
+    )
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    zone_match: Mapped[str] = mapped_column(String(16))  # given | gps | none
+    # Device times as instants (UTC) plus the offset the phone was set to, in minutes.
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_offset_min: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_offset_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    received_at: Mapped[datetime] = _now()
+    gps: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False)
+    )
+    gps_accuracy_m: Mapped[Decimal | None] = mapped_column(Numeric(8, 1), nullable=True)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
+    violation_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photos_expected: Mapped[int] = mapped_column(Integer)
+    photos_received: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # lengkap once every expected photo has arrived; until then the report waits for them.
+    status: Mapped[str] = mapped_column(
+        String(16),
+        Computed("CASE WHEN photos_received >= photos_expected THEN 'lengkap' "
+                 "ELSE 'menunggu_foto' END", persisted=True),
+    )
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    review_state: Mapped[ReviewState] = mapped_column(
+        _enum(ReviewState, "review_state"), server_default=ReviewState.MENUNGGU.value
+    )
+    review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), server_default=text("'api'"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ReportVersion(Base):
+    """Every earlier version of an amended report, kept as it was."""
+
+    __tablename__ = "report_version"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("report.id", ondelete="RESTRICT"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    review_state: Mapped[str] = mapped_column(String(32))
+    review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replaced_at: Mapped[datetime] = _now()
+
+
+class Photo(Base):
+    __tablename__ = "photo"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["report_id", "kecamatan_id"], ["report.id", "report.kecamatan_id"],
+            name="fk_photo_report_same_kecamatan", ondelete="RESTRICT",
+        ),
+        Index("ix_photo_sha256", "sha256"),
+        Index("ix_photo_phash_bands", "phash_bands", postgresql_using="gin"),
+        Index("ix_photo_report", "report_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    report_id: Mapped[uuid.UUID] = mapped_column()
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    status: Mapped[PhotoStatus] = mapped_column(_enum(PhotoStatus, "photo_status"))
+    original_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    declared_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exif: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    gps: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    thumb_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    web_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # 64-bit difference hash, and its eight bytes tagged by position for a GIN lookup of
+    # near-identical photos (two hashes within 7 bits share at least one byte).
+    phash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    phash_bands: Mapped[list[int] | None] = mapped_column(ARRAY(Integer), nullable=True)
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = _now()
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a create, so a retried request gets it again."""
+
+    __tablename__ = "idempotency_record"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+
+
+class Outbox(Base):
+    """Work to hand to Celery, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "id", postgresql_where=text("dispatched_at IS NULL")),
+        # Coalescing: one pending row per key (a burst of reports is one recomputation).
+        Index(
+            "uq_outbox_pending_dedup", "dedup_key", unique=True,
+            postgresql_where=text("dispatched_at IS NULL AND dedup_key IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    task: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = _now()
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from k3zones.storage import Storage, make_storage
+
 
 class SettingsError(ValueError):
     """A K3_ environment variable is missing or malformed."""
@@ -36,6 +38,14 @@ class Settings:
     login_limit_per_address: str = "100 per 15 minutes"
     # How many proxies in front of the API set X-Forwarded-For (0: none, trust nothing).
     proxy_count: int = 0
+    # Photos: where they are kept, and the largest one accepted.
+    storage_backend: str = "local"
+    storage_dir: str = "var/storage"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_prefix: str = ""
+    max_photo_bytes: int = 20 * 1024 * 1024
     redis_url: str = "redis://127.0.0.1:6379/0"
     broker_url: str = ""
     port: int = 8000
@@ -54,6 +64,16 @@ class Settings:
     @property
     def celery_broker_url(self) -> str:
         return self.broker_url or self.redis_url
+
+    def make_storage(self) -> Storage:
+        return make_storage(
+            self.storage_backend,
+            local_dir=self.storage_dir,
+            s3_bucket=self.s3_bucket,
+            s3_endpoint_url=self.s3_endpoint_url,
+            s3_region=self.s3_region,
+            s3_prefix=self.s3_prefix,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +98,13 @@ class Settings:
                 "K3_LOGIN_LIMIT_PER_ADDRESS", cls.login_limit_per_address
             ),
             proxy_count=_int(env, "K3_PROXY_COUNT", 0),
+            storage_backend=env.get("K3_STORAGE", "local"),
+            storage_dir=env.get("K3_STORAGE_DIR", "var/storage"),
+            s3_bucket=env.get("K3_S3_BUCKET", ""),
+            s3_endpoint_url=env.get("K3_S3_ENDPOINT_URL", ""),
+            s3_region=env.get("K3_S3_REGION", ""),
+            s3_prefix=env.get("K3_S3_PREFIX", ""),
+            max_photo_bytes=_int(env, "K3_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
             redis_url=env.get("K3_REDIS_URL", cls.redis_url),
             broker_url=env.get("K3_BROKER_URL", ""),
             port=_int(env, "K3_PORT", 8000),

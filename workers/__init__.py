@@ -15,6 +15,8 @@ from k3zones.services.health import record_heartbeat
 def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
     return {
         "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
+        # Work the API could not hand over at once (broker down) leaves the outbox here.
+        "relay-outbox": {"task": "workers.tasks.relay_outbox", "schedule": 10.0},
     }
 
 
@@ -34,6 +36,10 @@ def celery_init_app(app: Flask) -> Celery:
         result_expires=24 * 3600,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # Fail fast when publishing from a request: the outbox keeps what was not sent.
+        broker_connection_timeout=2,
+        broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
+        task_reject_on_worker_lost=True,
         include=["workers.tasks"],
     )
 

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 from flask import current_app
 
+from k3zones.services import photos
 from k3zones.services.health import record_heartbeat
+from k3zones.storage import StorageError
 
 
 @shared_task(ignore_result=True)
 def heartbeat() -> None:
     """Tell /readyz a worker is consuming the queue (beat sends this every minute)."""
     record_heartbeat(current_app.extensions["k3"].redis)
+
+
+@shared_task(ignore_result=True, acks_late=True, autoretry_for=(StorageError,),
+             retry_backoff=True, max_retries=10)
+def process_photo(photo_id: str) -> str:
+    """EXIF, derived images and evidence flags for one photo. Idempotent, so acks_late:
+    a worker killed mid-photo leaves it for the next."""
+    ctx = current_app.extensions["k3"]
+    return photos.process_photo(ctx.uow, ctx.storage, ctx.rules, uuid.UUID(photo_id))
+
+
+@shared_task(ignore_result=True)
+def relay_outbox() -> int:
+    """Hand waiting outbox work to the queue (what the API could not send at once)."""
+    return int(current_app.extensions["k3"].relay())

@@ -8,6 +8,7 @@ fails `test_every_endpoint_has_a_row`.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import uuid
 from collections.abc import Callable
@@ -27,7 +28,11 @@ from k3zones.models import AuthSession, Kecamatan, Kelurahan, RenstraTarget, Rol
 from k3zones.services import decrees, users, zones
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.scope import Scope
-from tests.conftest import demo_password, login_client
+from k3zones.evidence import EvidenceRules
+from k3zones.principal import Principal
+from k3zones.services.photos import put_photo, spool
+from k3zones.services.reports import submit_report
+from tests.conftest import TESTDATA, demo_password, login_client
 
 ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
 OWN, OTHER = "medansatria", "bantargebang"
@@ -35,6 +40,8 @@ ALL = Scope.everything()
 # Inside each kecamatan's service area, for zones the factories draw.
 POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+JPEG = (TESTDATA / "photos" / "jpg_gps_DSCN0010.jpg").read_bytes()
+OTHER_OFFICER = "petugas.bantargebang"
 
 
 @functools.cache
@@ -49,8 +56,12 @@ def uid() -> str:
 class World:
     """Makes a fresh object of a kind in a kecamatan, so a write never meets a used one."""
 
+    role = "petugas"
+    other_officer = OTHER_OFFICER
+
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.storage = app.extensions["k3"].storage
         self.uow = app.extensions["k3"].uow
         self.radius = dict(app.extensions["k3"].settings.default_radius_m)
 
@@ -114,6 +125,41 @@ class World:
         t = users.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
         return team, str(t.members[0].id)
 
+    def principal(self, username: str) -> Principal:
+        with self.uow() as s:
+            u = s.scalar(select(User).where(User.username == username))
+            assert u is not None
+            slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == u.kecamatan_id))
+            return Principal(u.id, u.username, u.full_name, u.role, u.kecamatan_id, slug, None)
+
+    def author(self, kec: str) -> str:
+        """Whose report a case acts on: the caller's own where the caller files reports."""
+        if kec == OTHER:
+            return self.other_officer
+        return f"demo.{self.role}" if self.role in ("petugas", "trantib", "admin") else (
+            "demo.petugas")
+
+    def reader_author(self, kec: str) -> str:
+        """A report every role of the kecamatan may read: filed by the demo officer."""
+        return OTHER_OFFICER if kec == OTHER else "demo.petugas"
+
+    def report(self, kec: str, author: str | None = None, photos: int = 1) -> str:
+        body = {"id": str(uuid.uuid4()), "type": "patroli",
+                "started_at": "2024-05-02T08:15:00+07:00",
+                "location": {"type": "Point", "coordinates": POINT[kec]},
+                "photos_expected": photos}
+        submit_report(self.uow, EvidenceRules(), self.principal(author or self.author(kec)), body)
+        return body["id"]
+
+    def photo(self, kec: str) -> str:
+        rid = self.report(kec, author=OTHER_OFFICER if kec == OTHER else "demo.petugas")
+        author = self.principal(OTHER_OFFICER if kec == OTHER else "demo.petugas")
+        up = spool(io.BytesIO(JPEG), 10**8)
+        assert up is not None
+        pid = uuid.uuid4()
+        put_photo(self.uow, self.storage, author, uuid.UUID(rid), pid, up, None)
+        return str(pid)
+
     def session(self, kec: str) -> str:
         with self.uow() as s, s.begin():
             row = AuthSession(
@@ -131,8 +177,10 @@ class Case:
     allowed: str  # roles, space separated
     body: Callable[[World, str], Any] | None = None
     raw: bytes | None = None
+    raw_type: str = "application/pdf"
     ok: tuple[int, ...] = (200,)
     other: bool = True  # has an "other kecamatan" variant
+    other_status: int = 404  # what naming another kecamatan's object gets
     self_service: bool = False  # acts on the caller's own account: fresh user per call
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -345,6 +393,28 @@ CASES = [
         "trantib admin",
         body=lambda w, k: {},
     ),
+    Case("reports.Reports", "GET", lambda w, k: f"/api/v1/reports?kecamatan={k}", EVERYONE),
+    # A report always belongs to the caller's kecamatan: another's zone is a bad field.
+    Case("reports.Reports", "POST", lambda w, k: "/api/v1/reports", "petugas trantib admin",
+         body=lambda w, k: {"id": str(uuid.uuid4()), "type": "patroli",
+                            "started_at": "2024-05-02T08:15:00+07:00", "zone_id": w.zone(k),
+                            "location": {"type": "Point", "coordinates": POINT[OWN]}},
+         ok=(201,), other_status=422),
+    Case("reports.Report", "GET",
+         lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}", EVERYONE),
+    Case("reports.Report", "PATCH", lambda w, k: f"/api/v1/reports/{w.report(k)}",
+         "petugas trantib admin",
+         body=lambda w, k: {"type": "patroli", "started_at": "2024-05-02T08:20:00+07:00",
+                            "location": {"type": "Point", "coordinates": POINT[k]},
+                            "photos_expected": 1}),
+    Case("reports.ReportReview", "POST",
+         lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}/review",
+         "trantib admin", body=lambda w, k: {"state": "diterima"}),
+    Case("reports.ReportPhoto", "PUT",
+         lambda w, k: f"/api/v1/reports/{w.report(k)}/photos/{uuid.uuid4()}",
+         "petugas trantib admin", raw=JPEG, raw_type="image/jpeg", ok=(201,)),
+    Case("reports.PhotoFile", "GET", lambda w, k: f"/api/v1/photos/{w.photo(k)}/original",
+         EVERYONE),
     Case(
         "audit.AuditLog",
         "GET",
@@ -368,6 +438,8 @@ def world(app, sample):  # type: ignore[no-untyped-def]
         s.flush()
         s.add(Kelurahan(kecamatan_id=k.id, slug="cikiwul", name="Cikiwul"))
         s.add(RenstraTarget(kecamatan_id=k.id, year=2024, target_pct=30))
+        s.add(User(id=uuid.uuid4(), username=OTHER_OFFICER, full_name="Petugas Lain",
+                   role=Role.PETUGAS, kecamatan_id=k.id, password_hash=_hash()))
     return World(app)
 
 
@@ -375,7 +447,7 @@ def _request(client: Any, case: Case, w: World, kec: str) -> Any:
     path = case.path(w, kec)
     kwargs: dict[str, Any] = {}
     if case.raw is not None:
-        kwargs = {"data": case.raw, "content_type": "application/pdf"}
+        kwargs = {"data": case.raw, "content_type": case.raw_type}
     elif case.body is not None:
         kwargs = {"json": case.body(w, kec)}
     return path, client.open(path, method=case.method, **kwargs)
@@ -399,6 +471,7 @@ def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyp
     for case in CASES:
         allowed = set(case.allowed.split())
         for role, where in itertools.product(ROLES, [OWN, OTHER] if case.other else [OWN]):
+            world.role = role
             client = _client_for(app, world, role, case) if case.self_service else clients[role]
             path, resp = _request(client, case, world, where)
             endpoint, _ = adapter.match(path.split("?")[0], method=case.method)
@@ -408,7 +481,8 @@ def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyp
             elif where == OWN or (role == "kota" and case.method == "GET"):
                 want = case.ok
             else:
-                want = (404,)  # another kecamatan's object: not even confirmed to exist
+                # Another kecamatan's object: not even confirmed to exist.
+                want = (case.other_status,)
             if resp.status_code not in want:
                 failures.append(
                     f"{case.method} {case.endpoint} as {role} on {where}: "
@@ -417,6 +491,7 @@ def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyp
             if resp.status_code >= 400:
                 assert resp.mimetype == "application/problem+json", path
         # Nobody signed in: 401 with a Bearer challenge, whatever the endpoint.
+        world.role = "petugas"
         _, resp = _request(anon, case, world, OWN)
         if resp.status_code != 401 or "Bearer" not in resp.headers.get("WWW-Authenticate", ""):
             failures.append(f"{case.method} {case.endpoint} anonymous: {resp.status_code}")

@@ -1,0 +1,182 @@
+"""Patrol and penertiban reports, and their photos."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, request, url_for
+from flask.views import MethodView
+
+from api.context import k3
+from api.parser import Blueprint, read_json_body
+from api.schemas import (
+    PhotoSchema,
+    ReportBodySchema,
+    ReportPageSchema,
+    ReportQueryArgsSchema,
+    ReportSchema,
+    ReviewSchema,
+)
+from api.security import principal
+from api.zones import parse_bbox
+from k3zones.errors import FieldError, InvalidInput, TooLarge
+from k3zones.models import ReportType, ReviewState
+from k3zones.services import photos, reports
+from k3zones.services.photos import Upload, spool
+from k3zones.services.reports import ReportFilter
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1",
+                description="Laporan patroli dan penertiban dari lapangan, beserta fotonya")
+
+GEOJSON = "application/geo+json"
+
+
+def _filter(args: dict[str, Any]) -> ReportFilter:
+    return ReportFilter(
+        kecamatan=args.get("kecamatan"),
+        zone_id=args.get("zone"),
+        type=ReportType(args["type"]) if args.get("type") else None,
+        team_id=args.get("team"),
+        officer_id=args.get("officer"),
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+        flag=args.get("flag"),
+        review_state=ReviewState(args["review_state"]) if args.get("review_state") else None,
+        status=args.get("status"),
+        bbox=parse_bbox(args["bbox"]) if args.get("bbox") else None,
+        cursor=args.get("cursor"),
+        limit=args["limit"],
+    )
+
+
+def _as_feature(item: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in item.items() if k not in ("location", "photos")}
+    return {"type": "Feature", "id": item["id"], "geometry": item["location"],
+            "properties": props}
+
+
+@blp.route("/reports")
+class Reports(MethodView):
+    @blp.arguments(ReportQueryArgsSchema, location="query")
+    @blp.response(200, ReportPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Daftar laporan, terbaru dulu (format=geojson untuk peta)"""
+        items, cursor = reports.list_reports(k3().uow, principal(), _filter(args))
+        if args.get("format") == "geojson" or request.accept_mimetypes.best == GEOJSON:
+            body = {"type": "FeatureCollection", "features": [_as_feature(i) for i in items],
+                    "next_cursor": cursor}
+            return Response(k3_json(body), mimetype=GEOJSON)
+        return {"items": items, "next_cursor": cursor}
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
+    @blp.response(201, ReportSchema)
+    @blp.alt_response(422, description="Laporan belum benar, atau kunci dipakai ulang dengan isi "
+                                       "berbeda")
+    def post(self) -> Any:
+        """Mengirim laporan. Aman diulang: id sama (atau Idempotency-Key sama) dan isi sama
+        menghasilkan jawaban pertama lagi, tanpa laporan kedua."""
+        ctx = k3()
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise InvalidInput("Idempotency-Key harus 1 sampai 200 karakter.")
+        result = reports.submit_report(ctx.uow, ctx.rules, principal(), read_json_body(), key)
+        headers = {"Location": url_for("reports.Report", report_id=result.body["id"])}
+        if not result.created:
+            headers["Idempotent-Replayed"] = "true"
+        return result.body, result.status, headers
+
+
+@blp.route("/reports/<uuid:report_id>")
+class Report(MethodView):
+    @blp.response(200, ReportSchema)
+    def get(self, report_id: uuid.UUID) -> Any:
+        """Satu laporan dengan foto dan versi sebelumnya"""
+        return reports.get_report(k3().uow, principal(), report_id)
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
+    @blp.response(200, ReportSchema)
+    def patch(self, report_id: uuid.UUID) -> Any:
+        """Memperbaiki laporan sendiri (versi lama tetap tersimpan); kembali ke antrean tinjauan"""
+        ctx = k3()
+        return reports.amend_report(ctx.uow, ctx.rules, principal(), report_id, read_json_body())
+
+
+@blp.route("/reports/<uuid:report_id>/review")
+class ReportReview(MethodView):
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, ReportSchema)
+    def post(self, data: dict[str, Any], report_id: uuid.UUID) -> Any:
+        """Tinjauan Seksi Trantib: diterima, perlu_perbaikan (dengan catatan), atau ditolak"""
+        return reports.review_report(k3().uow, principal(), report_id,
+                                     ReviewState(data["state"]), data.get("note"))
+
+
+def _read_upload(max_bytes: int) -> Upload:
+    """The photo from a raw body or a multipart form field (`file`, or the only file)."""
+    if request.content_length is not None and request.content_length > max_bytes + 64 * 1024:
+        raise TooLarge(f"Foto terlalu besar; paling besar {max_bytes // (1024 * 1024)} MB.")
+    request.max_content_length = max_bytes + 64 * 1024
+    if request.mimetype == "multipart/form-data":
+        files = request.files
+        f = files.get("file") or (next(iter(files.values())) if len(files) == 1 else None)
+        if f is None:
+            raise InvalidInput("Kirim foto pada kolom berkas 'file'.",
+                               [FieldError(("file",), "Wajib diisi.")])
+        stream, declared = f.stream, f.mimetype
+    else:
+        stream, declared = request.stream, request.mimetype
+    up = spool(stream, max_bytes)
+    if up is None:
+        raise TooLarge(f"Foto terlalu besar; paling besar {max_bytes // (1024 * 1024)} MB.")
+    return Upload(up.file, up.size, up.sha256, declared or None)
+
+
+@blp.route("/reports/<uuid:report_id>/photos/<uuid:photo_id>")
+class ReportPhoto(MethodView):
+    @blp.doc(requestBody={"content": {
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "image/heic": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}}}},
+    }}, parameters=[{"in": "header", "name": "X-Content-SHA256", "required": False,
+                     "schema": {"type": "string"},
+                     "description": "SHA-256 (hex) foto menurut ponsel; tidak cocok = 422"}])
+    @blp.response(201, PhotoSchema)
+    @blp.alt_response(200, schema=PhotoSchema, description="Foto ini sudah diterima sebelumnya")
+    def put(self, report_id: uuid.UUID, photo_id: uuid.UUID) -> Any:
+        """Mengirim satu foto laporan (isi mentah atau multipart). Aman diulang."""
+        ctx = k3()
+        upload = _read_upload(ctx.settings.max_photo_bytes)
+        try:
+            client_sha = request.headers.get("X-Content-SHA256") or request.args.get("sha256")
+            result = photos.put_photo(ctx.uow, ctx.storage, principal(), report_id, photo_id,
+                                      upload, client_sha)
+        finally:
+            upload.file.close()
+        if result.outbox:
+            ctx.relay()
+        return result.photo, 201 if result.created else 200
+
+
+@blp.route("/photos/<uuid:photo_id>/<variant>")
+class PhotoFile(MethodView):
+    @blp.response(200, description="Berkas foto")
+    def get(self, photo_id: uuid.UUID, variant: str) -> Any:
+        """Berkas foto: original (apa adanya), web, atau thumb (tegak, tanpa EXIF)"""
+        ctx = k3()
+        key, mime, etag = photos.photo_object(ctx.uow, principal(), photo_id, variant)
+        if request.if_none_match.contains(etag):
+            return Response(status=304)
+        stream = ctx.storage.stream(key)
+        resp = Response(stream, mimetype=mime, direct_passthrough=True)
+        resp.headers["ETag"] = f'"{etag}"'
+        resp.headers["Cache-Control"] = "private, max-age=86400"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+
+def k3_json(body: Any) -> str:
+    from flask import current_app
+
+    return current_app.json.dumps(body)

@@ -1,0 +1,71 @@
+"""The transactional outbox: work is written in the transaction that causes it, and a
+relay hands it to the queue after commit. A broker outage delays work; it loses none."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.models import Outbox
+from k3zones.periods import now_utc
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[str, dict[str, Any]], None]
+
+
+def enqueue(s: Session, task: str, payload: dict[str, Any], dedup_key: str | None = None) -> None:
+    """Add work to the caller's transaction. With a dedup_key, work already waiting under
+    the same key absorbs this one (a burst of reports becomes one recomputation)."""
+    stmt = insert(Outbox).values(task=task, payload=payload, dedup_key=dedup_key)
+    if dedup_key is not None:
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=[Outbox.dedup_key],
+            index_where=Outbox.dispatched_at.is_(None) & Outbox.dedup_key.is_not(None),
+        )
+    s.execute(stmt)
+
+
+def relay(
+    uow: sessionmaker[Session], send: Sender, *, limit: int = 200, ids: Iterable[int] | None = None
+) -> int:
+    """Send waiting work to the queue; return how many were sent. Rows are locked with
+    SKIP LOCKED, so several relays never send the same row at once. A task may still be
+    sent twice (sent, then the commit fails): tasks are idempotent."""
+    sent = 0
+    with uow() as s, s.begin():
+        q = (
+            select(Outbox)
+            .where(Outbox.dispatched_at.is_(None))
+            .order_by(Outbox.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if ids is not None:
+            q = q.where(Outbox.id.in_(list(ids)))
+        for row in s.scalars(q):
+            try:
+                send(row.task, row.payload)
+            except Exception as exc:  # broker down: keep the row, try again later
+                row.attempts += 1
+                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("outbox relay: %s not sent (%s)", row.task, exc)
+                break
+            row.dispatched_at = now_utc()
+            sent += 1
+    return sent
+
+
+def pending_count(uow: sessionmaker[Session]) -> int:
+    from sqlalchemy import func
+
+    with uow() as s:
+        return int(
+            s.scalar(select(func.count()).select_from(Outbox).where(Outbox.dispatched_at.is_(None)))
+            or 0
+        )

@@ -1,0 +1,305 @@
+"""Photos: received one by one from phones (safe to repeat), processed by workers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO, Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones import imaging
+from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable, Unsupported
+from k3zones.evidence import EvidenceRules, photo_flags, summarise, unreadable_flag
+from k3zones.models import Photo, PhotoStatus, Report
+from k3zones.outbox import enqueue
+from k3zones.periods import WIB, now_utc
+from k3zones.principal import Principal
+from k3zones.reports import MAX_PHOTOS
+from k3zones.services.reports import photo_dict, report_for_photo, visible
+from k3zones.spatial import distance_m
+from k3zones.storage import ObjectMissing, Storage, StorageError
+
+log = logging.getLogger(__name__)
+
+PROCESS_TASK = "workers.tasks.process_photo"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A received body, already on disk: the request layer streams it there."""
+
+    file: IO[bytes]
+    size: int
+    sha256: str
+    declared_type: str | None
+
+
+def spool(src: IO[bytes], max_bytes: int) -> Upload | None:
+    """Copy a stream to a temporary file while hashing it. None if it is over max_bytes."""
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
+    h = hashlib.sha256()
+    size = 0
+    while block := src.read(256 * 1024):
+        size += len(block)
+        if size > max_bytes:
+            out.close()
+            return None
+        h.update(block)
+        out.write(block)
+    out.seek(0)
+    return Upload(out, size, h.hexdigest(), None)  # type: ignore[arg-type]
+
+
+def _original_key(r: Report, slug: str, photo_id: uuid.UUID, sha: str) -> str:
+    when = r.started_at.astimezone(WIB)
+    return f"originals/{slug}/{when:%Y/%m}/{r.id}/{photo_id}-{sha[:16]}"
+
+
+@dataclass(frozen=True)
+class PutResult:
+    created: bool
+    photo: dict[str, Any]
+    outbox: bool
+
+
+def put_photo(
+    uow: sessionmaker[Session],
+    storage: Storage,
+    caller: Principal,
+    report_id: uuid.UUID,
+    photo_id: uuid.UUID,
+    upload: Upload,
+    client_sha256: str | None,
+) -> PutResult:
+    """Store one photo of a report. The same photo again is answered as before; a photo
+    whose bytes were damaged on the way (checksum) is refused so the phone sends again."""
+    if client_sha256 is not None and client_sha256.strip().lower() != upload.sha256:
+        raise InvalidInput(
+            "Checksum SHA-256 tidak cocok: foto rusak dalam pengiriman. Kirim ulang foto ini.",
+            [FieldError(("sha256",), f"Diterima {upload.sha256}.")],
+        )
+    if upload.size == 0:
+        raise InvalidInput("Berkas foto kosong.")
+    head = upload.file.read(32)
+    upload.file.seek(0)
+    mime = imaging.sniff(head)
+    if mime is None:
+        raise Unsupported("Berkas bukan foto. Kirim JPEG, PNG, atau HEIC dari kamera ponsel.")
+    try:
+        header = imaging.read_header(upload.file)
+    except imaging.ImageRejected as exc:
+        raise InvalidInput(str(exc)) from exc
+    finally:
+        upload.file.seek(0)
+
+    from k3zones.models import Kecamatan
+
+    with uow() as s, s.begin():
+        r = report_for_photo(s, caller, report_id)
+        existing = s.get(Photo, photo_id)
+        if existing is not None and existing.report_id != r.id:
+            raise Conflict("id foto ini sudah dipakai laporan lain; buat UUID baru.")
+        if existing is not None and existing.sha256 == upload.sha256:
+            return PutResult(False, photo_dict(existing), False)  # a retry: nothing to do
+        if existing is not None and existing.status != PhotoStatus.GAGAL:
+            raise Conflict(
+                "Foto dengan id ini sudah diterima dengan isi berbeda. Gunakan id baru untuk "
+                "foto lain."
+            )
+        if existing is None:
+            count = len(list(s.scalars(select(Photo.id).where(Photo.report_id == r.id))))
+            if count >= min(r.photos_expected, MAX_PHOTOS):
+                raise Conflict(
+                    f"Laporan ini menunggu {r.photos_expected} foto dan semuanya sudah "
+                    "diterima. Ubah jumlah foto laporan bila ada foto tambahan."
+                )
+        slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == r.kecamatan_id)) or "x"
+        key = _original_key(r, slug, photo_id, upload.sha256)
+        try:
+            # Before the commit: a row never points at an object that is not there.
+            storage.put_file(key, upload.file, mime)
+        except StorageError as exc:
+            log.error("storage put failed for %s: %s", key, exc)
+            raise Unavailable("Penyimpanan foto sedang tidak tersedia. Coba kirim lagi "
+                              "sebentar lagi; laporan Anda aman.") from exc
+        if existing is None:
+            p = Photo(id=photo_id, report_id=r.id, kecamatan_id=r.kecamatan_id)
+            s.add(p)
+            r.photos_received += 1
+        else:
+            p = existing  # a failed photo sent again: start over with the new bytes
+        p.status = PhotoStatus.DITERIMA
+        p.original_key = key
+        p.sha256 = upload.sha256
+        p.size_bytes = upload.size
+        p.declared_type = (upload.declared_type or "")[:100] or None
+        p.content_type = mime
+        p.width, p.height = header.width, header.height
+        p.exif, p.flags, p.error = {}, {}, None
+        p.thumb_key = p.web_key = None
+        p.phash = None
+        p.phash_bands = None
+        p.gps = None
+        p.taken_at = None
+        p.processed_at = None
+        p.received_at = now_utc()
+        s.flush()
+        enqueue(s, PROCESS_TASK, {"photo_id": str(p.id)}, dedup_key=f"photo:{p.id}")
+        s.flush()
+        s.refresh(p)
+        return PutResult(existing is None, photo_dict(p), True)
+
+
+def _near_duplicate(s: Session, p: Photo, h: int, max_bits: int) -> dict[str, Any] | None:
+    bands = imaging.hash_bands(h)
+    best: tuple[int, Photo] | None = None
+    candidates = s.scalars(
+        select(Photo).where(Photo.phash_bands.overlap(bands), Photo.report_id != p.report_id)
+        .limit(500)
+    )
+    for c in candidates:
+        if c.phash is None:
+            continue
+        d = imaging.hamming(h, c.phash)
+        if d <= max_bits and (best is None or d < best[0]):
+            best = (d, c)
+    if best is None:
+        return None
+    return {"report_id": str(best[1].report_id), "photo_id": str(best[1].id),
+            "distance_bits": best[0]}
+
+
+def _refresh_report_flags(s: Session, report_id: uuid.UUID) -> None:
+    r = s.scalar(select(Report).where(Report.id == report_id).with_for_update())
+    if r is None:
+        return
+    flags = [f for (f,) in s.execute(select(Photo.flags).where(Photo.report_id == report_id))]
+    r.flags = summarise(r.flags, flags)
+
+
+def process_photo(
+    uow: sessionmaker[Session], storage: Storage, rules: EvidenceRules, photo_id: uuid.UUID
+) -> str:
+    """Check the real type, read EXIF, write the derived images, flag the evidence.
+    Idempotent: a photo already processed is left as it is. Returns what happened."""
+    with uow() as s:
+        p = s.get(Photo, photo_id)
+        if p is None:
+            return "hilang"
+        if p.status != PhotoStatus.DITERIMA:
+            return "sudah"
+        key, sha = p.original_key, p.sha256
+
+    with tempfile.TemporaryFile() as tmp:
+        try:
+            storage.download_to(key, tmp)
+        except ObjectMissing:
+            return _fail(uow, photo_id, sha, "Berkas asli foto tidak ditemukan di penyimpanan.")
+        tmp.seek(0)
+        digest = hashlib.sha256()
+        while block := tmp.read(1024 * 1024):
+            digest.update(block)
+        if digest.hexdigest() != sha:
+            return _fail(uow, photo_id, sha, "Berkas asli di penyimpanan tidak sama dengan yang "
+                                             "diterima (checksum berbeda).")
+        tmp.seek(0)
+        try:
+            out = imaging.process(tmp)
+        except imaging.ImageRejected as exc:
+            return _fail(uow, photo_id, sha, str(exc))
+
+    base = key.replace("originals/", "derived/", 1)
+    storage.put_bytes(f"{base}-web.jpg", out.web_jpeg, "image/jpeg")
+    storage.put_bytes(f"{base}-thumb.jpg", out.thumb_jpeg, "image/jpeg")
+
+    with uow() as s, s.begin():
+        p = s.scalar(select(Photo).where(Photo.id == photo_id).with_for_update())
+        if p is None or p.status != PhotoStatus.DITERIMA or p.sha256 != sha:
+            return "sudah"
+        r = s.get(Report, p.report_id)
+        assert r is not None
+        ex = out.exif
+        p.content_type = out.header.mime
+        p.width, p.height = out.header.width, out.header.height
+        p.exif = ex.as_dict()
+        p.taken_at = ex.taken_at(r.started_offset_min)
+        has_gps = ex.gps_lat is not None and ex.gps_lon is not None
+        dist = None
+        if has_gps:
+            p.gps = from_shape(Point(ex.gps_lon, ex.gps_lat), srid=4326)
+            s.flush()
+            dist = s.scalar(select(distance_m(Photo.gps, Report.gps))
+                            .where(Photo.id == p.id, Report.id == r.id))
+        p.thumb_key, p.web_key = f"{base}-thumb.jpg", f"{base}-web.jpg"
+        p.phash = out.dhash
+        p.phash_bands = imaging.hash_bands(out.dhash)
+        same = s.scalar(select(Photo).where(Photo.sha256 == sha, Photo.report_id != r.id,
+                                            Photo.id != p.id).order_by(Photo.received_at)
+                        .limit(1))
+        window = (r.started_at, r.ended_at or r.started_at)
+        p.flags = photo_flags(
+            rules, has_gps=has_gps, distance_m=float(dist) if dist is not None else None,
+            report_accuracy_m=float(r.gps_accuracy_m) if r.gps_accuracy_m else None,
+            taken_at=p.taken_at, window=window, exif_problems=ex.problems,
+            same_sha={"report_id": str(same.report_id), "photo_id": str(same.id)} if same else None,
+            near=None if same else _near_duplicate(s, p, out.dhash, rules.near_duplicate_bits),
+        )
+        p.status = PhotoStatus.DIPROSES
+        p.processed_at = now_utc()
+        s.flush()
+        _refresh_report_flags(s, r.id)
+    return "diproses"
+
+
+def _fail(uow: sessionmaker[Session], photo_id: uuid.UUID, sha: str, reason: str) -> str:
+    with uow() as s, s.begin():
+        p = s.scalar(select(Photo).where(Photo.id == photo_id).with_for_update())
+        if p is None or p.status != PhotoStatus.DITERIMA or p.sha256 != sha:
+            return "sudah"
+        p.status = PhotoStatus.GAGAL
+        p.error = reason
+        p.flags = unreadable_flag(reason)
+        p.processed_at = now_utc()
+        s.flush()
+        _refresh_report_flags(s, p.report_id)
+    return "gagal"
+
+
+VARIANTS = {"original", "web", "thumb"}
+
+
+def photo_object(
+    uow: sessionmaker[Session], caller: Principal, photo_id: uuid.UUID, variant: str
+) -> tuple[str, str, str]:
+    """(storage key, content type, ETag) of a photo the caller may see."""
+    if variant not in VARIANTS:
+        raise NotFound("Varian foto tidak dikenal (original, web, thumb).")
+    with uow() as s:
+        row = s.execute(
+            visible(select(Photo, Report.id).join(Report, Report.id == Photo.report_id), caller)
+            .where(Photo.id == photo_id)
+        ).first()
+        if row is None:
+            raise NotFound("Foto tidak ditemukan.")
+        p: Photo = row[0]
+        if variant == "original":
+            return p.original_key, p.content_type, p.sha256
+        key = p.web_key if variant == "web" else p.thumb_key
+        if key is None:
+            raise NotFound("Foto belum selesai diproses; coba lagi sebentar lagi.")
+        return key, "image/jpeg", f"{p.sha256[:32]}-{variant}"
+
+
+def age_of_oldest_unprocessed(uow: sessionmaker[Session]) -> timedelta | None:
+    with uow() as s:
+        oldest = s.scalar(select(Photo.received_at).where(Photo.status == PhotoStatus.DITERIMA)
+                          .order_by(Photo.received_at).limit(1))
+    return None if oldest is None else now_utc() - oldest

@@ -1,0 +1,527 @@
+"""Patrol and penertiban reports: submission safe to repeat, amendment with every version
+kept, review by Seksi Trantib, and reading with the visibility rules of each role."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.evidence import EvidenceRules, report_flags, summarise
+from k3zones.geo import to_geojson
+from k3zones.models import (
+    IdempotencyRecord,
+    Kecamatan,
+    Photo,
+    PhotoStatus,
+    Report,
+    ReportType,
+    ReportVersion,
+    ReviewState,
+    Role,
+    Team,
+    TeamKind,
+    TeamMembership,
+    User,
+    Zone,
+)
+from k3zones.periods import WIB, day_after, now_utc
+from k3zones.principal import Principal
+from k3zones.reports import ReportInput, body_hash, parse_report
+from k3zones.spatial import distance_m
+
+REPORTERS = {Role.PETUGAS, Role.TRANTIB, Role.ADMIN}
+REVIEWERS = {Role.TRANTIB, Role.ADMIN}
+# Set only by a reviewer: an officer who sends them is refused, not silently ignored.
+REVIEW_FIELDS = ("review_state", "review_note", "reviewed_by", "reviewed_at")
+MAX_PAGE = 200
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def visible(q: Select[Any], caller: Principal) -> Select[Any]:
+    """Officers see their own reports and their teams'; the kecamatan office sees the
+    kecamatan; city-level readers see everything."""
+    if caller.role == Role.KOTA:
+        return q
+    q = q.where(Report.kecamatan_id == caller.kecamatan_id)
+    if caller.role == Role.PETUGAS:
+        my_teams = select(TeamMembership.team_id).where(
+            TeamMembership.user_id == caller.user_id, TeamMembership.left_on.is_(None)
+        )
+        q = q.where(or_(Report.officer_id == caller.user_id, Report.team_id.in_(my_teams)))
+    return q
+
+
+def _photo_urls(p: Photo) -> dict[str, str | None]:
+    base = f"/api/v1/photos/{p.id}"
+    ready = p.status == PhotoStatus.DIPROSES
+    return {
+        "original": f"{base}/original",
+        "web": f"{base}/web" if ready else None,
+        "thumb": f"{base}/thumb" if ready else None,
+    }
+
+
+def photo_dict(p: Photo) -> dict[str, Any]:
+    gps = to_shape(p.gps) if p.gps is not None else None
+    return {
+        "id": str(p.id),
+        "report_id": str(p.report_id),
+        "status": p.status.value,
+        "sha256": p.sha256,
+        "size_bytes": p.size_bytes,
+        "content_type": p.content_type,
+        "declared_type": p.declared_type,
+        "width": p.width,
+        "height": p.height,
+        "taken_at": p.taken_at.isoformat() if p.taken_at else None,
+        "gps": to_geojson(gps) if gps is not None else None,
+        "exif": p.exif,
+        "flags": p.flags,
+        "error": p.error,
+        "received_at": p.received_at.isoformat() if p.received_at else None,
+        "processed_at": p.processed_at.isoformat() if p.processed_at else None,
+        "urls": _photo_urls(p),
+    }
+
+
+def _iso(dt: datetime | None, offset_min: int | None = None) -> str | None:
+    if dt is None:
+        return None
+    if offset_min is None:
+        return dt.isoformat()
+    from datetime import timedelta, timezone
+
+    return dt.astimezone(timezone(timedelta(minutes=offset_min))).isoformat()
+
+
+def report_dict(
+    r: Report, *, zone_name: str | None = None, officer: str | None = None,
+    team_name: str | None = None, photos: list[Photo] | None = None,
+) -> dict[str, Any]:
+    """The report as the API and the idempotency record show it."""
+    out: dict[str, Any] = {
+        "id": str(r.id),
+        "type": r.type.value,
+        "status": r.status,
+        "review_state": r.review_state.value,
+        "review_note": r.review_note,
+        "reviewed_at": _iso(r.reviewed_at),
+        "version": r.version,
+        "officer_id": str(r.officer_id),
+        "officer": officer,
+        "team_id": str(r.team_id) if r.team_id else None,
+        "team": team_name,
+        "units": list(r.units or []),
+        "zone_id": str(r.zone_id) if r.zone_id else None,
+        "zone": zone_name,
+        "zone_match": r.zone_match,
+        "started_at": _iso(r.started_at, r.started_offset_min),
+        "ended_at": _iso(r.ended_at, r.ended_offset_min),
+        "received_at": _iso(r.received_at),
+        "period": r.started_at.astimezone(WIB).date().isoformat(),
+        "location": to_geojson(to_shape(r.gps)),
+        "accuracy_m": float(r.gps_accuracy_m) if r.gps_accuracy_m is not None else None,
+        "findings": r.findings,
+        "actions": r.actions,
+        "violation_total": r.violation_total,
+        "notes": r.notes,
+        "photos_expected": r.photos_expected,
+        "photos_received": r.photos_received,
+        "flags": r.flags,
+        "source": r.source,
+    }
+    if photos is not None:
+        out["photos"] = [photo_dict(p) for p in photos]
+    return out
+
+
+def _names(s: Session, r: Report) -> dict[str, str | None]:
+    return {
+        "zone_name": s.scalar(select(Zone.name).where(Zone.id == r.zone_id)) if r.zone_id else None,
+        "officer": s.scalar(select(User.username).where(User.id == r.officer_id)),
+        "team_name": s.scalar(select(Team.name).where(Team.id == r.team_id)) if r.team_id else None,
+    }
+
+
+def _photos(s: Session, report_id: uuid.UUID) -> list[Photo]:
+    return list(s.scalars(select(Photo).where(Photo.report_id == report_id)
+                          .order_by(Photo.received_at, Photo.id)))
+
+
+def _load_visible(s: Session, caller: Principal, report_id: uuid.UUID, *,
+                  lock: bool = False) -> Report:
+    q = visible(select(Report).where(Report.id == report_id), caller)
+    if lock:
+        q = q.with_for_update(of=Report)
+    r = s.scalar(q)
+    if r is None:
+        raise NotFound("Laporan tidak ditemukan.")
+    return r
+
+
+def full_dict(s: Session, r: Report) -> dict[str, Any]:
+    return report_dict(r, photos=_photos(s, r.id), **_names(s, r))
+
+
+def get_report(uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID) -> dict[
+    str, Any
+]:
+    with uow() as s:
+        r = _load_visible(s, caller, report_id)
+        out = full_dict(s, r)
+        out["versions"] = [
+            {"version": v.version, "review_state": v.review_state, "review_note": v.review_note,
+             "replaced_at": v.replaced_at.isoformat(), "report": v.snapshot}
+            for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == r.id)
+                               .order_by(ReportVersion.version))
+        ]
+        return out
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    kecamatan: str | None = None
+    zone_id: uuid.UUID | None = None
+    type: ReportType | None = None
+    team_id: uuid.UUID | None = None
+    officer_id: uuid.UUID | None = None
+    date_from: date | None = None  # WIB, inclusive
+    date_to: date | None = None
+    flag: str | None = None  # "any" for any flag at all
+    review_state: ReviewState | None = None
+    status: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _cursor(r: Report) -> str:
+    raw = f"{r.started_at.isoformat()}|{r.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _read_cursor(c: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)).decode()
+        at, rid = raw.split("|")
+        return datetime.fromisoformat(at), uuid.UUID(rid)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("Kursor halaman tidak valid.",
+                           [FieldError(("cursor",), "Gunakan next_cursor dari halaman sebelumnya.")]
+                           ) from exc
+
+
+def _lookup(s: Session, key: Any, value: Any, ids: set[Any]) -> dict[Any, Any]:
+    if not ids:
+        return {}
+    return {k: v for k, v in s.execute(select(key, value).where(key.in_(ids)))}
+
+
+def list_reports(
+    uow: sessionmaker[Session], caller: Principal, f: ReportFilter
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first (by device start time), keyset-paginated."""
+    limit = max(1, min(f.limit, MAX_PAGE))
+    with uow() as s:
+        q = visible(select(Report), caller)
+        if f.kecamatan:
+            kid = s.scalar(select(Kecamatan.id).where(Kecamatan.slug == f.kecamatan))
+            if kid is None or not caller.scope.allows(kid):
+                raise NotFound(f"Kecamatan '{f.kecamatan}' tidak ditemukan.")
+            q = q.where(Report.kecamatan_id == kid)
+        for col, val in ((Report.zone_id, f.zone_id), (Report.type, f.type),
+                         (Report.team_id, f.team_id), (Report.officer_id, f.officer_id),
+                         (Report.review_state, f.review_state), (Report.status, f.status)):
+            if val is not None:
+                q = q.where(col == val)
+        if f.date_from:
+            q = q.where(Report.started_at >= datetime(f.date_from.year, f.date_from.month,
+                                                      f.date_from.day, tzinfo=WIB))
+        if f.date_to:
+            q = q.where(Report.started_at < day_after(f.date_to))
+        if f.flag == "any":
+            q = q.where(Report.flags != {})
+        elif f.flag:
+            q = q.where(Report.flags.has_key(f.flag))
+        if f.bbox:
+            q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
+        if f.cursor:
+            at, rid = _read_cursor(f.cursor)
+            q = q.where(or_(Report.started_at < at,
+                            and_(Report.started_at == at, Report.id < rid)))
+        q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
+        rows = list(s.scalars(q))
+        page = rows[:limit]
+        zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})
+        officers = _lookup(s, User.id, User.username, {r.officer_id for r in page})
+        teams = _lookup(s, Team.id, Team.name, {r.team_id for r in page if r.team_id})
+        items = [report_dict(r, zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
+                             officer=officers.get(r.officer_id),
+                             team_name=teams.get(r.team_id) if r.team_id else None)
+                 for r in page]
+        return items, (_cursor(page[-1]) if len(rows) > limit else None)
+
+
+# --- submission ------------------------------------------------------------------------
+
+
+def _check_refs(
+    s: Session, caller: Principal, inp: ReportInput
+) -> tuple[Zone | None, Team | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    zone = team = None
+    if inp.zone_id is not None:
+        zone = s.get(Zone, inp.zone_id)
+        if zone is None or zone.kecamatan_id != caller.kecamatan_id:
+            errors.append(FieldError(("zone_id",), "Zona tidak ditemukan di kecamatan Anda."))
+            zone = None
+        elif not zone.active:
+            errors.append(FieldError(("zone_id",), "Zona ini sudah dipensiunkan."))
+    if inp.team_id is not None:
+        team = s.get(Team, inp.team_id)
+        on = inp.started_at.astimezone(WIB).date() if inp.started_at else None
+        member = team is not None and team.kecamatan_id == caller.kecamatan_id and s.scalar(
+            select(TeamMembership.id).where(
+                TeamMembership.team_id == team.id, TeamMembership.user_id == caller.user_id,
+                TeamMembership.joined_on <= on,
+                or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= on),
+            )
+        ) is not None
+        if not member:
+            errors.append(FieldError(("team_id",), "Anda bukan anggota tim ini pada tanggal laporan."))
+            team = None
+    return zone, team, errors
+
+
+def _match_zone(
+    s: Session, kecamatan_id: int, zone: Zone | None, fix: Any
+) -> tuple[uuid.UUID | None, str, float | None]:
+    """The zone a report belongs to, how it was decided, and how far the fix lies outside
+    that zone's monitoring area (0 inside)."""
+    point = from_shape(fix, srid=4326)
+    if zone is not None:
+        d = s.scalar(select(distance_m(Zone.monitoring_area, point)).where(Zone.id == zone.id))
+        return zone.id, "given", float(d or 0)
+    nearest = s.scalar(
+        select(Zone.id)
+        .where(Zone.kecamatan_id == kecamatan_id, Zone.active.is_(True),
+               func.ST_Intersects(Zone.monitoring_area, point))
+        .order_by(distance_m(Zone.geom, point))
+        .limit(1)
+    )
+    if nearest is not None:
+        return nearest, "gps", 0.0
+    return None, "none", None
+
+
+def _apply(r: Report, inp: ReportInput, team: Team | None) -> None:
+    assert inp.type and inp.started_at and inp.location is not None
+    r.type = inp.type
+    r.team_id = team.id if team else None
+    if inp.units is not None:
+        r.units = inp.units
+    elif team is not None and team.kind == TeamKind.TIGA_PILAR:
+        r.units = list(team.units)  # the whole team was there unless the phone says less
+    else:
+        r.units = []
+    r.started_at = inp.started_at
+    r.started_offset_min = inp.started_offset_min
+    r.ended_at = inp.ended_at
+    r.ended_offset_min = inp.ended_offset_min
+    r.gps = from_shape(inp.location, srid=4326)
+    r.gps_accuracy_m = inp.accuracy_m
+    r.findings = [i.as_dict() for i in inp.findings]
+    r.actions = [i.as_dict() for i in inp.actions]
+    r.violation_total = inp.violation_total
+    r.notes = inp.notes
+    r.photos_expected = inp.photos_expected
+
+
+def _flags(s: Session, rules: EvidenceRules, r: Report, inp: ReportInput, zone: Zone | None,
+           received: datetime) -> None:
+    zid, how, dist = _match_zone(s, r.kecamatan_id, zone, inp.location)
+    r.zone_id, r.zone_match = zid, how
+    own = report_flags(
+        rules, started_at=r.started_at, received_at=received,
+        accuracy_m=float(inp.accuracy_m) if inp.accuracy_m is not None else None,
+        zone_matched=zid is not None, zone_distance_m=dist,
+    )
+    photo_flags = [p.flags for p in _photos(s, r.id)] if r.photos_received else []
+    r.flags = summarise(own, photo_flags)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    status: int  # 201 the first time; the same on every repeat
+    body: dict[str, Any]
+    created: bool
+
+
+def _same_request(s: Session, user_id: uuid.UUID, key: str, digest: str) -> Submitted | None:
+    rec = s.get(IdempotencyRecord, (user_id, key))
+    if rec is None:
+        return None
+    if rec.body_hash != digest:
+        raise InvalidInput(
+            "Kunci ini sudah dipakai untuk laporan dengan isi berbeda. Buat id (UUID) baru "
+            "untuk laporan baru, atau ubah laporan lewat PATCH.",
+            [FieldError(("id",), "Isi berbeda dari kiriman pertama dengan kunci yang sama.")],
+        )
+    return Submitted(rec.status, rec.response, created=False)
+
+
+def submit_report(
+    uow: sessionmaker[Session],
+    rules: EvidenceRules,
+    caller: Principal,
+    body: Any,
+    idempotency_key: str | None = None,
+    source: str = "api",
+) -> Submitted:
+    """Create a report. Repeating the same request (same id or Idempotency-Key, same
+    body) returns the first answer and creates nothing; a different body is refused."""
+    if caller.role not in REPORTERS or caller.kecamatan_id is None:
+        raise Forbidden("Peran Anda tidak dapat mengirim laporan lapangan.")
+    inp, errors = parse_report(body)
+    if errors:
+        raise InvalidInput("Laporan belum benar.", errors)
+    assert inp.id is not None
+    digest = body_hash(body)
+    for attempt in range(2):
+        try:
+            return _submit_once(uow, rules, caller, inp, digest, idempotency_key, source)
+        except IntegrityError:
+            # A concurrent copy of this request won the insert; answer as a repeat.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit_once(
+    uow: sessionmaker[Session], rules: EvidenceRules, caller: Principal, inp: ReportInput,
+    digest: str, idempotency_key: str | None, source: str,
+) -> Submitted:
+    assert inp.id is not None
+    with uow() as s, s.begin():
+        keys = [f"report:{inp.id}"] + ([f"header:{idempotency_key}"] if idempotency_key else [])
+        if idempotency_key:
+            repeat = _same_request(s, caller.user_id, keys[1], digest)
+            if repeat:
+                return repeat
+        existing = s.get(Report, inp.id)
+        if existing is not None:
+            if existing.officer_id != caller.user_id:
+                raise Conflict("id laporan ini sudah dipakai; buat UUID baru di ponsel.")
+            repeat = _same_request(s, caller.user_id, keys[0], digest)
+            if repeat:
+                return repeat
+            raise Conflict("Laporan ini sudah ada.")  # created through another path
+        zone, team, errors = _check_refs(s, caller, inp)
+        if errors:
+            raise InvalidInput("Laporan belum benar.", errors)
+        received = now_utc()
+        assert caller.kecamatan_id is not None
+        r = Report(id=inp.id, kecamatan_id=caller.kecamatan_id, officer_id=caller.user_id,
+                   body_hash=digest, source=source, photos_received=0, version=1,
+                   review_state=ReviewState.MENUNGGU, received_at=received)
+        _apply(r, inp, team)
+        _flags(s, rules, r, inp, zone, received)
+        s.add(r)
+        s.flush()
+        s.refresh(r)
+        body = report_dict(r, **_names(s, r))
+        for key in keys:
+            s.add(IdempotencyRecord(user_id=caller.user_id, key=key, body_hash=digest,
+                                    status=201, response=body))
+        s.flush()
+        return Submitted(201, body, created=True)
+
+
+def amend_report(
+    uow: sessionmaker[Session], rules: EvidenceRules, caller: Principal,
+    report_id: uuid.UUID, body: Any,
+) -> dict[str, Any]:
+    """The officer corrects a report (after perlu_perbaikan, or before review). The
+    previous version is kept as it was; the report goes back to the review queue."""
+    if isinstance(body, dict):
+        refused = [f for f in REVIEW_FIELDS if f in body]
+        if refused:
+            raise Forbidden(
+                "Status tinjauan hanya dapat diisi Seksi Trantib.",
+                [FieldError((f,), "Tidak boleh diisi pengirim laporan.") for f in refused],
+            )
+        if "id" in body and str(body["id"]) != str(report_id):
+            raise InvalidInput("id laporan tidak cocok.", [FieldError(("id",), "Harus sama.")])
+        body = {k: v for k, v in body.items() if k != "id"}
+    inp, errors = parse_report(body, require_id=False)
+    if errors:
+        raise InvalidInput("Laporan belum benar.", errors)
+    with uow() as s, s.begin():
+        r = _load_visible(s, caller, report_id, lock=True)
+        if r.officer_id != caller.user_id:
+            raise Forbidden("Hanya pengirim laporan yang dapat mengubahnya.")
+        if r.review_state not in (ReviewState.MENUNGGU, ReviewState.PERLU_PERBAIKAN):
+            raise Conflict(f"Laporan sudah {r.review_state.value} dan tidak dapat diubah lagi.")
+        if inp.photos_expected < r.photos_received:
+            raise InvalidInput("Jumlah foto kurang dari yang sudah terkirim.", [FieldError(
+                ("photos_expected",), f"Sudah {r.photos_received} foto terkirim.")])
+        zone, team, errors = _check_refs(s, caller, inp)
+        if errors:
+            raise InvalidInput("Laporan belum benar.", errors)
+        s.add(ReportVersion(report_id=r.id, version=r.version,
+                            snapshot=report_dict(r, **_names(s, r)),
+                            review_state=r.review_state.value, review_note=r.review_note))
+        _apply(r, inp, team)
+        _flags(s, rules, r, inp, zone, r.received_at)
+        r.version += 1
+        r.review_state = ReviewState.MENUNGGU
+        r.review_note = None
+        r.reviewed_by = None
+        r.reviewed_at = None
+        r.body_hash = body_hash(body)
+        s.flush()
+        s.refresh(r)
+        return full_dict(s, r)
+
+
+def review_report(
+    uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID,
+    state: ReviewState, note: str | None,
+) -> dict[str, Any]:
+    if caller.role not in REVIEWERS:
+        raise Forbidden("Hanya Seksi Trantib yang meninjau laporan.")
+    if state == ReviewState.MENUNGGU:
+        raise InvalidInput("Status tinjauan tidak valid.", [FieldError(
+            ("state",), "Pilih diterima, perlu_perbaikan, atau ditolak.")])
+    if state in (ReviewState.PERLU_PERBAIKAN, ReviewState.DITOLAK) and not (note or "").strip():
+        raise InvalidInput("Catatan wajib diisi.", [FieldError(
+            ("note",), "Tuliskan apa yang perlu diperbaiki atau alasan penolakan.")])
+    with uow() as s, s.begin():
+        r = _load_visible(s, caller, report_id, lock=True)
+        if r.officer_id == caller.user_id:
+            raise Forbidden("Laporan sendiri tidak dapat ditinjau sendiri.")
+        r.review_state = state
+        r.review_note = (note or "").strip() or None
+        r.reviewed_by = caller.user_id
+        r.reviewed_at = now_utc()
+        s.flush()
+        return full_dict(s, r)
+
+
+def report_for_photo(s: Session, caller: Principal, report_id: uuid.UUID) -> Report:
+    """The report a photo is sent to: visible, and the caller's own."""
+    r = _load_visible(s, caller, report_id, lock=True)
+    if r.officer_id != caller.user_id:
+        raise NotFound("Laporan tidak ditemukan.")
+    return r
