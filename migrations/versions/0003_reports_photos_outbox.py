@@ -136,7 +136,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint('uq_zone_id_kecamatan', 'zone', type_='unique')
     op.drop_table('report_version')
     op.drop_index('ix_photo_sha256', table_name='photo')
     op.drop_index('ix_photo_report', table_name='photo')
@@ -153,3 +152,4 @@ def downgrade() -> None:
     op.drop_index('ix_outbox_pending', table_name='outbox', postgresql_where=sa.text('dispatched_at IS NULL'))
     op.drop_table('outbox')
     op.drop_table('idempotency_record')
+    op.drop_constraint('uq_zone_id_kecamatan', 'zone', type_='unique')
