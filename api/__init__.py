@@ -105,9 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = problems.K3Api(app)
     problems.register(app)
     security.register(app)
-    for module in (
-        auth_views, reference, decrees, zones, targets, reports, users, teams, audit
-    ):
+    for module in (auth_views, reference, decrees, zones, targets, reports, users, teams, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     api.spec.components.security_scheme(

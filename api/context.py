@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.errors import FieldError, InvalidInput
 from k3zones.evidence import EvidenceRules
-from k3zones.storage import Storage
 from k3zones.services.scope import Scope
 from k3zones.settings import Settings
+from k3zones.storage import Storage
 
 
 @dataclass
@@ -38,6 +38,14 @@ class K3:
             celery.send_task(task, kwargs=payload, retry=False)
 
         try:
+            # A dead broker is found by one quick ping, not by Celery's connection retries.
+            broker = redis.Redis.from_url(
+                self.settings.celery_broker_url, socket_connect_timeout=1, socket_timeout=1
+            )
+            try:
+                broker.ping()
+            finally:
+                broker.close()
             return relay(self.uow, send, ids=ids)
         except Exception:  # the request already succeeded; work waits in the outbox
             return 0

@@ -26,8 +26,12 @@ from k3zones.services import photos, reports
 from k3zones.services.photos import Upload, spool
 from k3zones.services.reports import ReportFilter
 
-blp = Blueprint("reports", __name__, url_prefix="/api/v1",
-                description="Laporan patroli dan penertiban dari lapangan, beserta fotonya")
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1",
+    description="Laporan patroli dan penertiban dari lapangan, beserta fotonya",
+)
 
 GEOJSON = "application/geo+json"
 
@@ -52,8 +56,7 @@ def _filter(args: dict[str, Any]) -> ReportFilter:
 
 def _as_feature(item: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in item.items() if k not in ("location", "photos")}
-    return {"type": "Feature", "id": item["id"], "geometry": item["location"],
-            "properties": props}
+    return {"type": "Feature", "id": item["id"], "geometry": item["location"], "properties": props}
 
 
 @blp.route("/reports")
@@ -64,15 +67,19 @@ class Reports(MethodView):
         """Daftar laporan, terbaru dulu (format=geojson untuk peta)"""
         items, cursor = reports.list_reports(k3().uow, principal(), _filter(args))
         if args.get("format") == "geojson" or request.accept_mimetypes.best == GEOJSON:
-            body = {"type": "FeatureCollection", "features": [_as_feature(i) for i in items],
-                    "next_cursor": cursor}
+            body = {
+                "type": "FeatureCollection",
+                "features": [_as_feature(i) for i in items],
+                "next_cursor": cursor,
+            }
             return Response(k3_json(body), mimetype=GEOJSON)
         return {"items": items, "next_cursor": cursor}
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
     @blp.response(201, ReportSchema)
-    @blp.alt_response(422, description="Laporan belum benar, atau kunci dipakai ulang dengan isi "
-                                       "berbeda")
+    @blp.alt_response(
+        422, description="Laporan belum benar, atau kunci dipakai ulang dengan isi berbeda"
+    )
     def post(self) -> Any:
         """Mengirim laporan. Aman diulang: id sama (atau Idempotency-Key sama) dan isi sama
         menghasilkan jawaban pertama lagi, tanpa laporan kedua."""
@@ -108,8 +115,9 @@ class ReportReview(MethodView):
     @blp.response(200, ReportSchema)
     def post(self, data: dict[str, Any], report_id: uuid.UUID) -> Any:
         """Tinjauan Seksi Trantib: diterima, perlu_perbaikan (dengan catatan), atau ditolak"""
-        return reports.review_report(k3().uow, principal(), report_id,
-                                     ReviewState(data["state"]), data.get("note"))
+        return reports.review_report(
+            k3().uow, principal(), report_id, ReviewState(data["state"]), data.get("note")
+        )
 
 
 def _read_upload(max_bytes: int) -> Upload:
@@ -121,8 +129,9 @@ def _read_upload(max_bytes: int) -> Upload:
         files = request.files
         f = files.get("file") or (next(iter(files.values())) if len(files) == 1 else None)
         if f is None:
-            raise InvalidInput("Kirim foto pada kolom berkas 'file'.",
-                               [FieldError(("file",), "Wajib diisi.")])
+            raise InvalidInput(
+                "Kirim foto pada kolom berkas 'file'.", [FieldError(("file",), "Wajib diisi.")]
+            )
         stream, declared = f.stream, f.mimetype
     else:
         stream, declared = request.stream, request.mimetype
@@ -134,14 +143,29 @@ def _read_upload(max_bytes: int) -> Upload:
 
 @blp.route("/reports/<uuid:report_id>/photos/<uuid:photo_id>")
 class ReportPhoto(MethodView):
-    @blp.doc(requestBody={"content": {
-        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-        "image/heic": {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}},
-    }}, parameters=[{"in": "header", "name": "X-Content-SHA256", "required": False,
-                     "schema": {"type": "string"},
-                     "description": "SHA-256 (hex) foto menurut ponsel; tidak cocok = 422"}])
+    @blp.doc(
+        requestBody={
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/heic": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            }
+        },
+        parameters=[
+            {
+                "in": "header",
+                "name": "X-Content-SHA256",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "SHA-256 (hex) foto menurut ponsel; tidak cocok = 422",
+            }
+        ],
+    )
     @blp.response(201, PhotoSchema)
     @blp.alt_response(200, schema=PhotoSchema, description="Foto ini sudah diterima sebelumnya")
     def put(self, report_id: uuid.UUID, photo_id: uuid.UUID) -> Any:
@@ -150,8 +174,9 @@ class ReportPhoto(MethodView):
         upload = _read_upload(ctx.settings.max_photo_bytes)
         try:
             client_sha = request.headers.get("X-Content-SHA256") or request.args.get("sha256")
-            result = photos.put_photo(ctx.uow, ctx.storage, principal(), report_id, photo_id,
-                                      upload, client_sha)
+            result = photos.put_photo(
+                ctx.uow, ctx.storage, principal(), report_id, photo_id, upload, client_sha
+            )
         finally:
             upload.file.close()
         if result.outbox:

@@ -493,22 +493,39 @@ class ReportBodySchema(Schema):
 
     id = fields.UUID(metadata={"description": "UUID buatan ponsel (kunci kirim ulang)"})
     type = fields.String(metadata={"enum": REPORT_TYPES})
-    zone_id = fields.UUID(allow_none=True, metadata={
-        "description": "Kosong: dicocokkan dari titik GPS ke zona terdekat yang memuatnya"})
+    zone_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "Kosong: dicocokkan dari titik GPS ke zona terdekat yang memuatnya"
+        },
+    )
     team_id = fields.UUID(allow_none=True)
-    units = fields.List(fields.String(), metadata={
-        "description": "Unit yang hadir (3 pilar): kecamatan, polsek, koramil, satpol_pp, dlh"})
+    units = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Unit yang hadir (3 pilar): kecamatan, polsek, koramil, satpol_pp, dlh"
+        },
+    )
     started_at = fields.String(metadata={"example": "2024-05-02T08:15:00+07:00"})
     ended_at = fields.String(allow_none=True, metadata={"example": "2024-05-02T09:00:00+07:00"})
-    location = fields.Nested(GeometrySchema, metadata={
-        "example": {"type": "Point", "coordinates": [106.98, -6.2068]}})
+    location = fields.Nested(
+        GeometrySchema, metadata={"example": {"type": "Point", "coordinates": [106.98, -6.2068]}}
+    )
     accuracy_m = fields.Float(metadata={"example": 8.0})
-    findings = fields.List(fields.Nested(ItemSchema), metadata={
-        "description": "kind: pkl, bangunan_liar, spanduk, reklame_kain, parkir_liar, sampah, "
-                       "lainnya"})
-    actions = fields.List(fields.Nested(ItemSchema), metadata={
-        "description": "Hanya penertiban. kind: teguran_lisan, teguran_tertulis, pembongkaran, "
-                       "penyitaan, relokasi, pembersihan"})
+    findings = fields.List(
+        fields.Nested(ItemSchema),
+        metadata={
+            "description": "kind: pkl, bangunan_liar, spanduk, reklame_kain, parkir_liar, sampah, "
+            "lainnya"
+        },
+    )
+    actions = fields.List(
+        fields.Nested(ItemSchema),
+        metadata={
+            "description": "Hanya penertiban. kind: teguran_lisan, teguran_tertulis, pembongkaran, "
+            "penyitaan, relokasi, pembersihan"
+        },
+    )
     notes = fields.String(allow_none=True)
     photos_expected = fields.Integer(metadata={"description": "0 sampai 10"})
 
@@ -583,18 +600,21 @@ class ReportQueryArgsSchema(K3Schema):
     officer = fields.UUID()
     date_from = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
     date_to = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
-    flag = fields.String(metadata={"description": "Nama tanda (mis. outside_zone, "
-                                                  "photo_no_gps), atau any"})
+    flag = fields.String(
+        metadata={"description": "Nama tanda (mis. outside_zone, photo_no_gps), atau any"}
+    )
     review_state = fields.String(validate=one_of(REVIEW_STATES))
     status = fields.String(validate=one_of(["menunggu_foto", "lengkap"]))
     bbox = fields.String()
     cursor = fields.String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(
-        min=1, max=200, error="limit harus 1 sampai 200."))
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
+    )
     format = fields.String(load_default="json", validate=one_of(["json", "geojson"]))
 
 
 class ReviewSchema(K3Schema):
-    state = fields.String(required=True,
-                          validate=one_of(["diterima", "perlu_perbaikan", "ditolak"]))
+    state = fields.String(
+        required=True, validate=one_of(["diterima", "perlu_perbaikan", "ditolak"])
+    )
     note = fields.String(allow_none=True, validate=validate.Length(max=4000))

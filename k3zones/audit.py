@@ -54,7 +54,12 @@ SKIP_TABLES = {"audit_log", "refresh_token", "outbox", "idempotency_record"}
 # Kept out of the log: secrets (their change is recorded, not their value) and noise.
 SECRET_FIELDS = {"password_hash", "token_hash"}
 NOISE_FIELDS = {
-    "created_at", "updated_at", "last_used_at", "monitoring_area", "content", "phash_bands",
+    "created_at",
+    "updated_at",
+    "last_used_at",
+    "monitoring_area",
+    "content",
+    "phash_bands",
 }
 
 

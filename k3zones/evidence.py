@@ -89,16 +89,20 @@ def photo_flags(
                 "message": f"Foto diambil {_duration(minutes)} di luar waktu kegiatan.",
             }
     if exif_problems:
-        flags["exif_damaged"] = {"problems": exif_problems,
-                                 "message": "Metadata foto rusak: " + "; ".join(exif_problems)}
+        flags["exif_damaged"] = {
+            "problems": exif_problems,
+            "message": "Metadata foto rusak: " + "; ".join(exif_problems),
+        }
     if same_sha:
-        flags["duplicate"] = {**same_sha,
-                              "message": "Foto yang sama persis sudah dipakai di laporan lain."}
+        flags["duplicate"] = {
+            **same_sha,
+            "message": "Foto yang sama persis sudah dipakai di laporan lain.",
+        }
     elif near:
         flags["near_duplicate"] = {
             **near,
             "message": "Foto sangat mirip dengan foto di laporan lain "
-                       f"(beda {near['distance_bits']} dari 64 bit).",
+            f"(beda {near['distance_bits']} dari 64 bit).",
         }
     return flags
 

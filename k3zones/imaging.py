@@ -43,8 +43,17 @@ def sniff(head: bytes) -> str | None:
         return "image/png"
     if len(head) >= 12 and head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
-                     b"avif"):
+        if brand in (
+            b"heic",
+            b"heix",
+            b"heim",
+            b"heis",
+            b"hevc",
+            b"hevx",
+            b"mif1",
+            b"msf1",
+            b"avif",
+        ):
             return "image/heif" if brand != b"avif" else None
     return None
 
@@ -111,7 +120,9 @@ class ExifInfo:
         if not self.datetime_original:
             return None
         try:
-            naive = datetime.strptime(self.datetime_original.strip()[:19], "%Y:%m:%d %H:%M:%S")
+            naive = datetime.strptime(  # noqa: DTZ007  (the zone is applied below)
+                self.datetime_original.strip()[:19], "%Y:%m:%d %H:%M:%S"
+            )
         except ValueError:
             return None
         tz = _parse_offset(self.offset_time_original)

@@ -445,16 +445,22 @@ class Report(Base):
     __tablename__ = "report"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["zone_id", "kecamatan_id"], ["zone.id", "zone.kecamatan_id"],
-            name="fk_report_zone_same_kecamatan", ondelete="RESTRICT",
+            ["zone_id", "kecamatan_id"],
+            ["zone.id", "zone.kecamatan_id"],
+            name="fk_report_zone_same_kecamatan",
+            ondelete="RESTRICT",
         ),
         ForeignKeyConstraint(
-            ["team_id", "kecamatan_id"], ["team.id", "team.kecamatan_id"],
-            name="fk_report_team_same_kecamatan", ondelete="RESTRICT",
+            ["team_id", "kecamatan_id"],
+            ["team.id", "team.kecamatan_id"],
+            name="fk_report_team_same_kecamatan",
+            ondelete="RESTRICT",
         ),
         ForeignKeyConstraint(
-            ["officer_id", "kecamatan_id"], ["app_user.id", "app_user.kecamatan_id"],
-            name="fk_report_officer_same_kecamatan", ondelete="RESTRICT",
+            ["officer_id", "kecamatan_id"],
+            ["app_user.id", "app_user.kecamatan_id"],
+            name="fk_report_officer_same_kecamatan",
+            ondelete="RESTRICT",
         ),
         UniqueConstraint("id", "kecamatan_id", name="uq_report_id_kecamatan"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
@@ -485,9 +491,7 @@ class Report(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ended_offset_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
     received_at: Mapped[datetime] = _now()
-    gps: Mapped[WKBElement] = mapped_column(
-        Geometry("POINT", srid=4326, spatial_index=False)
-    )
+    gps: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
     gps_accuracy_m: Mapped[Decimal | None] = mapped_column(Numeric(8, 1), nullable=True)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
@@ -498,8 +502,10 @@ class Report(Base):
     # lengkap once every expected photo has arrived; until then the report waits for them.
     status: Mapped[str] = mapped_column(
         String(16),
-        Computed("CASE WHEN photos_received >= photos_expected THEN 'lengkap' "
-                 "ELSE 'menunggu_foto' END", persisted=True),
+        Computed(
+            "CASE WHEN photos_received >= photos_expected THEN 'lengkap' ELSE 'menunggu_foto' END",
+            persisted=True,
+        ),
     )
     flags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     review_state: Mapped[ReviewState] = mapped_column(
@@ -536,8 +542,10 @@ class Photo(Base):
     __tablename__ = "photo"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["report_id", "kecamatan_id"], ["report.id", "report.kecamatan_id"],
-            name="fk_photo_report_same_kecamatan", ondelete="RESTRICT",
+            ["report_id", "kecamatan_id"],
+            ["report.id", "report.kecamatan_id"],
+            name="fk_photo_report_same_kecamatan",
+            ondelete="RESTRICT",
         ),
         Index("ix_photo_sha256", "sha256"),
         Index("ix_photo_phash_bands", "phash_bands", postgresql_using="gin"),
@@ -593,7 +601,9 @@ class Outbox(Base):
         Index("ix_outbox_pending", "id", postgresql_where=text("dispatched_at IS NULL")),
         # Coalescing: one pending row per key (a burst of reports is one recomputation).
         Index(
-            "uq_outbox_pending_dedup", "dedup_key", unique=True,
+            "uq_outbox_pending_dedup",
+            "dedup_key",
+            unique=True,
             postgresql_where=text("dispatched_at IS NULL AND dedup_key IS NOT NULL"),
         ),
     )

@@ -41,8 +41,19 @@ MAX_COUNT = 10_000
 MAX_ITEMS = 20
 MAX_NOTES = 4000
 FIELDS = {
-    "id", "type", "zone_id", "team_id", "units", "started_at", "ended_at", "location",
-    "accuracy_m", "findings", "actions", "notes", "photos_expected",
+    "id",
+    "type",
+    "zone_id",
+    "team_id",
+    "units",
+    "started_at",
+    "ended_at",
+    "location",
+    "accuracy_m",
+    "findings",
+    "actions",
+    "notes",
+    "photos_expected",
 }
 
 
@@ -100,12 +111,16 @@ def _uuid(v: Any, path: tuple[str | int, ...], errors: list[FieldError]) -> uuid
 
 def _time(v: Any, path: tuple[str, ...], errors: list[FieldError]) -> tuple[datetime, int] | None:
     if not isinstance(v, str):
-        errors.append(FieldError(path, "Waktu wajib diisi (ISO 8601, mis. 2024-05-02T08:15:00+07:00)."))
+        errors.append(
+            FieldError(path, "Waktu wajib diisi (ISO 8601, mis. 2024-05-02T08:15:00+07:00).")
+        )
         return None
     try:
         dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
-        errors.append(FieldError(path, "Waktu tidak valid; gunakan ISO 8601, mis. 2024-05-02T08:15:00+07:00."))
+        errors.append(
+            FieldError(path, "Waktu tidak valid; gunakan ISO 8601, mis. 2024-05-02T08:15:00+07:00.")
+        )
         return None
     off = dt.utcoffset()
     if off is None:
@@ -127,9 +142,7 @@ def _count(v: Any, path: tuple[str | int, ...], errors: list[FieldError]) -> int
     return int(v)
 
 
-def _items(
-    v: Any, name: str, vocab: dict[str, str], errors: list[FieldError]
-) -> list[Item]:
+def _items(v: Any, name: str, vocab: dict[str, str], errors: list[FieldError]) -> list[Item]:
     if v is None:
         return []
     if not isinstance(v, list):
@@ -150,15 +163,22 @@ def _items(
             errors.append(FieldError((*p, k), "Kolom tidak dikenal."))
         kind = raw.get("kind")
         if kind not in vocab:
-            errors.append(FieldError((*p, "kind"), f"Jenis {kind!r} tidak dikenal; pilih: "
-                                     + ", ".join(vocab) + "."))
+            errors.append(
+                FieldError(
+                    (*p, "kind"), f"Jenis {kind!r} tidak dikenal; pilih: " + ", ".join(vocab) + "."
+                )
+            )
             kind = None
         elif kind in seen:
-            errors.append(FieldError((*p, "kind"), f"Jenis {kind} tercatat dua kali; gabungkan jumlahnya."))
+            errors.append(
+                FieldError((*p, "kind"), f"Jenis {kind} tercatat dua kali; gabungkan jumlahnya.")
+            )
         count = _count(raw.get("count"), (*p, "count"), errors)
         notes = raw.get("notes")
         if notes is not None and (not isinstance(notes, str) or len(notes) > 1000):
-            errors.append(FieldError((*p, "notes"), "Catatan harus teks, paling panjang 1000 huruf."))
+            errors.append(
+                FieldError((*p, "notes"), "Catatan harus teks, paling panjang 1000 huruf.")
+            )
             notes = None
         if kind and count is not None:
             seen.add(kind)
@@ -181,7 +201,7 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
             errors.append(FieldError(("id",), "id laporan (UUID buatan ponsel) wajib diisi."))
 
     try:
-        r.type = ReportType(body.get("type"))
+        r.type = ReportType(str(body.get("type")))
     except ValueError:
         errors.append(FieldError(("type",), "Jenis laporan harus 'patroli' atau 'penertiban'."))
 
@@ -193,8 +213,14 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
         if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
             errors.append(FieldError(("units",), "units harus larik teks."))
         elif bad := [u for u in units if u not in valid]:
-            errors.append(FieldError(("units",), f"Unit {', '.join(bad)} tidak dikenal; pilih: "
-                                     + ", ".join(sorted(valid)) + "."))
+            errors.append(
+                FieldError(
+                    ("units",),
+                    f"Unit {', '.join(bad)} tidak dikenal; pilih: "
+                    + ", ".join(sorted(valid))
+                    + ".",
+                )
+            )
         else:
             r.units = sorted(set(units))
 
@@ -206,7 +232,9 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
         if ended:
             r.ended_at, r.ended_offset_min = ended
             if r.started_at and r.ended_at < r.started_at:
-                errors.append(FieldError(("ended_at",), "Waktu selesai tidak boleh sebelum waktu mulai."))
+                errors.append(
+                    FieldError(("ended_at",), "Waktu selesai tidak boleh sebelum waktu mulai.")
+                )
 
     try:
         loc = parse_geometry(body.get("location"), path=("location",), allowed=("Point",))
@@ -230,7 +258,9 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
 
     notes = body.get("notes")
     if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
-        errors.append(FieldError(("notes",), f"Catatan harus teks, paling panjang {MAX_NOTES} huruf."))
+        errors.append(
+            FieldError(("notes",), f"Catatan harus teks, paling panjang {MAX_NOTES} huruf.")
+        )
     else:
         r.notes = notes or None
 

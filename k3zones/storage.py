@@ -175,15 +175,17 @@ class S3Storage:
 
         try:
             self.client.upload_fileobj(
-                src, self.bucket, self._key(key), ExtraArgs={"ContentType": content_type},
+                src,
+                self.bucket,
+                self._key(key),
+                ExtraArgs={"ContentType": content_type},
                 Config=TransferConfig(multipart_threshold=16 * CHUNK, use_threads=False),
             )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        self._call(self.client.put_object, Key=self._key(key), Body=data,
-                   ContentType=content_type)
+        self._call(self.client.put_object, Key=self._key(key), Body=data, ContentType=content_type)
 
     def get_bytes(self, key: str) -> bytes:
         body = self._call(self.client.get_object, Key=self._key(key))["Body"]
@@ -237,6 +239,10 @@ def make_storage(
         if not s3_bucket:
             raise StorageError("K3_S3_BUCKET wajib diisi untuk K3_STORAGE=s3")
         # Credentials come from the usual AWS_* environment or instance role.
-        return S3Storage(s3_bucket, endpoint_url=s3_endpoint_url or None,
-                         region=s3_region or None, prefix=s3_prefix)
+        return S3Storage(
+            s3_bucket,
+            endpoint_url=s3_endpoint_url or None,
+            region=s3_region or None,
+            prefix=s3_prefix,
+        )
     raise StorageError(f"K3_STORAGE tidak dikenal: {backend!r} (pilih local atau s3)")

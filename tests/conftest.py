@@ -8,6 +8,7 @@ what the tests exercise; tables are emptied between tests.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,11 +121,22 @@ def client(login):  # type: ignore[no-untyped-def]
 
 
 def truncate_all(engine: Engine) -> None:
+    from sqlalchemy.exc import OperationalError
+
     from k3zones.db import Base
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as c:
-        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    # A worker of a photo test may still be writing; its transaction and ours can
+    # deadlock, and PostgreSQL then picks one to fail: try again.
+    for attempt in range(5):
+        try:
+            with engine.begin() as c:
+                c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture()

@@ -38,7 +38,15 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         # Fail fast when publishing from a request: the outbox keeps what was not sent.
         broker_connection_timeout=2,
-        broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
+        broker_transport_options={
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            # Connecting to publish gives up quickly instead of retrying for a minute.
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
         task_reject_on_worker_lost=True,
         include=["workers.tasks"],
     )

@@ -18,8 +18,13 @@ def heartbeat() -> None:
     record_heartbeat(current_app.extensions["k3"].redis)
 
 
-@shared_task(ignore_result=True, acks_late=True, autoretry_for=(StorageError,),
-             retry_backoff=True, max_retries=10)
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(StorageError,),
+    retry_backoff=True,
+    max_retries=10,
+)
 def process_photo(photo_id: str) -> str:
     """EXIF, derived images and evidence flags for one photo. Idempotent, so acks_late:
     a worker killed mid-photo leaves it for the next."""

@@ -55,7 +55,7 @@ def spool(src: IO[bytes], max_bytes: int) -> Upload | None:
         h.update(block)
         out.write(block)
     out.seek(0)
-    return Upload(out, size, h.hexdigest(), None)  # type: ignore[arg-type]
+    return Upload(out, size, h.hexdigest(), None)
 
 
 def _original_key(r: Report, slug: str, photo_id: uuid.UUID, sha: str) -> str:
@@ -128,8 +128,10 @@ def put_photo(
             storage.put_file(key, upload.file, mime)
         except StorageError as exc:
             log.error("storage put failed for %s: %s", key, exc)
-            raise Unavailable("Penyimpanan foto sedang tidak tersedia. Coba kirim lagi "
-                              "sebentar lagi; laporan Anda aman.") from exc
+            raise Unavailable(
+                "Penyimpanan foto sedang tidak tersedia. Coba kirim lagi "
+                "sebentar lagi; laporan Anda aman."
+            ) from exc
         if existing is None:
             p = Photo(id=photo_id, report_id=r.id, kecamatan_id=r.kecamatan_id)
             s.add(p)
@@ -162,7 +164,8 @@ def _near_duplicate(s: Session, p: Photo, h: int, max_bits: int) -> dict[str, An
     bands = imaging.hash_bands(h)
     best: tuple[int, Photo] | None = None
     candidates = s.scalars(
-        select(Photo).where(Photo.phash_bands.overlap(bands), Photo.report_id != p.report_id)
+        select(Photo)
+        .where(Photo.phash_bands.overlap(bands), Photo.report_id != p.report_id)
         .limit(500)
     )
     for c in candidates:
@@ -173,8 +176,11 @@ def _near_duplicate(s: Session, p: Photo, h: int, max_bits: int) -> dict[str, An
             best = (d, c)
     if best is None:
         return None
-    return {"report_id": str(best[1].report_id), "photo_id": str(best[1].id),
-            "distance_bits": best[0]}
+    return {
+        "report_id": str(best[1].report_id),
+        "photo_id": str(best[1].id),
+        "distance_bits": best[0],
+    }
 
 
 def _refresh_report_flags(s: Session, report_id: uuid.UUID) -> None:
@@ -208,8 +214,12 @@ def process_photo(
         while block := tmp.read(1024 * 1024):
             digest.update(block)
         if digest.hexdigest() != sha:
-            return _fail(uow, photo_id, sha, "Berkas asli di penyimpanan tidak sama dengan yang "
-                                             "diterima (checksum berbeda).")
+            return _fail(
+                uow,
+                photo_id,
+                sha,
+                "Berkas asli di penyimpanan tidak sama dengan yang diterima (checksum berbeda).",
+            )
         tmp.seek(0)
         try:
             out = imaging.process(tmp)
@@ -233,22 +243,33 @@ def process_photo(
         p.taken_at = ex.taken_at(r.started_offset_min)
         has_gps = ex.gps_lat is not None and ex.gps_lon is not None
         dist = None
-        if has_gps:
+        if ex.gps_lat is not None and ex.gps_lon is not None:
             p.gps = from_shape(Point(ex.gps_lon, ex.gps_lat), srid=4326)
             s.flush()
-            dist = s.scalar(select(distance_m(Photo.gps, Report.gps))
-                            .where(Photo.id == p.id, Report.id == r.id))
+            dist = s.scalar(
+                select(distance_m(Photo.gps, Report.gps))
+                .select_from(Photo)
+                .join(Report, Report.id == Photo.report_id)
+                .where(Photo.id == p.id)
+            )
         p.thumb_key, p.web_key = f"{base}-thumb.jpg", f"{base}-web.jpg"
         p.phash = out.dhash
         p.phash_bands = imaging.hash_bands(out.dhash)
-        same = s.scalar(select(Photo).where(Photo.sha256 == sha, Photo.report_id != r.id,
-                                            Photo.id != p.id).order_by(Photo.received_at)
-                        .limit(1))
+        same = s.scalar(
+            select(Photo)
+            .where(Photo.sha256 == sha, Photo.report_id != r.id, Photo.id != p.id)
+            .order_by(Photo.received_at)
+            .limit(1)
+        )
         window = (r.started_at, r.ended_at or r.started_at)
         p.flags = photo_flags(
-            rules, has_gps=has_gps, distance_m=float(dist) if dist is not None else None,
+            rules,
+            has_gps=has_gps,
+            distance_m=float(dist) if dist is not None else None,
             report_accuracy_m=float(r.gps_accuracy_m) if r.gps_accuracy_m else None,
-            taken_at=p.taken_at, window=window, exif_problems=ex.problems,
+            taken_at=p.taken_at,
+            window=window,
+            exif_problems=ex.problems,
             same_sha={"report_id": str(same.report_id), "photo_id": str(same.id)} if same else None,
             near=None if same else _near_duplicate(s, p, out.dhash, rules.near_duplicate_bits),
         )
@@ -284,8 +305,9 @@ def photo_object(
         raise NotFound("Varian foto tidak dikenal (original, web, thumb).")
     with uow() as s:
         row = s.execute(
-            visible(select(Photo, Report.id).join(Report, Report.id == Photo.report_id), caller)
-            .where(Photo.id == photo_id)
+            visible(
+                select(Photo, Report.id).join(Report, Report.id == Photo.report_id), caller
+            ).where(Photo.id == photo_id)
         ).first()
         if row is None:
             raise NotFound("Foto tidak ditemukan.")
@@ -300,6 +322,10 @@ def photo_object(
 
 def age_of_oldest_unprocessed(uow: sessionmaker[Session]) -> timedelta | None:
     with uow() as s:
-        oldest = s.scalar(select(Photo.received_at).where(Photo.status == PhotoStatus.DITERIMA)
-                          .order_by(Photo.received_at).limit(1))
+        oldest = s.scalar(
+            select(Photo.received_at)
+            .where(Photo.status == PhotoStatus.DITERIMA)
+            .order_by(Photo.received_at)
+            .limit(1)
+        )
     return None if oldest is None else now_utc() - oldest

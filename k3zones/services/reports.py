@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,7 +48,7 @@ MAX_PAGE = 200
 # --- reading ---------------------------------------------------------------------------
 
 
-def visible(q: Select[Any], caller: Principal) -> Select[Any]:
+def visible(q: Any, caller: Principal) -> Any:
     """Officers see their own reports and their teams'; the kecamatan office sees the
     kecamatan; city-level readers see everything."""
     if caller.role == Role.KOTA:
@@ -106,8 +106,12 @@ def _iso(dt: datetime | None, offset_min: int | None = None) -> str | None:
 
 
 def report_dict(
-    r: Report, *, zone_name: str | None = None, officer: str | None = None,
-    team_name: str | None = None, photos: list[Photo] | None = None,
+    r: Report,
+    *,
+    zone_name: str | None = None,
+    officer: str | None = None,
+    team_name: str | None = None,
+    photos: list[Photo] | None = None,
 ) -> dict[str, Any]:
     """The report as the API and the idempotency record show it."""
     out: dict[str, Any] = {
@@ -146,7 +150,7 @@ def report_dict(
     return out
 
 
-def _names(s: Session, r: Report) -> dict[str, str | None]:
+def _names(s: Session, r: Report) -> dict[str, Any]:
     return {
         "zone_name": s.scalar(select(Zone.name).where(Zone.id == r.zone_id)) if r.zone_id else None,
         "officer": s.scalar(select(User.username).where(User.id == r.officer_id)),
@@ -155,16 +159,20 @@ def _names(s: Session, r: Report) -> dict[str, str | None]:
 
 
 def _photos(s: Session, report_id: uuid.UUID) -> list[Photo]:
-    return list(s.scalars(select(Photo).where(Photo.report_id == report_id)
-                          .order_by(Photo.received_at, Photo.id)))
+    return list(
+        s.scalars(
+            select(Photo).where(Photo.report_id == report_id).order_by(Photo.received_at, Photo.id)
+        )
+    )
 
 
-def _load_visible(s: Session, caller: Principal, report_id: uuid.UUID, *,
-                  lock: bool = False) -> Report:
+def _load_visible(
+    s: Session, caller: Principal, report_id: uuid.UUID, *, lock: bool = False
+) -> Report:
     q = visible(select(Report).where(Report.id == report_id), caller)
     if lock:
         q = q.with_for_update(of=Report)
-    r = s.scalar(q)
+    r: Report | None = s.scalar(q)
     if r is None:
         raise NotFound("Laporan tidak ditemukan.")
     return r
@@ -174,17 +182,25 @@ def full_dict(s: Session, r: Report) -> dict[str, Any]:
     return report_dict(r, photos=_photos(s, r.id), **_names(s, r))
 
 
-def get_report(uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID) -> dict[
-    str, Any
-]:
+def get_report(
+    uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID
+) -> dict[str, Any]:
     with uow() as s:
         r = _load_visible(s, caller, report_id)
         out = full_dict(s, r)
         out["versions"] = [
-            {"version": v.version, "review_state": v.review_state, "review_note": v.review_note,
-             "replaced_at": v.replaced_at.isoformat(), "report": v.snapshot}
-            for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == r.id)
-                               .order_by(ReportVersion.version))
+            {
+                "version": v.version,
+                "review_state": v.review_state,
+                "review_note": v.review_note,
+                "replaced_at": v.replaced_at.isoformat(),
+                "report": v.snapshot,
+            }
+            for v in s.scalars(
+                select(ReportVersion)
+                .where(ReportVersion.report_id == r.id)
+                .order_by(ReportVersion.version)
+            )
         ]
         return out
 
@@ -217,9 +233,10 @@ def _read_cursor(c: str) -> tuple[datetime, uuid.UUID]:
         at, rid = raw.split("|")
         return datetime.fromisoformat(at), uuid.UUID(rid)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("Kursor halaman tidak valid.",
-                           [FieldError(("cursor",), "Gunakan next_cursor dari halaman sebelumnya.")]
-                           ) from exc
+        raise InvalidInput(
+            "Kursor halaman tidak valid.",
+            [FieldError(("cursor",), "Gunakan next_cursor dari halaman sebelumnya.")],
+        ) from exc
 
 
 def _lookup(s: Session, key: Any, value: Any, ids: set[Any]) -> dict[Any, Any]:
@@ -240,14 +257,21 @@ def list_reports(
             if kid is None or not caller.scope.allows(kid):
                 raise NotFound(f"Kecamatan '{f.kecamatan}' tidak ditemukan.")
             q = q.where(Report.kecamatan_id == kid)
-        for col, val in ((Report.zone_id, f.zone_id), (Report.type, f.type),
-                         (Report.team_id, f.team_id), (Report.officer_id, f.officer_id),
-                         (Report.review_state, f.review_state), (Report.status, f.status)):
+        for col, val in (
+            (Report.zone_id, f.zone_id),
+            (Report.type, f.type),
+            (Report.team_id, f.team_id),
+            (Report.officer_id, f.officer_id),
+            (Report.review_state, f.review_state),
+            (Report.status, f.status),
+        ):
             if val is not None:
                 q = q.where(col == val)
         if f.date_from:
-            q = q.where(Report.started_at >= datetime(f.date_from.year, f.date_from.month,
-                                                      f.date_from.day, tzinfo=WIB))
+            q = q.where(
+                Report.started_at
+                >= datetime(f.date_from.year, f.date_from.month, f.date_from.day, tzinfo=WIB)
+            )
         if f.date_to:
             q = q.where(Report.started_at < day_after(f.date_to))
         if f.flag == "any":
@@ -258,18 +282,22 @@ def list_reports(
             q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
         if f.cursor:
             at, rid = _read_cursor(f.cursor)
-            q = q.where(or_(Report.started_at < at,
-                            and_(Report.started_at == at, Report.id < rid)))
+            q = q.where(or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid)))
         q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
         rows = list(s.scalars(q))
         page = rows[:limit]
         zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})
         officers = _lookup(s, User.id, User.username, {r.officer_id for r in page})
         teams = _lookup(s, Team.id, Team.name, {r.team_id for r in page if r.team_id})
-        items = [report_dict(r, zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
-                             officer=officers.get(r.officer_id),
-                             team_name=teams.get(r.team_id) if r.team_id else None)
-                 for r in page]
+        items = [
+            report_dict(
+                r,
+                zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
+                officer=officers.get(r.officer_id),
+                team_name=teams.get(r.team_id) if r.team_id else None,
+            )
+            for r in page
+        ]
         return items, (_cursor(page[-1]) if len(rows) > limit else None)
 
 
@@ -291,15 +319,23 @@ def _check_refs(
     if inp.team_id is not None:
         team = s.get(Team, inp.team_id)
         on = inp.started_at.astimezone(WIB).date() if inp.started_at else None
-        member = team is not None and team.kecamatan_id == caller.kecamatan_id and s.scalar(
-            select(TeamMembership.id).where(
-                TeamMembership.team_id == team.id, TeamMembership.user_id == caller.user_id,
-                TeamMembership.joined_on <= on,
-                or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= on),
+        member = (
+            team is not None
+            and team.kecamatan_id == caller.kecamatan_id
+            and s.scalar(
+                select(TeamMembership.id).where(
+                    TeamMembership.team_id == team.id,
+                    TeamMembership.user_id == caller.user_id,
+                    TeamMembership.joined_on <= on,
+                    or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= on),
+                )
             )
-        ) is not None
+            is not None
+        )
         if not member:
-            errors.append(FieldError(("team_id",), "Anda bukan anggota tim ini pada tanggal laporan."))
+            errors.append(
+                FieldError(("team_id",), "Anda bukan anggota tim ini pada tanggal laporan.")
+            )
             team = None
     return zone, team, errors
 
@@ -315,8 +351,11 @@ def _match_zone(
         return zone.id, "given", float(d or 0)
     nearest = s.scalar(
         select(Zone.id)
-        .where(Zone.kecamatan_id == kecamatan_id, Zone.active.is_(True),
-               func.ST_Intersects(Zone.monitoring_area, point))
+        .where(
+            Zone.kecamatan_id == kecamatan_id,
+            Zone.active.is_(True),
+            func.ST_Intersects(Zone.monitoring_area, point),
+        )
         .order_by(distance_m(Zone.geom, point))
         .limit(1)
     )
@@ -348,14 +387,23 @@ def _apply(r: Report, inp: ReportInput, team: Team | None) -> None:
     r.photos_expected = inp.photos_expected
 
 
-def _flags(s: Session, rules: EvidenceRules, r: Report, inp: ReportInput, zone: Zone | None,
-           received: datetime) -> None:
+def _flags(
+    s: Session,
+    rules: EvidenceRules,
+    r: Report,
+    inp: ReportInput,
+    zone: Zone | None,
+    received: datetime,
+) -> None:
     zid, how, dist = _match_zone(s, r.kecamatan_id, zone, inp.location)
     r.zone_id, r.zone_match = zid, how
     own = report_flags(
-        rules, started_at=r.started_at, received_at=received,
+        rules,
+        started_at=r.started_at,
+        received_at=received,
         accuracy_m=float(inp.accuracy_m) if inp.accuracy_m is not None else None,
-        zone_matched=zid is not None, zone_distance_m=dist,
+        zone_matched=zid is not None,
+        zone_distance_m=dist,
     )
     photo_flags = [p.flags for p in _photos(s, r.id)] if r.photos_received else []
     r.flags = summarise(own, photo_flags)
@@ -409,8 +457,13 @@ def submit_report(
 
 
 def _submit_once(
-    uow: sessionmaker[Session], rules: EvidenceRules, caller: Principal, inp: ReportInput,
-    digest: str, idempotency_key: str | None, source: str,
+    uow: sessionmaker[Session],
+    rules: EvidenceRules,
+    caller: Principal,
+    inp: ReportInput,
+    digest: str,
+    idempotency_key: str | None,
+    source: str,
 ) -> Submitted:
     assert inp.id is not None
     with uow() as s, s.begin():
@@ -432,9 +485,17 @@ def _submit_once(
             raise InvalidInput("Laporan belum benar.", errors)
         received = now_utc()
         assert caller.kecamatan_id is not None
-        r = Report(id=inp.id, kecamatan_id=caller.kecamatan_id, officer_id=caller.user_id,
-                   body_hash=digest, source=source, photos_received=0, version=1,
-                   review_state=ReviewState.MENUNGGU, received_at=received)
+        r = Report(
+            id=inp.id,
+            kecamatan_id=caller.kecamatan_id,
+            officer_id=caller.user_id,
+            body_hash=digest,
+            source=source,
+            photos_received=0,
+            version=1,
+            review_state=ReviewState.MENUNGGU,
+            received_at=received,
+        )
         _apply(r, inp, team)
         _flags(s, rules, r, inp, zone, received)
         s.add(r)
@@ -442,15 +503,21 @@ def _submit_once(
         s.refresh(r)
         body = report_dict(r, **_names(s, r))
         for key in keys:
-            s.add(IdempotencyRecord(user_id=caller.user_id, key=key, body_hash=digest,
-                                    status=201, response=body))
+            s.add(
+                IdempotencyRecord(
+                    user_id=caller.user_id, key=key, body_hash=digest, status=201, response=body
+                )
+            )
         s.flush()
         return Submitted(201, body, created=True)
 
 
 def amend_report(
-    uow: sessionmaker[Session], rules: EvidenceRules, caller: Principal,
-    report_id: uuid.UUID, body: Any,
+    uow: sessionmaker[Session],
+    rules: EvidenceRules,
+    caller: Principal,
+    report_id: uuid.UUID,
+    body: Any,
 ) -> dict[str, Any]:
     """The officer corrects a report (after perlu_perbaikan, or before review). The
     previous version is kept as it was; the report goes back to the review queue."""
@@ -474,14 +541,22 @@ def amend_report(
         if r.review_state not in (ReviewState.MENUNGGU, ReviewState.PERLU_PERBAIKAN):
             raise Conflict(f"Laporan sudah {r.review_state.value} dan tidak dapat diubah lagi.")
         if inp.photos_expected < r.photos_received:
-            raise InvalidInput("Jumlah foto kurang dari yang sudah terkirim.", [FieldError(
-                ("photos_expected",), f"Sudah {r.photos_received} foto terkirim.")])
+            raise InvalidInput(
+                "Jumlah foto kurang dari yang sudah terkirim.",
+                [FieldError(("photos_expected",), f"Sudah {r.photos_received} foto terkirim.")],
+            )
         zone, team, errors = _check_refs(s, caller, inp)
         if errors:
             raise InvalidInput("Laporan belum benar.", errors)
-        s.add(ReportVersion(report_id=r.id, version=r.version,
-                            snapshot=report_dict(r, **_names(s, r)),
-                            review_state=r.review_state.value, review_note=r.review_note))
+        s.add(
+            ReportVersion(
+                report_id=r.id,
+                version=r.version,
+                snapshot=report_dict(r, **_names(s, r)),
+                review_state=r.review_state.value,
+                review_note=r.review_note,
+            )
+        )
         _apply(r, inp, team)
         _flags(s, rules, r, inp, zone, r.received_at)
         r.version += 1
@@ -496,17 +571,24 @@ def amend_report(
 
 
 def review_report(
-    uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID,
-    state: ReviewState, note: str | None,
+    uow: sessionmaker[Session],
+    caller: Principal,
+    report_id: uuid.UUID,
+    state: ReviewState,
+    note: str | None,
 ) -> dict[str, Any]:
     if caller.role not in REVIEWERS:
         raise Forbidden("Hanya Seksi Trantib yang meninjau laporan.")
     if state == ReviewState.MENUNGGU:
-        raise InvalidInput("Status tinjauan tidak valid.", [FieldError(
-            ("state",), "Pilih diterima, perlu_perbaikan, atau ditolak.")])
+        raise InvalidInput(
+            "Status tinjauan tidak valid.",
+            [FieldError(("state",), "Pilih diterima, perlu_perbaikan, atau ditolak.")],
+        )
     if state in (ReviewState.PERLU_PERBAIKAN, ReviewState.DITOLAK) and not (note or "").strip():
-        raise InvalidInput("Catatan wajib diisi.", [FieldError(
-            ("note",), "Tuliskan apa yang perlu diperbaiki atau alasan penolakan.")])
+        raise InvalidInput(
+            "Catatan wajib diisi.",
+            [FieldError(("note",), "Tuliskan apa yang perlu diperbaiki atau alasan penolakan.")],
+        )
     with uow() as s, s.begin():
         r = _load_visible(s, caller, report_id, lock=True)
         if r.officer_id == caller.user_id:

@@ -24,14 +24,14 @@ from sqlalchemy import select
 from api.policy import PUBLIC
 from k3zones.audit import SYSTEM, acting_as
 from k3zones.auth import hash_password
+from k3zones.evidence import EvidenceRules
 from k3zones.models import AuthSession, Kecamatan, Kelurahan, RenstraTarget, Role, TeamKind, User
+from k3zones.principal import Principal
 from k3zones.services import decrees, users, zones
 from k3zones.services.decrees import DecreeChanges, put_attachment
-from k3zones.services.scope import Scope
-from k3zones.evidence import EvidenceRules
-from k3zones.principal import Principal
 from k3zones.services.photos import put_photo, spool
 from k3zones.services.reports import submit_report
+from k3zones.services.scope import Scope
 from tests.conftest import TESTDATA, demo_password, login_client
 
 ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
@@ -136,18 +136,24 @@ class World:
         """Whose report a case acts on: the caller's own where the caller files reports."""
         if kec == OTHER:
             return self.other_officer
-        return f"demo.{self.role}" if self.role in ("petugas", "trantib", "admin") else (
-            "demo.petugas")
+        return (
+            f"demo.{self.role}"
+            if self.role in ("petugas", "trantib", "admin")
+            else ("demo.petugas")
+        )
 
     def reader_author(self, kec: str) -> str:
         """A report every role of the kecamatan may read: filed by the demo officer."""
         return OTHER_OFFICER if kec == OTHER else "demo.petugas"
 
     def report(self, kec: str, author: str | None = None, photos: int = 1) -> str:
-        body = {"id": str(uuid.uuid4()), "type": "patroli",
-                "started_at": "2024-05-02T08:15:00+07:00",
-                "location": {"type": "Point", "coordinates": POINT[kec]},
-                "photos_expected": photos}
+        body = {
+            "id": str(uuid.uuid4()),
+            "type": "patroli",
+            "started_at": "2024-05-02T08:15:00+07:00",
+            "location": {"type": "Point", "coordinates": POINT[kec]},
+            "photos_expected": photos,
+        }
         submit_report(self.uow, EvidenceRules(), self.principal(author or self.author(kec)), body)
         return body["id"]
 
@@ -395,26 +401,58 @@ CASES = [
     ),
     Case("reports.Reports", "GET", lambda w, k: f"/api/v1/reports?kecamatan={k}", EVERYONE),
     # A report always belongs to the caller's kecamatan: another's zone is a bad field.
-    Case("reports.Reports", "POST", lambda w, k: "/api/v1/reports", "petugas trantib admin",
-         body=lambda w, k: {"id": str(uuid.uuid4()), "type": "patroli",
-                            "started_at": "2024-05-02T08:15:00+07:00", "zone_id": w.zone(k),
-                            "location": {"type": "Point", "coordinates": POINT[OWN]}},
-         ok=(201,), other_status=422),
-    Case("reports.Report", "GET",
-         lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}", EVERYONE),
-    Case("reports.Report", "PATCH", lambda w, k: f"/api/v1/reports/{w.report(k)}",
-         "petugas trantib admin",
-         body=lambda w, k: {"type": "patroli", "started_at": "2024-05-02T08:20:00+07:00",
-                            "location": {"type": "Point", "coordinates": POINT[k]},
-                            "photos_expected": 1}),
-    Case("reports.ReportReview", "POST",
-         lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}/review",
-         "trantib admin", body=lambda w, k: {"state": "diterima"}),
-    Case("reports.ReportPhoto", "PUT",
-         lambda w, k: f"/api/v1/reports/{w.report(k)}/photos/{uuid.uuid4()}",
-         "petugas trantib admin", raw=JPEG, raw_type="image/jpeg", ok=(201,)),
-    Case("reports.PhotoFile", "GET", lambda w, k: f"/api/v1/photos/{w.photo(k)}/original",
-         EVERYONE),
+    Case(
+        "reports.Reports",
+        "POST",
+        lambda w, k: "/api/v1/reports",
+        "petugas trantib admin",
+        body=lambda w, k: {
+            "id": str(uuid.uuid4()),
+            "type": "patroli",
+            "started_at": "2024-05-02T08:15:00+07:00",
+            "zone_id": w.zone(k),
+            "location": {"type": "Point", "coordinates": POINT[OWN]},
+        },
+        ok=(201,),
+        other_status=422,
+    ),
+    Case(
+        "reports.Report",
+        "GET",
+        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}",
+        EVERYONE,
+    ),
+    Case(
+        "reports.Report",
+        "PATCH",
+        lambda w, k: f"/api/v1/reports/{w.report(k)}",
+        "petugas trantib admin",
+        body=lambda w, k: {
+            "type": "patroli",
+            "started_at": "2024-05-02T08:20:00+07:00",
+            "location": {"type": "Point", "coordinates": POINT[k]},
+            "photos_expected": 1,
+        },
+    ),
+    Case(
+        "reports.ReportReview",
+        "POST",
+        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}/review",
+        "trantib admin",
+        body=lambda w, k: {"state": "diterima"},
+    ),
+    Case(
+        "reports.ReportPhoto",
+        "PUT",
+        lambda w, k: f"/api/v1/reports/{w.report(k)}/photos/{uuid.uuid4()}",
+        "petugas trantib admin",
+        raw=JPEG,
+        raw_type="image/jpeg",
+        ok=(201,),
+    ),
+    Case(
+        "reports.PhotoFile", "GET", lambda w, k: f"/api/v1/photos/{w.photo(k)}/original", EVERYONE
+    ),
     Case(
         "audit.AuditLog",
         "GET",
@@ -438,8 +476,16 @@ def world(app, sample):  # type: ignore[no-untyped-def]
         s.flush()
         s.add(Kelurahan(kecamatan_id=k.id, slug="cikiwul", name="Cikiwul"))
         s.add(RenstraTarget(kecamatan_id=k.id, year=2024, target_pct=30))
-        s.add(User(id=uuid.uuid4(), username=OTHER_OFFICER, full_name="Petugas Lain",
-                   role=Role.PETUGAS, kecamatan_id=k.id, password_hash=_hash()))
+        s.add(
+            User(
+                id=uuid.uuid4(),
+                username=OTHER_OFFICER,
+                full_name="Petugas Lain",
+                role=Role.PETUGAS,
+                kecamatan_id=k.id,
+                password_hash=_hash(),
+            )
+        )
     return World(app)
 
 

@@ -45,8 +45,11 @@ def test_same_report_sent_again_is_the_first_answer(sample, login, engine):
     phone = login("demo.petugas")
     body = report()
     first = phone.post("/api/v1/reports", json=body)
-    again = phone.post("/api/v1/reports", data=json.dumps(body, indent=2, sort_keys=True),
-                       content_type="application/json")
+    again = phone.post(
+        "/api/v1/reports",
+        data=json.dumps(body, indent=2, sort_keys=True),
+        content_type="application/json",
+    )
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -91,8 +94,10 @@ def test_twenty_concurrent_copies_make_one_report(app, sample, login, engine):
 
 def test_offline_report_days_old_counts_in_its_own_period(sample, login):
     phone = login("demo.petugas")
-    r = phone.post("/api/v1/reports", json=report(started_at="2024-01-31T23:59:00+07:00",
-                                                  ended_at="2024-02-01T00:30:00+07:00"))
+    r = phone.post(
+        "/api/v1/reports",
+        json=report(started_at="2024-01-31T23:59:00+07:00", ended_at="2024-02-01T00:30:00+07:00"),
+    )
     assert r.status_code == 201
     assert r.get_json()["period"] == "2024-01-31"
     got = phone.get("/api/v1/reports?date_from=2024-01-31&date_to=2024-01-31").get_json()
@@ -126,3 +131,136 @@ def test_bad_reports_are_explained(sample, login, engine):
 def test_only_field_roles_file_reports(sample, login):
     assert_problem(login("demo.pimpinan").post("/api/v1/reports", json=report()), 403)
     assert_problem(login("demo.kota").post("/api/v1/reports", json=report()), 403)
+
+
+def test_officers_see_their_own_and_their_teams_reports(sample, login, app):
+    petugas = login("demo.petugas")
+    petugas2 = login("demo.petugas2")
+    team = next(
+        t for t in petugas.get("/api/v1/me").get_json()["teams"] if t["team_kind"] == "tiga_pilar"
+    )
+    mine = petugas.post("/api/v1/reports", json=report()).get_json()
+    shared = petugas2.post("/api/v1/reports", json=report(team_id=team["team_id"])).get_json()
+    alone = petugas2.post("/api/v1/reports", json=report()).get_json()
+    # 3-pilar team report: all units present unless the phone says otherwise.
+    assert shared["units"] == ["kecamatan", "koramil", "polsek", "satpol_pp"]
+    seen = {i["id"] for i in petugas.get("/api/v1/reports").get_json()["items"]}
+    assert seen == {mine["id"], shared["id"]}
+    assert_problem(petugas.get(f"/api/v1/reports/{alone['id']}"), 404)
+    trantib = login("demo.trantib")
+    assert len(trantib.get("/api/v1/reports").get_json()["items"]) == 3
+    assert len(login("demo.kota").get("/api/v1/reports").get_json()["items"]) == 3
+
+
+def test_list_filters_pagination_and_geojson(sample, login):
+    phone = login("demo.petugas")
+    ids = []
+    for day in range(1, 6):
+        body = report(
+            started_at=f"2024-05-0{day}T08:00:00+07:00",
+            ended_at=f"2024-05-0{day}T09:00:00+07:00",
+            type="penertiban" if day % 2 else "patroli",
+            actions=[{"kind": "teguran_lisan", "count": 2}] if day % 2 else [],
+        )
+        ids.append(phone.post("/api/v1/reports", json=body).get_json()["id"])
+    page1 = phone.get("/api/v1/reports?limit=2").get_json()
+    page2 = phone.get(f"/api/v1/reports?limit=2&cursor={page1['next_cursor']}").get_json()
+    page3 = phone.get(f"/api/v1/reports?limit=2&cursor={page2['next_cursor']}").get_json()
+    got = [i["id"] for p in (page1, page2, page3) for i in p["items"]]
+    assert got == list(reversed(ids)) and page3["next_cursor"] is None
+    assert len(phone.get("/api/v1/reports?type=penertiban").get_json()["items"]) == 3
+    assert (
+        len(
+            phone.get("/api/v1/reports?date_from=2024-05-02&date_to=2024-05-03").get_json()["items"]
+        )
+        == 2
+    )
+    zone = phone.get("/api/v1/zones?kategori=merah").get_json()["features"]
+    sultan = next(z["id"] for z in zone if z["properties"]["name"] == "Jl. Sultan Agung")
+    assert len(phone.get(f"/api/v1/reports?zone={sultan}").get_json()["items"]) == 5
+    assert phone.get("/api/v1/reports?status=lengkap").get_json()["items"] == []
+    assert len(phone.get("/api/v1/reports?status=menunggu_foto").get_json()["items"]) == 5
+    fc = phone.get("/api/v1/reports?format=geojson&limit=3")
+    assert fc.mimetype == "application/geo+json"
+    body = fc.get_json()
+    assert body["type"] == "FeatureCollection" and len(body["features"]) == 3
+    assert body["features"][0]["geometry"] == {"type": "Point", "coordinates": SULTAN_AGUNG}
+    assert body["next_cursor"]
+    assert_problem(phone.get("/api/v1/reports?cursor=rusak"), 422, "Kursor")
+    assert_problem(phone.get("/api/v1/reports?limit=0"), 422, "limit")
+
+
+def test_report_far_from_any_zone_is_flagged_not_refused(sample, login):
+    phone = login("demo.petugas")
+    far = report(location={"type": "Point", "coordinates": [106.9600, -6.2200]}, accuracy_m=120)
+    r = phone.post("/api/v1/reports", json=far)
+    assert r.status_code == 201
+    flags = r.get_json()["flags"]
+    assert r.get_json()["zone_id"] is None and "no_zone" in flags
+    assert flags["low_accuracy"]["accuracy_m"] == 120
+    zone = phone.get("/api/v1/zones?kategori=merah").get_json()["features"][0]
+    given = phone.post(
+        "/api/v1/reports",
+        json=report(
+            zone_id=zone["id"], location={"type": "Point", "coordinates": [106.9600, -6.2200]}
+        ),
+    )
+    d = given.get_json()["flags"]["outside_zone"]["distance_m"]
+    assert given.get_json()["zone_match"] == "given" and d > 500
+    future = phone.post(
+        "/api/v1/reports", json=report(started_at="2099-01-01T08:00:00+07:00", ended_at=None)
+    )
+    assert "clock_future" in future.get_json()["flags"]
+    assert len(phone.get("/api/v1/reports?flag=any").get_json()["items"]) == 3
+    assert len(phone.get("/api/v1/reports?flag=outside_zone").get_json()["items"]) == 1
+
+
+def test_review_then_amend_keeps_every_version(sample, login):
+    phone = login("demo.petugas")
+    trantib = login("demo.trantib")
+    body = report()
+    rid = phone.post("/api/v1/reports", json=body).get_json()["id"]
+    assert_problem(
+        trantib.post(f"/api/v1/reports/{rid}/review", json={"state": "perlu_perbaikan"}),
+        422,
+        "Catatan wajib",
+    )
+    r = trantib.post(
+        f"/api/v1/reports/{rid}/review",
+        json={"state": "perlu_perbaikan", "note": "Jumlah PKL tidak sesuai foto"},
+    )
+    assert r.status_code == 200 and r.get_json()["review_state"] == "perlu_perbaikan"
+    # The officer may not set the review status himself.
+    assert_problem(
+        phone.patch(
+            f"/api/v1/reports/{rid}",
+            json={**{k: v for k, v in body.items() if k != "id"}, "review_state": "diterima"},
+        ),
+        403,
+        "Seksi Trantib",
+    )
+    fixed = {k: v for k, v in body.items() if k != "id"}
+    fixed["findings"] = [{"kind": "pkl", "count": 5}]
+    r = phone.patch(f"/api/v1/reports/{rid}", json=fixed)
+    assert r.status_code == 200, r.get_json()
+    got = r.get_json()
+    assert got["version"] == 2 and got["review_state"] == "menunggu"
+    assert got["violation_total"] == 5
+    [v1] = phone.get(f"/api/v1/reports/{rid}").get_json()["versions"]
+    assert v1["version"] == 1 and v1["review_state"] == "perlu_perbaikan"
+    assert v1["review_note"] == "Jumlah PKL tidak sesuai foto"
+    assert v1["report"]["violation_total"] == 3
+    assert (
+        trantib.post(f"/api/v1/reports/{rid}/review", json={"state": "diterima"}).get_json()[
+            "review_state"
+        ]
+        == "diterima"
+    )
+    assert_problem(phone.patch(f"/api/v1/reports/{rid}", json=fixed), 409, "diterima")
+    # Only the author amends; nobody reviews their own report.
+    other = phone.post("/api/v1/reports", json=report()).get_json()["id"]
+    assert_problem(login("demo.admin").patch(f"/api/v1/reports/{other}", json=fixed), 403)
+    own = trantib.post("/api/v1/reports", json=report()).get_json()["id"]
+    assert_problem(
+        trantib.post(f"/api/v1/reports/{own}/review", json={"state": "diterima"}), 403, "sendiri"
+    )
