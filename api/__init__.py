@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import os
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (auth_views, reference, decrees, zones, targets, reports, users, teams, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    if os.environ.get("K3_BENCH") == "1":
+        from api import bench
+
+        api.register_blueprint(bench.blp)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

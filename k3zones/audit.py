@@ -60,6 +60,7 @@ NOISE_FIELDS = {
     "monitoring_area",
     "content",
     "phash_bands",
+    "first_response",  # a copy of the report as first answered: the row itself is logged
 }
 
 

@@ -50,3 +50,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def snapshot(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work that sees one consistent snapshot (REPEATABLE READ), so a
+    report and its photos are read as of the same moment even while a worker commits."""
+    with factory() as session:
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        try:
+            yield session
+        finally:
+            session.rollback()

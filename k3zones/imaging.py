@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pillow_heif
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 
@@ -246,6 +246,18 @@ def _fit(w: int, h: int, box: int) -> tuple[int, int]:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+# EXIF Orientation -> the transpose that makes the picture upright (as ImageOps.exif_transpose).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _rgb(img: Image.Image) -> Image.Image:
     if img.mode == "RGB":
         return img
@@ -260,7 +272,7 @@ def _rgb(img: Image.Image) -> Image.Image:
 def _jpeg(img: Image.Image) -> bytes:
     out = io.BytesIO()
     # No exif= argument: derived images carry no metadata (location stays in the original).
-    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=True)
+    img.save(out, "JPEG", quality=JPEG_QUALITY)
     return out.getvalue()
 
 
@@ -304,9 +316,13 @@ def process(src: str | Path | IO[bytes]) -> Processed:
             raise ImageRejected(
                 "Berkas foto terpotong atau rusak; kirim ulang foto dari ponsel."
             ) from exc
-        upright = ImageOps.exif_transpose(img) or img
-        web = _rgb(upright)
-        web.thumbnail((WEB_PX, WEB_PX), Image.Resampling.LANCZOS)
+        # Shrink first, then turn upright and convert: both then work on ~2 MP, not 16.
+        web = img if img.mode in ("RGB", "RGBA", "L", "LA") else _rgb(img)
+        web.thumbnail((WEB_PX, WEB_PX), Image.Resampling.BICUBIC)
+        turn = _TRANSPOSE.get(exif.orientation or 1)
+        if turn is not None:
+            web = web.transpose(turn)
+        web = _rgb(web)
         thumb = web.copy()
         thumb.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
         return Processed(header, exif, _jpeg(web), _jpeg(thumb), dhash(thumb))

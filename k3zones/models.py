@@ -516,6 +516,8 @@ class Report(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     body_hash: Mapped[str] = mapped_column(String(64))
+    # The answer the first submission got, given again to a phone that retries.
+    first_response: Mapped[dict[str, Any]] = mapped_column(JSONB)
     source: Mapped[str] = mapped_column(String(16), server_default=text("'api'"))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = mapped_column(

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.db import snapshot
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.evidence import EvidenceRules, report_flags, summarise
 from k3zones.geo import to_geojson
@@ -117,7 +118,8 @@ def report_dict(
     out: dict[str, Any] = {
         "id": str(r.id),
         "type": r.type.value,
-        "status": r.status,
+        # Mirrors the generated column, so the answer is right before the row is read back.
+        "status": "lengkap" if r.photos_received >= r.photos_expected else "menunggu_foto",
         "review_state": r.review_state.value,
         "review_note": r.review_note,
         "reviewed_at": _iso(r.reviewed_at),
@@ -185,7 +187,7 @@ def full_dict(s: Session, r: Report) -> dict[str, Any]:
 def get_report(
     uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID
 ) -> dict[str, Any]:
-    with uow() as s:
+    with snapshot(uow) as s:
         r = _load_visible(s, caller, report_id)
         out = full_dict(s, r)
         out["versions"] = [
@@ -250,7 +252,7 @@ def list_reports(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first (by device start time), keyset-paginated."""
     limit = max(1, min(f.limit, MAX_PAGE))
-    with uow() as s:
+    with snapshot(uow) as s:
         q = visible(select(Report), caller)
         if f.kecamatan:
             kid = s.scalar(select(Kecamatan.id).where(Kecamatan.slug == f.kecamatan))
@@ -342,15 +344,15 @@ def _check_refs(
 
 def _match_zone(
     s: Session, kecamatan_id: int, zone: Zone | None, fix: Any
-) -> tuple[uuid.UUID | None, str, float | None]:
-    """The zone a report belongs to, how it was decided, and how far the fix lies outside
-    that zone's monitoring area (0 inside)."""
+) -> tuple[uuid.UUID | None, str | None, str, float | None]:
+    """The zone a report belongs to (id, name), how it was decided, and how far the fix
+    lies outside that zone's monitoring area (0 inside). One query either way."""
     point = from_shape(fix, srid=4326)
     if zone is not None:
         d = s.scalar(select(distance_m(Zone.monitoring_area, point)).where(Zone.id == zone.id))
-        return zone.id, "given", float(d or 0)
-    nearest = s.scalar(
-        select(Zone.id)
+        return zone.id, zone.name, "given", float(d or 0)
+    nearest = s.execute(
+        select(Zone.id, Zone.name)
         .where(
             Zone.kecamatan_id == kecamatan_id,
             Zone.active.is_(True),
@@ -358,10 +360,10 @@ def _match_zone(
         )
         .order_by(distance_m(Zone.geom, point))
         .limit(1)
-    )
+    ).first()
     if nearest is not None:
-        return nearest, "gps", 0.0
-    return None, "none", None
+        return nearest[0], nearest[1], "gps", 0.0
+    return None, None, "none", None
 
 
 def _apply(r: Report, inp: ReportInput, team: Team | None) -> None:
@@ -394,8 +396,9 @@ def _flags(
     inp: ReportInput,
     zone: Zone | None,
     received: datetime,
-) -> None:
-    zid, how, dist = _match_zone(s, r.kecamatan_id, zone, inp.location)
+) -> str | None:
+    """Match the zone and set the flags; returns the zone's name."""
+    zid, name, how, dist = _match_zone(s, r.kecamatan_id, zone, inp.location)
     r.zone_id, r.zone_match = zid, how
     own = report_flags(
         rules,
@@ -407,6 +410,7 @@ def _flags(
     )
     photo_flags = [p.flags for p in _photos(s, r.id)] if r.photos_received else []
     r.flags = summarise(own, photo_flags)
+    return name
 
 
 @dataclass(frozen=True)
@@ -448,7 +452,11 @@ def submit_report(
     digest = body_hash(body)
     for attempt in range(2):
         try:
-            return _submit_once(uow, rules, caller, inp, digest, idempotency_key, source)
+            # The first try assumes a new report (the common case: no extra query); a
+            # duplicate id fails the insert, and the second try answers it as a repeat.
+            return _submit_once(
+                uow, rules, caller, inp, digest, idempotency_key, source, check_existing=attempt > 0
+            )
         except IntegrityError:
             # A concurrent copy of this request won the insert; answer as a repeat.
             if attempt == 1:
@@ -464,22 +472,27 @@ def _submit_once(
     digest: str,
     idempotency_key: str | None,
     source: str,
+    *,
+    check_existing: bool,
 ) -> Submitted:
     assert inp.id is not None
     with uow() as s, s.begin():
-        keys = [f"report:{inp.id}"] + ([f"header:{idempotency_key}"] if idempotency_key else [])
-        if idempotency_key:
-            repeat = _same_request(s, caller.user_id, keys[1], digest)
+        header_key = f"header:{idempotency_key}" if idempotency_key else None
+        if header_key:
+            repeat = _same_request(s, caller.user_id, header_key, digest)
             if repeat:
                 return repeat
-        existing = s.get(Report, inp.id)
+        existing = s.get(Report, inp.id) if check_existing else None
         if existing is not None:
             if existing.officer_id != caller.user_id:
                 raise Conflict("id laporan ini sudah dipakai; buat UUID baru di ponsel.")
-            repeat = _same_request(s, caller.user_id, keys[0], digest)
-            if repeat:
-                return repeat
-            raise Conflict("Laporan ini sudah ada.")  # created through another path
+            if existing.body_hash == digest:
+                return Submitted(201, existing.first_response, created=False)
+            raise InvalidInput(
+                "Laporan dengan id ini sudah terkirim dengan isi berbeda. Untuk mengubahnya "
+                "gunakan PATCH; untuk laporan baru buat id (UUID) baru.",
+                [FieldError(("id",), "Isi berbeda dari kiriman pertama dengan id yang sama.")],
+            )
         zone, team, errors = _check_refs(s, caller, inp)
         if errors:
             raise InvalidInput("Laporan belum benar.", errors)
@@ -497,15 +510,22 @@ def _submit_once(
             received_at=received,
         )
         _apply(r, inp, team)
-        _flags(s, rules, r, inp, zone, received)
+        zone_name = _flags(s, rules, r, inp, zone, received)
+        # Everything the answer shows is known here, so the report row carries its own
+        # first answer (for retries) and one INSERT writes both.
+        body = report_dict(
+            r, zone_name=zone_name, officer=caller.username, team_name=team.name if team else None
+        )
+        r.first_response = body
         s.add(r)
-        s.flush()
-        s.refresh(r)
-        body = report_dict(r, **_names(s, r))
-        for key in keys:
+        if header_key:
             s.add(
                 IdempotencyRecord(
-                    user_id=caller.user_id, key=key, body_hash=digest, status=201, response=body
+                    user_id=caller.user_id,
+                    key=header_key,
+                    body_hash=digest,
+                    status=201,
+                    response=body,
                 )
             )
         s.flush()
@@ -564,7 +584,6 @@ def amend_report(
         r.review_note = None
         r.reviewed_by = None
         r.reviewed_at = None
-        r.body_hash = body_hash(body)
         s.flush()
         s.refresh(r)
         return full_dict(s, r)

@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("first_response", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("source", sa.String(length=16), server_default=sa.text("'api'"), nullable=False),
         sa.Column(
             "created_at",

@@ -1,0 +1,283 @@
+"""`make bench`: speed and memory, measured against the real services on 127.0.0.1.
+
+    python -m bench [reports|photos|memory|all]
+
+Runs against the test database (it is wiped). Prints one line per measurement and a
+summary; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS = ROOT.parent / "shared" / "testdata" / "photos"
+BIN = Path(sys.executable).parent
+PHONE_PHOTOS = [
+    "jpg_mobile_HMD_Nokia_8.3_5G.jpg",
+    "jpg_mobile_jolla.jpg",
+    "heic_mobile_HMD_Nokia_8.3_5G.heif",
+    "heic_mobile_iphone_13_pro_max.HEIC",
+]
+
+
+def _fresh_database() -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from k3zones.db import make_engine
+    from k3zones.settings import Settings
+    from tests.conftest import alembic_config
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        c.execute(text("CREATE SCHEMA public"))
+    command.upgrade(alembic_config(settings.database_url), "head")
+    with engine.begin() as c:
+        c.execute(
+            text("CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body jsonb)")
+        )
+    engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _request(
+    conn: http.client.HTTPConnection, method: str, path: str, body: Any, token: str | None
+) -> int:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=json.dumps(body), headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status
+
+
+def _load(
+    port: int, path: str, make_body: Any, token: str, clients: int, per_client: int
+) -> tuple[float, list[float], dict[int, int]]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        codes: dict[int, int] = {}
+        for _ in range(per_client):
+            t = time.perf_counter()
+            code = _request(conn, "POST", path, make_body(), token)
+            mine.append(time.perf_counter() - t)
+            codes[code] = codes.get(code, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            for k, v in codes.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return clients * per_client / elapsed, latencies, statuses
+
+
+def bench_reports(clients: int = 20, per_client: int = 60) -> dict[str, float]:
+    """Report POST throughput at 20 concurrent clients, against a bare one-INSERT endpoint
+    of the same app (same gunicorn, same sign-in check)."""
+    from api import create_app
+    from k3zones.sample import DEMO_USERS, load_sample
+
+    _fresh_database()
+    passwords = {u: "bench-Sandi#2024" for u, _, _ in DEMO_USERS}
+    app = create_app()
+    ctx = app.extensions["k3"]
+    load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
+    ctx.engine.dispose()
+
+    port = _free_port()
+    workers = str(os.environ.get("K3_BENCH_WEB_WORKERS", 4))
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
+    env = {**os.environ, "K3_BENCH": "1", "K3_STORAGE_DIR": tempfile.mkdtemp()}
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            workers,
+            "app:flask_app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(
+            "POST",
+            "/api/v1/auth/login",
+            body=json.dumps({"username": "demo.petugas", "password": passwords["demo.petugas"]}),
+            headers={"Content-Type": "application/json"},
+        )
+        token = json.loads(conn.getresponse().read())["access_token"]
+
+        def report() -> dict[str, Any]:
+            return {
+                "id": str(uuid.uuid4()),
+                "type": "penertiban",
+                "started_at": "2024-05-02T08:15:00+07:00",
+                "ended_at": "2024-05-02T09:00:00+07:00",
+                "location": {"type": "Point", "coordinates": [106.9790, -6.2072]},
+                "accuracy_m": 8,
+                "findings": [{"kind": "pkl", "count": 3}],
+                "actions": [{"kind": "teguran_lisan", "count": 3}],
+                "photos_expected": 2,
+            }
+
+        # Warm both paths (connections, caches), then measure each twice, alternating.
+        _load(port, "/api/v1/_bench/insert", dict, token, clients, 5)
+        _load(port, "/api/v1/reports", report, token, clients, 5)
+        bare_runs, rep_runs, lat_rep = [], [], []
+        for _ in range(2):
+            rps, _, codes = _load(port, "/api/v1/_bench/insert", dict, token, clients, per_client)
+            assert set(codes) == {201}, codes
+            bare_runs.append(rps)
+            rps, lat, codes = _load(port, "/api/v1/reports", report, token, clients, per_client)
+            assert set(codes) == {201}, codes
+            rep_runs.append(rps)
+            lat_rep.extend(lat)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    bare, rep = max(bare_runs), max(rep_runs)
+    p95 = statistics.quantiles(lat_rep, n=20)[18] * 1000
+    print(
+        f"report POST: {rep:.0f} req/s (p95 {p95:.0f} ms) | bare insert: {bare:.0f} req/s | "
+        f"ratio {rep / bare:.2f} (aim >= 0.5) | {clients} clients, gunicorn {workers} workers"
+    )
+    return {"report_rps": rep, "bare_rps": bare, "report_ratio": rep / bare}
+
+
+def _baseline(path: Path) -> None:
+    from PIL import Image
+
+    import k3zones.imaging  # noqa: F401  (registers the HEIF opener, as plain Pillow would need)
+
+    with Image.open(path) as img:
+        img.thumbnail((1600, 1600))
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, "JPEG")
+
+
+def bench_photos(rounds: int = 5) -> dict[str, float]:
+    """Photos per second in one process: our processing (EXIF, upright web and thumbnail
+    JPEGs, hash) against plain Pillow open + thumbnail() + save of the same files."""
+    from k3zones import imaging
+
+    files = [PHOTOS / n for n in PHONE_PHOTOS]
+    for f in files:  # warm the page cache and the codecs
+        imaging.process(f)
+        _baseline(f)
+
+    def rate(fn: Any) -> float:
+        best = 0.0
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for f in files:
+                fn(f)
+            best = max(best, len(files) / (time.perf_counter() - t))
+        return best
+
+    ours = rate(imaging.process)
+    base = rate(_baseline)
+    jpeg = [PHOTOS / n for n in PHONE_PHOTOS if n.endswith(".jpg")]
+    ours_j = len(jpeg) / min(_timed(imaging.process, jpeg) for _ in range(rounds))
+    base_j = len(jpeg) / min(_timed(_baseline, jpeg) for _ in range(rounds))
+    print(
+        f"photo processing: {ours:.2f} photos/s | plain Pillow: {base:.2f} photos/s | "
+        f"ratio {ours / base:.2f} (aim >= 1.0) | JPEG only: ratio {ours_j / base_j:.2f} | "
+        f"files: {', '.join(PHONE_PHOTOS)}"
+    )
+    return {"photo_rate": ours, "baseline_rate": base, "photo_ratio": ours / base}
+
+
+def _timed(fn: Any, files: list[Path]) -> float:
+    t = time.perf_counter()
+    for f in files:
+        fn(f)
+    return time.perf_counter() - t
+
+
+def bench_memory() -> dict[str, float]:
+    """Peak memory of a worker process (the full worker imports) processing the
+    4608x1976 phone JPEG, measured in a fresh process."""
+    code = (
+        "import resource, sys\n"
+        "import app  # the worker's own imports: Flask app, Celery, SQLAlchemy, Pillow\n"
+        "from k3zones import imaging\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"out = imaging.process({str(PHOTOS / 'jpg_mobile_HMD_Nokia_8.3_5G.jpg')!r})\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(before, after)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "K3_STORAGE_DIR": tempfile.mkdtemp()},
+    )
+    before, after = (int(x) / 1024 for x in out.stdout.split())
+    print(
+        f"worker peak memory on the 4608x1976 JPEG: {after:.0f} MB "
+        f"(imports alone {before:.0f} MB; aim < 300 MB)"
+    )
+    return {"peak_mb": after, "imports_mb": before}
+
+
+def main(argv: list[str]) -> None:
+    what = argv[1] if len(argv) > 1 else "all"
+    results: dict[str, float] = {}
+    if what in ("photos", "all"):
+        results |= bench_photos()
+    if what in ("memory", "all"):
+        results |= bench_memory()
+    if what in ("reports", "all"):
+        results |= bench_reports()
+    print(json.dumps({k: round(v, 3) for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
