@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from typing import Any
 
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -131,6 +132,73 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
     return out
 
 
+def entry(session: Session, obj: Any, action: str, actor: Actor) -> dict[str, Any] | None:
+    """The audit row for one object's change (None when nothing worth logging changed)."""
+    changes = _changes(obj, action)
+    if action == "update" and not changes:
+        return None
+    pk = inspect(obj).mapper.primary_key_from_instance(obj)
+    return {
+        "kecamatan_id": _kecamatan_of(session, obj),
+        "actor_id": actor.user_id,
+        "actor": actor.name,
+        "entity": obj.__tablename__,
+        "entity_id": ",".join(str(p) for p in pk),
+        "action": action,
+        "changes": changes,
+        "request_id": actor.request_id,
+        "ip": actor.ip,
+    }
+
+
+_AUDIT_COLS = (
+    "kecamatan_id",
+    "actor_id",
+    "actor",
+    "entity",
+    "entity_id",
+    "action",
+    "changes",
+    "request_id",
+    "ip",
+)
+
+
+@functools.cache
+def _insert_with_entry_stmt(table: Table, cols: frozenset[str]) -> Any:
+    """INSERT ... RETURNING as a CTE feeding the audit INSERT, built once per column set
+    (a prebuilt statement keeps SQLAlchemy's per-call compile and cache-key work small)."""
+    from sqlalchemy import bindparam, select
+
+    audit: Table = AuditLog.__table__  # type: ignore[assignment]
+    created = (
+        table.insert()
+        .values({c: bindparam(f"v_{c}", type_=table.c[c].type) for c in sorted(cols)})
+        .returning(table.c.id)
+        .cte("created")
+    )
+    source = select(*[bindparam(f"a_{c}", type_=audit.c[c].type) for c in _AUDIT_COLS])
+    return (
+        audit.insert().from_select(list(_AUDIT_COLS), source.select_from(created)).add_cte(created)
+    )
+
+
+def insert_with_entry(session: Session, obj: Any) -> None:
+    """INSERT a new object and its audit row in one statement (one round trip), for the
+    hottest write path: a report from a phone. The object stays out of the session."""
+    table = obj.__table__
+    values = {
+        c.key: getattr(obj, c.key)
+        for c in table.columns
+        if c.computed is None and getattr(obj, c.key, None) is not None
+    }
+    row = entry(session, obj, "create", current_actor.get() or SYSTEM)
+    assert row is not None
+    params = {f"v_{k}": v for k, v in values.items()} | {f"a_{k}": row[k] for k in _AUDIT_COLS}
+    # Core, not ORM: the ORM would take an INSERT of a mapped table for a bulk insert.
+    session.connection().execute(_insert_with_entry_stmt(table, frozenset(values)), params)
+
+
 def _after_flush(session: Session, _ctx: Any) -> None:
     actor = current_actor.get() or SYSTEM
     rows: list[dict[str, Any]] = []
@@ -145,23 +213,9 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                 continue
             if action == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _changes(obj, action)
-            if action == "update" and not changes:
-                continue
-            pk = inspect(obj).mapper.primary_key_from_instance(obj)
-            rows.append(
-                {
-                    "kecamatan_id": _kecamatan_of(session, obj),
-                    "actor_id": actor.user_id,
-                    "actor": actor.name,
-                    "entity": table,
-                    "entity_id": ",".join(str(p) for p in pk),
-                    "action": action,
-                    "changes": changes,
-                    "request_id": actor.request_id,
-                    "ip": actor.ip,
-                }
-            )
+            row = entry(session, obj, action, actor)
+            if row is not None:
+                rows.append(row)
     if rows:
         # Core insert inside the same transaction: the log commits or rolls back with
         # the change it describes.

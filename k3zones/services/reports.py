@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from geoalchemy2 import Geometry
 from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.audit import insert_with_entry
 from k3zones.db import snapshot
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.evidence import EvidenceRules, report_flags, summarise
@@ -342,6 +344,23 @@ def _check_refs(
     return zone, team, errors
 
 
+# Built once: on the path of every report, SQLAlchemy then only binds the values.
+_POINT = bindparam("point", type_=Geometry("POINT", srid=4326))
+_DISTANCE_TO_AREA = select(distance_m(Zone.monitoring_area, _POINT)).where(
+    Zone.id == bindparam("zone_id")
+)
+_NEAREST_ZONE = (
+    select(Zone.id, Zone.name)
+    .where(
+        Zone.kecamatan_id == bindparam("kecamatan_id"),
+        Zone.active.is_(True),
+        func.ST_Intersects(Zone.monitoring_area, _POINT),
+    )
+    .order_by(distance_m(Zone.geom, _POINT))
+    .limit(1)
+)
+
+
 def _match_zone(
     s: Session, kecamatan_id: int, zone: Zone | None, fix: Any
 ) -> tuple[uuid.UUID | None, str | None, str, float | None]:
@@ -349,18 +368,9 @@ def _match_zone(
     lies outside that zone's monitoring area (0 inside). One query either way."""
     point = from_shape(fix, srid=4326)
     if zone is not None:
-        d = s.scalar(select(distance_m(Zone.monitoring_area, point)).where(Zone.id == zone.id))
+        d = s.scalar(_DISTANCE_TO_AREA, {"zone_id": zone.id, "point": point})
         return zone.id, zone.name, "given", float(d or 0)
-    nearest = s.execute(
-        select(Zone.id, Zone.name)
-        .where(
-            Zone.kecamatan_id == kecamatan_id,
-            Zone.active.is_(True),
-            func.ST_Intersects(Zone.monitoring_area, point),
-        )
-        .order_by(distance_m(Zone.geom, point))
-        .limit(1)
-    ).first()
+    nearest = s.execute(_NEAREST_ZONE, {"kecamatan_id": kecamatan_id, "point": point}).first()
     if nearest is not None:
         return nearest[0], nearest[1], "gps", 0.0
     return None, None, "none", None
@@ -517,7 +527,7 @@ def _submit_once(
             r, zone_name=zone_name, officer=caller.username, team_name=team.name if team else None
         )
         r.first_response = body
-        s.add(r)
+        insert_with_entry(s, r)
         if header_key:
             s.add(
                 IdempotencyRecord(
