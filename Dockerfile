@@ -19,6 +19,7 @@ COPY app.py alembic.ini ./
 COPY migrations ./migrations
 COPY docker/entrypoint.sh /usr/local/bin/k3zones-entrypoint
 
+RUN mkdir -p /data/photos && chown k3:k3 /data/photos
 USER k3
 EXPOSE 8000
 ENTRYPOINT ["k3zones-entrypoint"]

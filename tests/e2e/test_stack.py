@@ -74,7 +74,12 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
     truncate_all(engine)
     redis.Redis.from_url(settings.redis_url).flushdb()
     tmp_path = tmp_path_factory.mktemp("stack")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "K3_HEARTBEAT_SECONDS": "2"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "K3_HEARTBEAT_SECONDS": "2",
+        "K3_STORAGE_DIR": str(tmp_path / "storage"),
+    }
     loads = [
         subprocess.run(
             [
@@ -183,3 +188,51 @@ def test_beat_and_worker_report_in_through_redis(stack, settings):
     client = redis.Redis.from_url(settings.redis_url)
     first = client.get(HEARTBEAT_KEY)
     wait_for(lambda: client.get(HEARTBEAT_KEY) != first, timeout=30, what="a later heartbeat")
+
+
+def test_a_phone_sends_a_report_and_a_photo_that_the_worker_processes(stack):
+    import hashlib
+    import uuid
+
+    from tests.conftest import TESTDATA
+
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "type": "penertiban",
+        "started_at": "2024-05-02T08:15:00+07:00",
+        "ended_at": "2024-05-02T09:00:00+07:00",
+        "location": {"type": "Point", "coordinates": [106.9790, -6.2072]},
+        "findings": [{"kind": "spanduk", "count": 4}],
+        "actions": [{"kind": "pembongkaran", "count": 4}],
+        "photos_expected": 1,
+    }
+    first = http(
+        "POST", stack.base + "/api/v1/reports", json.dumps(body).encode(), token=stack.token
+    )
+    again = http(
+        "POST", stack.base + "/api/v1/reports", json.dumps(body).encode(), token=stack.token
+    )
+    assert first[0] == again[0] == 201 and json.loads(first[2]) == json.loads(again[2])
+    photo = (TESTDATA / "photos" / "jpg_mobile_HMD_Nokia_8.3_5G.jpg").read_bytes()
+    status, _, out = http(
+        "PUT",
+        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
+        photo,
+        "image/jpeg",
+        token=stack.token,
+    )
+    assert status == 201, out
+    assert json.loads(out)["sha256"] == hashlib.sha256(photo).hexdigest()
+
+    def processed():
+        _, _, raw = http("GET", f"{stack.base}/api/v1/reports/{rid}", token=stack.token)
+        report = json.loads(raw)
+        return report if report["photos"][0]["status"] == "diproses" else None
+
+    report = wait_for(processed, timeout=60, what="photo processing by the worker")
+    assert report["status"] == "lengkap" and "photo_gps_far" in report["flags"]
+    status, headers, thumb = http(
+        "GET", stack.base + report["photos"][0]["urls"]["thumb"], token=stack.token
+    )
+    assert status == 200 and headers["Content-Type"] == "image/jpeg" and thumb[:2] == b"\xff\xd8"
