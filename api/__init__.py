@@ -25,6 +25,7 @@ from api import (
     reference,
     reports,
     security,
+    status,
     targets,
     teams,
     users,
@@ -106,7 +107,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = problems.K3Api(app)
     problems.register(app)
     security.register(app)
-    for module in (auth_views, reference, decrees, zones, targets, reports, users, teams, audit):
+    for module in (
+        auth_views,
+        reference,
+        decrees,
+        zones,
+        targets,
+        reports,
+        status,
+        users,
+        teams,
+        audit,
+    ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     if os.environ.get("K3_BENCH") == "1":

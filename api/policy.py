@@ -82,6 +82,15 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("reports.ReportReview", "POST"): REVIEWERS,
     ("reports.ReportPhoto", "PUT"): REPORTERS,
     ("reports.PhotoFile", "GET"): EVERYONE,
+    # zone status and the indicator
+    ("status.ZoneStatus", "GET"): EVERYONE,
+    ("status.ZoneVerify", "POST"): REVIEWERS,
+    ("status.ZoneWithdraw", "POST"): REVIEWERS,
+    ("status.WilayahTertib", "GET"): EVERYONE,
+    ("status.PenurunanPelanggaran", "GET"): EVERYONE,
+    ("status.Snapshots", "GET"): KEC_STAFF_AND_KOTA,
+    ("status.Snapshots", "POST"): STAFF,
+    ("status.SnapshotApprove", "POST"): frozenset({PI}),
     # only with K3_BENCH=1 (make bench)
     ("bench.Insert", "POST"): EVERYONE,
     # audit trail

@@ -618,3 +618,126 @@ class Outbox(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- zone status, the indicator, exports -----------------------------------------------
+
+
+class ZoneStatusValue(enum.StrEnum):
+    BELUM_TERTIB = "belum_tertib"  # no accepted penertiban yet
+    DALAM_PENERTIBAN = "dalam_penertiban"  # enforcement recorded, not yet orderly
+    LAYAK_TERTIB = "layak_tertib"  # meets the rules; waits for Seksi Trantib
+    TERTIB = "tertib"  # verified by Seksi Trantib: counts in the indicator
+
+
+class TertibKategori(enum.StrEnum):
+    BAIK = "baik"
+    CUKUP = "cukup"
+    KURANG = "kurang"
+
+
+class AssessmentRule(Base):
+    """When a zone is eligible (layak tertib). Versioned: a change never rewrites a past
+    snapshot, which keeps the version it was computed with."""
+
+    __tablename__ = "assessment_rule"
+    __table_args__ = (
+        UniqueConstraint("kecamatan_id", "version"),
+        CheckConstraint("window_days BETWEEN 1 AND 366", name="window_range"),
+        CheckConstraint("min_patrols >= 0 AND min_penertiban >= 0", name="counts_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    version: Mapped[int] = mapped_column(Integer)
+    min_penertiban: Mapped[int] = mapped_column(Integer)
+    window_days: Mapped[int] = mapped_column(Integer)
+    min_patrols: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class ZoneStatus(Base):
+    """A zone's current status, with the evidence it rests on."""
+
+    __tablename__ = "zone_status"
+
+    zone_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("zone.id", ondelete="RESTRICT"), primary_key=True
+    )
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    status: Mapped[ZoneStatusValue] = mapped_column(_enum(ZoneStatusValue, "zone_status_value"))
+    kategori: Mapped[TertibKategori | None] = mapped_column(
+        _enum(TertibKategori, "tertib_kategori"), nullable=True
+    )
+    rule_version: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verification_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_without_evidence: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class ZoneStatusChange(Base):
+    """Every change of a zone's status, with who or what changed it and why."""
+
+    __tablename__ = "zone_status_change"
+    __table_args__ = (Index("ix_zone_status_change_zone_at", "zone_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    zone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("zone.id", ondelete="RESTRICT"))
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # compute (the rules moved it), verify / withdraw (Seksi Trantib), fallback (violations
+    # returned after verification).
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(32))
+    kategori: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    rule_version: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class IndicatorSnapshot(Base):
+    """The indicator of one kecamatan for one period, as computed: never changed after."""
+
+    __tablename__ = "indicator_snapshot"
+    __table_args__ = (
+        Index("ix_indicator_snapshot_period", "kecamatan_id", "period_kind", "period_start"),
+        CheckConstraint("period_kind IN ('month', 'quarter', 'year')", name="kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # inclusive, WIB
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rule_version: Mapped[int] = mapped_column(Integer)
+    zones_designated: Mapped[int] = mapped_column(Integer)
+    zones_tertib: Mapped[int] = mapped_column(Integer)
+    realisasi_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), nullable=True)
+    target_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)
+    zones_needed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    capaian_pct: Mapped[Decimal | None] = mapped_column(Numeric(7, 2), nullable=True)
+    zones: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class IndicatorManual(Base):
+    """Figures of years before the system, kept as entered (2023 used another definition)."""
+
+    __tablename__ = "indicator_manual"
+
+    kecamatan_id: Mapped[int] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    realisasi_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    capaian_pct: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)

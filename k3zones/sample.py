@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,17 +28,26 @@ from k3zones.auth import hash_password
 from k3zones.models import (
     Decree,
     DecreeStatus,
+    IndicatorManual,
     Kategori,
     Kecamatan,
     Kelurahan,
     RenstraTarget,
+    Report,
+    ReportType,
+    ReviewState,
     Role,
     Team,
     TeamKind,
     TeamMembership,
+    TertibKategori,
     User,
     Zone,
+    ZoneStatus,
+    ZoneStatusChange,
+    ZoneStatusValue,
 )
+from k3zones.periods import WIB
 from k3zones.zones import default_radius
 
 KECAMATAN = {"slug": "medansatria", "name": "Medansatria", "kota": "Kota Bekasi"}
@@ -184,6 +193,16 @@ ZONES = [
 ]
 
 TARGETS = [(2024, Decimal("30")), (2025, Decimal("35")), (2026, Decimal("40"))]
+# 2023 used another definition; its figures are kept as the LKIP states them.
+MANUAL_2023 = (Decimal("83"), Decimal("85"), Decimal("102"))
+
+# 2024 history that makes the LKIP figures: each zona merah got a penertiban, then clean
+# patrols on five days, then Seksi Trantib verified it "baik" (dates are sample dates).
+HISTORY_2024 = [
+    ("Jl. Sultan Agung", date(2024, 3, 4), date(2024, 3, 15)),
+    ("Jl. Jenderal Sudirman", date(2024, 6, 3), date(2024, 6, 14)),
+    ("Jl. Alexindo", date(2024, 9, 2), date(2024, 9, 13)),
+]
 
 # Demo accounts, one per role. Their passwords are generated per installation and never
 # committed (see `flask --app app sample load --demo-users-file`).
@@ -219,6 +238,7 @@ def load_sample(
     uow: sessionmaker[Session],
     default_radius_m: dict[str, int],
     demo_passwords: Mapping[str, str] | None = None,
+    history: bool = True,
 ) -> LoadResult:
     """Load what is missing. Demo users and teams only when their passwords are given."""
     created = {
@@ -229,6 +249,7 @@ def load_sample(
         "renstra_target": 0,
         "user": 0,
         "team": 0,
+        "zone_history": 0,
     }
     with uow() as s, s.begin():
         # Serialise concurrent loads (make run twice at once) on one advisory lock.
@@ -286,9 +307,134 @@ def load_sample(
                     )
                 )
                 created["renstra_target"] += 1
+        if s.get(IndicatorManual, (k.id, 2023)) is None:
+            t, r, c = MANUAL_2023
+            s.add(
+                IndicatorManual(
+                    kecamatan_id=k.id,
+                    year=2023,
+                    target_pct=t,
+                    realisasi_pct=r,
+                    capaian_pct=c,
+                    notes="LKIP 2023 (definisi lama), apa adanya",
+                )
+            )
         if demo_passwords:
             _load_demo_people(s, k.id, demo_passwords, created)
+            if history:
+                _load_history(s, k.id, created)
     return LoadResult(created)
+
+
+def _sample_report(
+    s: Session,
+    kecamatan_id: int,
+    zone: Zone,
+    officer: User,
+    reviewer: User,
+    kind: ReportType,
+    day: date,
+    violations: int,
+) -> None:
+    started = datetime(day.year, day.month, day.day, 8, 0, tzinfo=WIB)
+    point = shape(next(z.geometry for z in ZONES if z.name == zone.name))
+    loc = point.interpolate(0.5, normalized=True) if point.geom_type != "Point" else point
+    r = Report(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, f"k3zones-sample/{zone.name}/{kind}/{day}"),
+        kecamatan_id=kecamatan_id,
+        type=kind,
+        officer_id=officer.id,
+        zone_id=zone.id,
+        zone_match="given",
+        started_at=started,
+        started_offset_min=420,
+        ended_at=started + timedelta(hours=1),
+        ended_offset_min=420,
+        received_at=started + timedelta(hours=2),
+        gps=from_shape(loc, srid=4326),
+        gps_accuracy_m=Decimal("8.0"),
+        units=[],
+        findings=[{"kind": "pkl", "count": violations}] if violations else [],
+        actions=[{"kind": "teguran_lisan", "count": violations}]
+        if kind == ReportType.PENERTIBAN and violations
+        else [],
+        violation_total=violations,
+        notes="DATA CONTOH: riwayat 2024",
+        photos_expected=0,
+        photos_received=0,
+        flags={},
+        review_state=ReviewState.DITERIMA,
+        reviewed_by=reviewer.id,
+        reviewed_at=started + timedelta(days=1),
+        version=1,
+        body_hash="sample",
+        source="sample",
+        first_response={},
+    )
+    s.add(r)
+
+
+def _load_history(s: Session, kecamatan_id: int, created: dict[str, int]) -> None:
+    from k3zones.services.zone_status import _recompute
+
+    officer = s.scalar(select(User).where(User.username == "demo.petugas"))
+    reviewer = s.scalar(select(User).where(User.username == "demo.trantib"))
+    assert officer is not None and reviewer is not None
+    for name, enforced, verified in HISTORY_2024:
+        zone = s.scalar(select(Zone).where(Zone.kecamatan_id == kecamatan_id, Zone.name == name))
+        if zone is None or s.get(ZoneStatus, zone.id) is not None:
+            continue  # loaded before (or the zone was removed): leave it as it is
+        _sample_report(
+            s, kecamatan_id, zone, officer, reviewer, ReportType.PENERTIBAN, enforced, 12
+        )
+        for i in range(5):
+            _sample_report(
+                s,
+                kecamatan_id,
+                zone,
+                officer,
+                reviewer,
+                ReportType.PATROLI,
+                verified - timedelta(days=2 * i + 1),
+                0,
+            )
+        s.flush()
+        at = datetime(verified.year, verified.month, verified.day, 10, 0, tzinfo=WIB)
+        zs = ZoneStatus(
+            zone_id=zone.id,
+            kecamatan_id=kecamatan_id,
+            status=ZoneStatusValue.TERTIB,
+            kategori=TertibKategori.BAIK,
+            rule_version=1,
+            evidence={},
+            computed_at=at,
+            verified_at=at,
+            verified_by=reviewer.id,
+            verification_note="DATA CONTOH: verifikasi 2024",
+        )
+        s.add(zs)
+        s.add(
+            ZoneStatusChange(
+                zone_id=zone.id,
+                kecamatan_id=kecamatan_id,
+                at=at,
+                kind="verify",
+                from_status="layak_tertib",
+                to_status="tertib",
+                kategori="baik",
+                reason="Diverifikasi tertib (baik). DATA CONTOH",
+                actor=reviewer.username,
+                rule_version=1,
+                evidence={},
+            )
+        )
+        s.flush()
+        _recompute(s, zone, "sistem")
+        created["zone_history"] += 1
+    # The other zones start from the rules (belum tertib): every zone has a status row.
+    for zone in s.scalars(select(Zone).where(Zone.kecamatan_id == kecamatan_id)):
+        if s.get(ZoneStatus, zone.id) is None:
+            _recompute(s, zone, "sistem")
 
 
 def _load_demo_people(

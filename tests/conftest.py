@@ -155,6 +155,17 @@ def sample(db, app, settings):  # type: ignore[no-untyped-def]
     redis.Redis.from_url(settings.redis_url).flushdb()
     ctx = app.extensions["k3"]
     passwords = {u: demo_password(u) for u, _, _ in DEMO_USERS}
+    return load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords, history=False)
+
+
+@pytest.fixture()
+def sample_2024(db, app, settings):  # type: ignore[no-untyped-def]
+    """The sample data with its 2024 history (penertiban, clean patrols, verification)."""
+    from k3zones.sample import DEMO_USERS, load_sample
+
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    ctx = app.extensions["k3"]
+    passwords = {u: demo_password(u) for u, _, _ in DEMO_USERS}
     return load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
 
 
@@ -167,6 +178,6 @@ def redis_client(settings) -> Iterator[redis.Redis]:  # type: ignore[no-untyped-
     client.close()
 
 
-def count(engine: Engine, table: str) -> int:
+def count(engine: Engine, table: str, where: str = "true") -> int:
     with engine.connect() as c:
-        return int(c.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one())
+        return int(c.execute(text(f'SELECT count(*) FROM "{table}" WHERE {where}')).scalar_one())

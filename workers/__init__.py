@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from celery.signals import worker_ready
 from flask import Flask
 
@@ -17,6 +18,15 @@ def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
         "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
         # Work the API could not hand over at once (broker down) leaves the outbox here.
         "relay-outbox": {"task": "workers.tasks.relay_outbox", "schedule": 10.0},
+        # Crontabs are read in the Celery timezone, Asia/Jakarta.
+        "recompute-zones-nightly": {
+            "task": "workers.tasks.recompute_all_zones",
+            "schedule": crontab(hour=0, minute=15),
+        },
+        "monthly-snapshots": {
+            "task": "workers.tasks.monthly_snapshots",
+            "schedule": crontab(day_of_month=1, hour=1, minute=0),
+        },
     }
 
 

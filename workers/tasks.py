@@ -7,7 +7,7 @@ import uuid
 from celery import shared_task
 from flask import current_app
 
-from k3zones.services import photos
+from k3zones.services import indicator, photos, zone_status
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -36,3 +36,21 @@ def process_photo(photo_id: str) -> str:
 def relay_outbox() -> int:
     """Hand waiting outbox work to the queue (what the API could not send at once)."""
     return int(current_app.extensions["k3"].relay())
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def recompute_zone(zone_id: str) -> str:
+    """A zone's status after a review or a verification (coalesced through the outbox)."""
+    return zone_status.recompute_zone(current_app.extensions["k3"].uow, uuid.UUID(zone_id))
+
+
+@shared_task(ignore_result=True)
+def recompute_all_zones() -> int:
+    """Nightly: the 14-day window moves even on days without reports."""
+    return zone_status.recompute_all(current_app.extensions["k3"].uow)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def monthly_snapshots() -> int:
+    """1st of the month, 01:00 WIB: every kecamatan's snapshot of the month before."""
+    return indicator.monthly_snapshots(current_app.extensions["k3"].uow)

@@ -622,11 +622,17 @@ def review_report(
         r = _load_visible(s, caller, report_id, lock=True)
         if r.officer_id == caller.user_id:
             raise Forbidden("Laporan sendiri tidak dapat ditinjau sendiri.")
+        was_counted = r.review_state == ReviewState.DITERIMA
         r.review_state = state
         r.review_note = (note or "").strip() or None
         r.reviewed_by = caller.user_id
         r.reviewed_at = now_utc()
         s.flush()
+        if was_counted or state == ReviewState.DITERIMA:
+            # Only accepted reports count for a zone's status: recompute it (coalesced).
+            from k3zones.services.zone_status import enqueue_recompute
+
+            enqueue_recompute(s, r.zone_id)
         return full_dict(s, r)
 
 

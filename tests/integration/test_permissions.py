@@ -25,9 +25,19 @@ from api.policy import PUBLIC
 from k3zones.audit import SYSTEM, acting_as
 from k3zones.auth import hash_password
 from k3zones.evidence import EvidenceRules
-from k3zones.models import AuthSession, Kecamatan, Kelurahan, RenstraTarget, Role, TeamKind, User
+from k3zones.models import (
+    AuthSession,
+    Kecamatan,
+    Kelurahan,
+    RenstraTarget,
+    Role,
+    TeamKind,
+    TertibKategori,
+    User,
+)
+from k3zones.periods import Period
 from k3zones.principal import Principal
-from k3zones.services import decrees, users, zones
+from k3zones.services import decrees, indicator, users, zone_status, zones
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.photos import put_photo, spool
 from k3zones.services.reports import submit_report
@@ -42,6 +52,7 @@ POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 JPEG = (TESTDATA / "photos" / "jpg_gps_DSCN0010.jpg").read_bytes()
 OTHER_OFFICER = "petugas.bantargebang"
+OTHER_TRANTIB = "trantib.bantargebang"
 
 
 @functools.cache
@@ -165,6 +176,16 @@ class World:
         pid = uuid.uuid4()
         put_photo(self.uow, self.storage, author, uuid.UUID(rid), pid, up, None)
         return str(pid)
+
+    def verified_zone(self, kec: str) -> str:
+        zid = self.zone(kec)
+        who = self.principal("demo.trantib" if kec == OWN else OTHER_TRANTIB)
+        zone_status.verify(self.uow, who, uuid.UUID(zid), TertibKategori.BAIK, "uji")
+        return zid
+
+    def snapshot(self, kec: str) -> str:
+        self.zone(kec)  # a decree dated 2024 with a zone
+        return indicator.create_snapshot(self.uow, ALL, kec, Period("year", 2024))
 
     def session(self, kec: str) -> str:
         with self.uow() as s, s.begin():
@@ -453,6 +474,56 @@ CASES = [
     Case(
         "reports.PhotoFile", "GET", lambda w, k: f"/api/v1/photos/{w.photo(k)}/original", EVERYONE
     ),
+    Case("status.ZoneStatus", "GET", lambda w, k: f"/api/v1/zones/{w.zone(k)}/status", EVERYONE),
+    Case(
+        "status.ZoneVerify",
+        "POST",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}/verify",
+        "trantib admin",
+        body=lambda w, k: {"kategori": "baik", "note": "uji"},
+    ),
+    Case(
+        "status.ZoneWithdraw",
+        "POST",
+        lambda w, k: f"/api/v1/zones/{w.verified_zone(k)}/withdraw",
+        "trantib admin",
+        body=lambda w, k: {"note": "uji"},
+    ),
+    Case(
+        "status.WilayahTertib",
+        "GET",
+        lambda w, k: (w.zone(k), f"/api/v1/indicators/wilayah-tertib?year=2024&kecamatan={k}")[1],
+        EVERYONE,
+    ),
+    Case(
+        "status.PenurunanPelanggaran",
+        "GET",
+        lambda w, k: (
+            "/api/v1/indicators/penurunan-pelanggaran?year=2024&month=2"
+            f"&baseline_year=2024&baseline_month=1&kecamatan={k}"
+        ),
+        EVERYONE,
+    ),
+    Case(
+        "status.Snapshots",
+        "GET",
+        lambda w, k: f"/api/v1/snapshots?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "status.Snapshots",
+        "POST",
+        lambda w, k: (w.zone(k), "/api/v1/snapshots")[1],
+        "trantib pimpinan admin",
+        body=lambda w, k: {"year": 2024, "kecamatan": k},
+        ok=(201,),
+    ),
+    Case(
+        "status.SnapshotApprove",
+        "POST",
+        lambda w, k: f"/api/v1/snapshots/{w.snapshot(k)}/approve",
+        "pimpinan",
+    ),
     Case(
         "audit.AuditLog",
         "GET",
@@ -482,6 +553,16 @@ def world(app, sample):  # type: ignore[no-untyped-def]
                 username=OTHER_OFFICER,
                 full_name="Petugas Lain",
                 role=Role.PETUGAS,
+                kecamatan_id=k.id,
+                password_hash=_hash(),
+            )
+        )
+        s.add(
+            User(
+                id=uuid.uuid4(),
+                username=OTHER_TRANTIB,
+                full_name="Trantib Lain",
+                role=Role.TRANTIB,
                 kecamatan_id=k.id,
                 password_hash=_hash(),
             )

@@ -22,6 +22,7 @@ def test_loading_the_sample_twice_changes_nothing(app, db):
         "renstra_target": 3,
         "user": 6,
         "team": 2,
+        "zone_history": 3,
     }
     with db.connect() as c:
         before = c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all()

@@ -1,0 +1,64 @@
+"""When a zone counts as orderly: explicit, versioned rules (see DOMAIN.md, "The indicator").
+
+Defaults: a zone is layak tertib when at least one accepted penertiban is recorded and the
+accepted patrols of the last 14 WIB days (at least 4, on distinct days) found no
+violation. Seksi Trantib then verifies it (tertib); a violation found after that
+verification makes it fall back. Pure: counts in, status out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from k3zones.models import ZoneStatusValue
+from k3zones.periods import WIB
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: int
+    min_penertiban: int = 1
+    window_days: int = 14
+    min_patrols: int = 4
+
+
+@dataclass
+class ZoneCounts:
+    """What the accepted reports of one zone say up to a moment."""
+
+    penertiban: int = 0
+    patrol_days: int = 0  # distinct WIB days with an accepted patrol in the window
+    violating_patrols: int = 0  # accepted patrols in the window that found violations
+    last_violation_day: date | None = None
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+
+def window(at: datetime, days: int) -> tuple[date, date]:
+    """The WIB days that count at `at`: the `days` days ending with at's own day."""
+    end = at.astimezone(WIB).date()
+    return end - timedelta(days=days - 1), end
+
+
+def classify(rules: Rules, c: ZoneCounts) -> tuple[ZoneStatusValue, str]:
+    """The status the rules give (tertib needs a verification on top) and why, in words."""
+    if c.penertiban < rules.min_penertiban:
+        return ZoneStatusValue.BELUM_TERTIB, "Belum ada penertiban yang diterima."
+    if c.violating_patrols:
+        day = c.last_violation_day.strftime("%d-%m-%Y") if c.last_violation_day else "-"
+        return (
+            ZoneStatusValue.DALAM_PENERTIBAN,
+            f"Patroli dalam {rules.window_days} hari terakhir masih menemukan pelanggaran "
+            f"(terakhir {day}).",
+        )
+    if c.patrol_days < rules.min_patrols:
+        return (
+            ZoneStatusValue.DALAM_PENERTIBAN,
+            f"Baru {c.patrol_days} hari patroli bersih dalam {rules.window_days} hari "
+            f"terakhir; dibutuhkan {rules.min_patrols}.",
+        )
+    return (
+        ZoneStatusValue.LAYAK_TERTIB,
+        f"{c.patrol_days} hari patroli bersih dalam {rules.window_days} hari terakhir dan "
+        f"{c.penertiban} penertiban; menunggu verifikasi Seksi Trantib.",
+    )

@@ -1,0 +1,390 @@
+"""Persentase Peningkatan Wilayah Tertib, for a month, a triwulan or a year; immutable
+snapshots of it; and the goal-level fall in violations against a baseline."""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.indicator import percent, zones_needed
+from k3zones.models import (
+    Decree,
+    DecreeStatus,
+    IndicatorManual,
+    IndicatorSnapshot,
+    Kecamatan,
+    Kelurahan,
+    RenstraTarget,
+    Report,
+    ReviewState,
+    Role,
+    Zone,
+)
+from k3zones.periods import Period, day_after, now_utc, today_wib
+from k3zones.principal import Principal
+from k3zones.services.scope import Scope
+from k3zones.services.zone_status import current_rules, day_start, status_counts, tertib_at
+
+
+def parse_period(year: int | None, month: int | None, quarter: int | None) -> Period:
+    errors: list[FieldError] = []
+    if year is None:
+        errors.append(FieldError(("year",), "Tahun wajib diisi."))
+    if month is not None and quarter is not None:
+        errors.append(FieldError(("quarter",), "Pilih bulan atau triwulan, bukan keduanya."))
+    if month is not None and not 1 <= month <= 12:
+        errors.append(FieldError(("month",), "Bulan harus 1 sampai 12."))
+    if quarter is not None and not 1 <= quarter <= 4:
+        errors.append(FieldError(("quarter",), "Triwulan harus 1 sampai 4."))
+    if year is not None and not 2000 <= year <= 2100:
+        errors.append(FieldError(("year",), "Tahun harus 2000 sampai 2100."))
+    if errors:
+        raise InvalidInput("Periode tidak valid.", errors)
+    assert year is not None
+    if month is not None:
+        return Period("month", year, month)
+    if quarter is not None:
+        return Period("quarter", year, quarter)
+    return Period("year", year)
+
+
+def _check_period(s: Session, kecamatan_id: int, p: Period) -> None:
+    if p.start > today_wib():
+        raise InvalidInput(
+            f"{p.label} belum dimulai.", [FieldError(("year",), "Periode di masa depan.")]
+        )
+    first = s.scalar(select(func.min(Decree.tanggal)).where(Decree.kecamatan_id == kecamatan_id))
+    if first is None or p.end < first:
+        raise InvalidInput(
+            f"{p.label} sebelum SK penetapan zona pertama"
+            + (f" ({first:%d-%m-%Y})." if first else "."),
+            [FieldError(("year",), "Tidak ada zona yang ditetapkan pada periode ini.")],
+        )
+
+
+def designated(s: Session, kecamatan_id: int, end: datetime) -> list[Zone]:
+    """Zones designated and in force at `end` (exclusive): the denominator."""
+    return list(
+        s.scalars(
+            select(Zone)
+            .join(Decree, Decree.id == Zone.decree_id)
+            .where(
+                Zone.kecamatan_id == kecamatan_id,
+                Decree.tanggal < end.date(),
+                or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
+                or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
+            )
+            .order_by(Zone.kategori, Zone.name)
+        )
+    )
+
+
+@dataclass
+class IndicatorResult:
+    kecamatan: str
+    kecamatan_name: str
+    period_kind: str
+    period_label: str
+    period_start: str
+    period_end: str
+    source: str  # langsung (computed now) | snapshot | manual
+    rule_version: int | None
+    zones_designated: int
+    zones_tertib: int
+    realisasi_pct: Decimal | None
+    target_pct: Decimal | None
+    zones_needed: int | None
+    capaian_pct: Decimal | None
+    zones: list[dict[str, Any]]
+    snapshot_id: str | None = None
+    computed_at: str | None = None
+    approved: bool = False
+
+
+def _compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
+    at = min(p.end_instant, now_utc())
+    end_excl = day_after(p.end)
+    rules = current_rules(s, k.id)
+    zones = designated(s, k.id, end_excl)
+    tertib = tertib_at(s, k.id, at)
+    statuses = status_counts(s, k.id, at, rules)
+    kel = {
+        i: n
+        for i, n in s.execute(
+            select(Kelurahan.id, Kelurahan.name).where(Kelurahan.kecamatan_id == k.id)
+        )
+    }
+    rows = []
+    for z in zones:
+        if z.id in tertib:
+            status, kategori = "tertib", tertib[z.id]
+        else:
+            computed = statuses.get(z.id)
+            status = computed[0].value if computed else "belum_tertib"
+            kategori = None
+        rows.append(
+            {
+                "zone_id": str(z.id),
+                "name": z.name,
+                "kategori_zona": z.kategori.value,
+                "kelurahan": kel.get(z.kelurahan_id) if z.kelurahan_id else None,
+                "status": status,
+                "kategori": kategori,
+            }
+        )
+    n_tertib = sum(1 for r in rows if r["status"] == "tertib")
+    target = s.get(RenstraTarget, (k.id, p.year))
+    realisasi = percent(n_tertib, len(zones))
+    tpct = target.target_pct if target else None
+    return IndicatorResult(
+        k.slug,
+        k.name,
+        p.kind,
+        p.label,
+        p.start.isoformat(),
+        p.end.isoformat(),
+        "langsung",
+        rules.version,
+        len(zones),
+        n_tertib,
+        realisasi,
+        tpct,
+        zones_needed(tpct, len(zones)) if tpct is not None else None,
+        percent(realisasi, tpct) if realisasi is not None and tpct else None,
+        rows,
+        computed_at=now_utc().isoformat(),
+    )
+
+
+def _from_snapshot(k: Kecamatan, p: Period, snap: IndicatorSnapshot) -> IndicatorResult:
+    return IndicatorResult(
+        k.slug,
+        k.name,
+        p.kind,
+        p.label,
+        p.start.isoformat(),
+        p.end.isoformat(),
+        "snapshot",
+        snap.rule_version,
+        snap.zones_designated,
+        snap.zones_tertib,
+        snap.realisasi_pct,
+        snap.target_pct,
+        snap.zones_needed,
+        snap.capaian_pct,
+        snap.zones,
+        str(snap.id),
+        snap.computed_at.isoformat(),
+        snap.approved_at is not None,
+    )
+
+
+def _kecamatan(s: Session, scope: Scope, slug: str) -> Kecamatan:
+    k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
+    if k is None or not scope.allows(k.id):
+        raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
+    return k
+
+
+def best_snapshot(s: Session, kecamatan_id: int, p: Period) -> IndicatorSnapshot | None:
+    """The approved snapshot of a period if there is one, else the latest."""
+    return s.scalar(
+        select(IndicatorSnapshot)
+        .where(
+            IndicatorSnapshot.kecamatan_id == kecamatan_id,
+            IndicatorSnapshot.period_kind == p.kind,
+            IndicatorSnapshot.period_start == p.start,
+        )
+        .order_by(
+            IndicatorSnapshot.approved_at.desc().nulls_last(), IndicatorSnapshot.computed_at.desc()
+        )
+        .limit(1)
+    )
+
+
+def indicator(
+    uow: sessionmaker[Session], scope: Scope, slugs: list[str], p: Period, source: str = "langsung"
+) -> list[IndicatorResult]:
+    """The indicator for each kecamatan asked (a city-level reader may ask for all)."""
+    out = []
+    with uow() as s:
+        for slug in slugs:
+            k = _kecamatan(s, scope, slug)
+            manual = s.get(IndicatorManual, (k.id, p.year)) if p.kind == "year" else None
+            if manual is not None:
+                out.append(
+                    IndicatorResult(
+                        k.slug,
+                        k.name,
+                        p.kind,
+                        p.label,
+                        p.start.isoformat(),
+                        p.end.isoformat(),
+                        "manual",
+                        None,
+                        0,
+                        0,
+                        manual.realisasi_pct,
+                        manual.target_pct,
+                        None,
+                        manual.capaian_pct,
+                        [],
+                        computed_at=None,
+                    )
+                )
+                continue
+            _check_period(s, k.id, p)
+            snap = best_snapshot(s, k.id, p) if source == "snapshot" else None
+            out.append(_from_snapshot(k, p, snap) if snap else _compute(s, k, p))
+    return out
+
+
+def all_slugs(uow: sessionmaker[Session], scope: Scope) -> list[str]:
+    with uow() as s:
+        return list(
+            s.scalars(
+                select(Kecamatan.slug).where(scope.clause(Kecamatan.id)).order_by(Kecamatan.slug)
+            )
+        )
+
+
+def create_snapshot(uow: sessionmaker[Session], scope: Scope, slug: str, p: Period) -> str:
+    """Compute and store the period's snapshot. One computation per kecamatan and period
+    at a time: a second request while one runs is refused (409), not queued twice."""
+    with uow() as s, s.begin():
+        k = _kecamatan(s, scope, slug)
+        _check_period(s, k.id, p)
+        key = zlib.crc32(f"snapshot:{k.id}:{p.kind}:{p.start}".encode())
+        if not s.scalar(select(func.pg_try_advisory_xact_lock(key))):
+            raise Conflict(
+                f"Perhitungan {p.label} untuk Kecamatan {k.name} sedang berjalan; "
+                "tunggu hingga selesai."
+            )
+        r = _compute(s, k, p)
+        snap = IndicatorSnapshot(
+            id=uuid.uuid4(),
+            kecamatan_id=k.id,
+            period_kind=p.kind,
+            period_start=p.start,
+            period_end=p.end,
+            computed_at=now_utc(),
+            rule_version=r.rule_version or 1,
+            zones_designated=r.zones_designated,
+            zones_tertib=r.zones_tertib,
+            realisasi_pct=r.realisasi_pct,
+            target_pct=r.target_pct,
+            zones_needed=r.zones_needed,
+            capaian_pct=r.capaian_pct,
+            zones=r.zones,
+        )
+        s.add(snap)
+        s.flush()
+        return str(snap.id)
+
+
+def approve_snapshot(
+    uow: sessionmaker[Session], caller: Principal, snapshot_id: uuid.UUID
+) -> IndicatorResult:
+    if caller.role != Role.PIMPINAN:
+        raise Forbidden("Hanya pimpinan (camat/sekcam) yang menyetujui snapshot.")
+    with uow() as s, s.begin():
+        snap = s.scalar(
+            select(IndicatorSnapshot).where(IndicatorSnapshot.id == snapshot_id).with_for_update()
+        )
+        if snap is None or not caller.scope.allows(snap.kecamatan_id):
+            raise NotFound("Snapshot tidak ditemukan.")
+        if snap.approved_at is None:
+            snap.approved_at, snap.approved_by = now_utc(), caller.user_id
+        k = s.get(Kecamatan, snap.kecamatan_id)
+        assert k is not None
+        p = Period(
+            snap.period_kind,
+            snap.period_start.year,
+            snap.period_start.month
+            if snap.period_kind == "month"
+            else (snap.period_start.month - 1) // 3 + 1,
+        )
+        return _from_snapshot(k, p, snap)
+
+
+def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[dict[str, Any]]:
+    with uow() as s:
+        k = _kecamatan(s, scope, slug)
+        rows = s.scalars(
+            select(IndicatorSnapshot)
+            .where(IndicatorSnapshot.kecamatan_id == k.id)
+            .order_by(IndicatorSnapshot.period_start.desc(), IndicatorSnapshot.computed_at.desc())
+            .limit(200)
+        )
+        return [
+            {
+                "id": str(r.id),
+                "period_kind": r.period_kind,
+                "period_start": r.period_start.isoformat(),
+                "period_end": r.period_end.isoformat(),
+                "computed_at": r.computed_at.isoformat(),
+                "rule_version": r.rule_version,
+                "zones_designated": r.zones_designated,
+                "zones_tertib": r.zones_tertib,
+                "realisasi_pct": r.realisasi_pct,
+                "approved": r.approved_at is not None,
+            }
+            for r in rows
+        ]
+
+
+def monthly_snapshots(uow: sessionmaker[Session]) -> int:
+    """Beat, on the 1st at 01:00 WIB: every kecamatan's snapshot of the month before."""
+    p = Period("month", today_wib().year, today_wib().month).previous_month()
+    done = 0
+    for slug in all_slugs(uow, Scope.everything()):
+        try:
+            create_snapshot(uow, Scope.everything(), slug, p)
+            done += 1
+        except (InvalidInput, Conflict):
+            continue  # nothing designated yet, or another worker is on it
+    return done
+
+
+@dataclass
+class ViolationsResult:
+    kecamatan: str
+    period_label: str
+    baseline_label: str
+    violations: int
+    baseline_violations: int
+    penurunan_pct: Decimal | None
+
+
+def violations_decrease(
+    uow: sessionmaker[Session], scope: Scope, slug: str, p: Period, baseline: Period
+) -> ViolationsResult:
+    """Persentase Penurunan Jumlah Pelanggaran: (baseline - period) / baseline x 100, from
+    the violation counts of accepted reports, attributed by device time (WIB)."""
+    with uow() as s:
+        k = _kecamatan(s, scope, slug)
+
+        def total(q: Period) -> int:
+            return int(
+                s.scalar(
+                    select(func.coalesce(func.sum(Report.violation_total), 0)).where(
+                        Report.kecamatan_id == k.id,
+                        Report.review_state == ReviewState.DITERIMA,
+                        Report.started_at >= day_start(q.start),
+                        Report.started_at < day_after(q.end),
+                    )
+                )
+                or 0
+            )
+
+        now_v, base_v = total(p), total(baseline)
+        dec = percent(base_v - now_v, base_v) if base_v else None
+        return ViolationsResult(k.slug, p.label, baseline.label, now_v, base_v, dec)

@@ -1,0 +1,398 @@
+"""Zone status from accepted reports, Seksi Trantib's verification, and its history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, and_, cast, distinct, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones.assessment import Rules, ZoneCounts, classify, window
+from k3zones.errors import FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.models import (
+    AssessmentRule,
+    Report,
+    ReportType,
+    ReviewState,
+    Role,
+    TertibKategori,
+    Zone,
+    ZoneStatus,
+    ZoneStatusChange,
+    ZoneStatusValue,
+)
+from k3zones.outbox import enqueue
+from k3zones.periods import WIB, now_utc
+from k3zones.principal import Principal
+from k3zones.services.scope import Scope
+
+RECOMPUTE_TASK = "workers.tasks.recompute_zone"
+VERIFIERS = {Role.TRANTIB, Role.ADMIN}
+DEFAULT = Rules(version=1)
+
+
+def current_rules(s: Session, kecamatan_id: int) -> Rules:
+    row = s.scalar(
+        select(AssessmentRule)
+        .where(AssessmentRule.kecamatan_id == kecamatan_id)
+        .order_by(AssessmentRule.version.desc())
+        .limit(1)
+    )
+    if row is None:
+        return DEFAULT
+    return Rules(row.version, row.min_penertiban, row.window_days, row.min_patrols)
+
+
+def rules_by_version(s: Session, kecamatan_id: int, version: int) -> Rules:
+    row = s.scalar(
+        select(AssessmentRule).where(
+            AssessmentRule.kecamatan_id == kecamatan_id, AssessmentRule.version == version
+        )
+    )
+    if row is None:
+        return DEFAULT
+    return Rules(row.version, row.min_penertiban, row.window_days, row.min_patrols)
+
+
+def _wib_day(col: Any) -> Any:
+    return cast(func.timezone("Asia/Jakarta", col), Date)
+
+
+def counts_at(
+    s: Session,
+    kecamatan_id: int,
+    at: datetime,
+    rules: Rules,
+    zone_ids: list[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, ZoneCounts]:
+    """What the accepted reports up to `at` say, per zone: one aggregate query."""
+    first_day, _ = window(at, rules.window_days)
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=WIB)
+    in_window = and_(Report.type == ReportType.PATROLI, Report.started_at >= start)
+    violating = and_(in_window, Report.violation_total > 0)
+    q = (
+        select(
+            Report.zone_id,
+            func.count().filter(Report.type == ReportType.PENERTIBAN),
+            func.count(distinct(_wib_day(Report.started_at))).filter(
+                and_(in_window, Report.violation_total == 0)
+            ),
+            func.count().filter(violating),
+            func.max(_wib_day(Report.started_at)).filter(violating),
+        )
+        .where(
+            Report.kecamatan_id == kecamatan_id,
+            Report.zone_id.is_not(None),
+            Report.review_state == ReviewState.DITERIMA,
+            Report.started_at <= at,
+        )
+        .group_by(Report.zone_id)
+    )
+    if zone_ids is not None:
+        q = q.where(Report.zone_id.in_(zone_ids))
+    return {
+        zid: ZoneCounts(
+            penertiban=pen, patrol_days=days, violating_patrols=bad, last_violation_day=last
+        )
+        for zid, pen, days, bad, last in s.execute(q)
+    }
+
+
+def _evidence(s: Session, zone_id: uuid.UUID, at: datetime, rules: Rules) -> dict[str, list[str]]:
+    """The reports a status rests on, by id (what a reviewer opens to check it)."""
+    first_day, _ = window(at, rules.window_days)
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=WIB)
+    base = select(Report.id).where(
+        Report.zone_id == zone_id,
+        Report.review_state == ReviewState.DITERIMA,
+        Report.started_at <= at,
+    )
+    pen = s.scalars(
+        base.where(Report.type == ReportType.PENERTIBAN)
+        .order_by(Report.started_at.desc())
+        .limit(10)
+    )
+    patrols = s.scalars(
+        base.where(Report.type == ReportType.PATROLI, Report.started_at >= start)
+        .order_by(Report.started_at.desc())
+        .limit(50)
+    )
+    return {"penertiban": [str(i) for i in pen], "patroli_dalam_jendela": [str(i) for i in patrols]}
+
+
+def _violation_after(s: Session, zone_id: uuid.UUID, since: datetime, until: datetime) -> Any:
+    return s.scalar(
+        select(Report.id)
+        .where(
+            Report.zone_id == zone_id,
+            Report.review_state == ReviewState.DITERIMA,
+            Report.violation_total > 0,
+            Report.started_at > since,
+            Report.started_at <= until,
+        )
+        .order_by(Report.started_at)
+        .limit(1)
+    )
+
+
+def _change(
+    s: Session, zs: ZoneStatus, kind: str, old: str | None, reason: str, actor: str, at: datetime
+) -> None:
+    s.add(
+        ZoneStatusChange(
+            zone_id=zs.zone_id,
+            kecamatan_id=zs.kecamatan_id,
+            at=at,
+            kind=kind,
+            from_status=old,
+            to_status=zs.status.value,
+            kategori=zs.kategori.value if zs.kategori else None,
+            reason=reason,
+            actor=actor,
+            rule_version=zs.rule_version,
+            evidence=zs.evidence,
+        )
+    )
+
+
+def _lock_status(s: Session, zone: Zone, rules: Rules, at: datetime) -> ZoneStatus:
+    zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zone.id).with_for_update())
+    if zs is None:
+        zs = ZoneStatus(
+            zone_id=zone.id,
+            kecamatan_id=zone.kecamatan_id,
+            status=ZoneStatusValue.BELUM_TERTIB,
+            rule_version=rules.version,
+            evidence={},
+            computed_at=at,
+        )
+        s.add(zs)
+    return zs
+
+
+def recompute_zone(uow: sessionmaker[Session], zone_id: uuid.UUID, actor: str = "sistem") -> str:
+    """Bring one zone's status up to date with its accepted reports. Idempotent."""
+    with uow() as s, s.begin():
+        zone = s.get(Zone, zone_id)
+        if zone is None:
+            return "hilang"
+        return _recompute(s, zone, actor)
+
+
+def _recompute(
+    s: Session, zone: Zone, actor: str, kind: str = "compute", why: str | None = None
+) -> str:
+    at = now_utc()
+    rules = current_rules(s, zone.kecamatan_id)
+    counts = counts_at(s, zone.kecamatan_id, at, rules, [zone.id]).get(zone.id, ZoneCounts())
+    computed, reason = classify(rules, counts)
+    zs = _lock_status(s, zone, rules, at)
+    old = zs.status.value if zs.status else None
+    if why:
+        reason = f"{why} {reason}"
+    if zs.verified_at is not None:
+        bad = _violation_after(s, zone.id, zs.verified_at, at)
+        if bad is None:
+            computed, reason = ZoneStatusValue.TERTIB, "Terverifikasi Seksi Trantib."
+        else:
+            kind = "fallback"
+            reason = f"Pelanggaran kembali ditemukan (laporan {bad}); verifikasi gugur. " + reason
+            zs.verified_at = zs.verified_by = zs.verification_note = None
+            zs.kategori = None
+            zs.verified_without_evidence = False
+    zs.rule_version = rules.version
+    zs.evidence = {
+        **_evidence(s, zone.id, at, rules),
+        "alasan": [reason],
+        "hari_patroli": [str(counts.patrol_days)],
+    }
+    zs.computed_at = at
+    changed = zs.status != computed
+    zs.status = computed
+    s.flush()
+    if changed or old is None:
+        _change(s, zs, kind, old, reason, actor, at)
+    return zs.status.value
+
+
+def enqueue_recompute(s: Session, zone_id: uuid.UUID | None) -> None:
+    """Ask a worker to recompute a zone; a burst of reports on it becomes one job."""
+    if zone_id is not None:
+        enqueue(s, RECOMPUTE_TASK, {"zone_id": str(zone_id)}, dedup_key=f"zone:{zone_id}")
+
+
+def recompute_all(uow: sessionmaker[Session]) -> int:
+    """The nightly pass: every active zone (the 14-day window moves even without reports)."""
+    with uow() as s:
+        ids = list(s.scalars(select(Zone.id).where(Zone.active.is_(True))))
+    for zid in ids:
+        recompute_zone(uow, zid)
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class StatusView:
+    zone_id: uuid.UUID
+    status: str
+    kategori: str | None
+    rule_version: int
+    evidence: dict[str, Any]
+    computed_at: datetime
+    verified_at: datetime | None
+    verification_note: str | None
+    verified_without_evidence: bool
+    history: list[dict[str, Any]]
+
+
+def _load_zone(s: Session, scope: Scope, zone_id: uuid.UUID) -> Zone:
+    z = s.get(Zone, zone_id)
+    if z is None or not scope.allows(z.kecamatan_id):
+        raise NotFound("Zona tidak ditemukan.")
+    return z
+
+
+def _view(s: Session, zs: ZoneStatus) -> StatusView:
+    s.flush()  # the change just recorded belongs in the history shown
+    hist = s.scalars(
+        select(ZoneStatusChange)
+        .where(ZoneStatusChange.zone_id == zs.zone_id)
+        .order_by(ZoneStatusChange.at.desc(), ZoneStatusChange.id.desc())
+        .limit(100)
+    )
+    return StatusView(
+        zs.zone_id,
+        zs.status.value,
+        zs.kategori.value if zs.kategori else None,
+        zs.rule_version,
+        zs.evidence,
+        zs.computed_at,
+        zs.verified_at,
+        zs.verification_note,
+        zs.verified_without_evidence,
+        [
+            {
+                "at": h.at.isoformat(),
+                "kind": h.kind,
+                "from": h.from_status,
+                "to": h.to_status,
+                "kategori": h.kategori,
+                "reason": h.reason,
+                "actor": h.actor,
+                "rule_version": h.rule_version,
+            }
+            for h in hist
+        ],
+    )
+
+
+def get_status(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> StatusView:
+    with uow() as s, s.begin():
+        zone = _load_zone(s, scope, zone_id)
+        zs = s.get(ZoneStatus, zone.id)
+        if zs is None:  # never computed yet: do it now
+            _recompute(s, zone, "sistem")
+            zs = s.get(ZoneStatus, zone.id)
+        assert zs is not None
+        return _view(s, zs)
+
+
+def verify(
+    uow: sessionmaker[Session],
+    caller: Principal,
+    zone_id: uuid.UUID,
+    kategori: TertibKategori,
+    note: str | None,
+) -> StatusView:
+    """Seksi Trantib verifies a zone as tertib. Without the rules' evidence it is allowed
+    only with a note, and marked so."""
+    if caller.role not in VERIFIERS:
+        raise Forbidden("Hanya Seksi Trantib yang memverifikasi zona.")
+    with uow() as s, s.begin():
+        zone = _load_zone(s, caller.scope, zone_id)
+        _recompute(s, zone, caller.username)
+        zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zone.id).with_for_update())
+        assert zs is not None
+        without = zs.status not in (ZoneStatusValue.LAYAK_TERTIB, ZoneStatusValue.TERTIB)
+        if without and not (note or "").strip():
+            raise InvalidInput(
+                "Zona ini belum memenuhi aturan layak tertib; verifikasi hanya dengan catatan.",
+                [FieldError(("note",), "Tuliskan dasar verifikasi tanpa bukti laporan.")],
+            )
+        old = zs.status.value
+        at = now_utc()
+        zs.status = ZoneStatusValue.TERTIB
+        zs.kategori = kategori
+        zs.verified_at, zs.verified_by = at, caller.user_id
+        zs.verification_note = (note or "").strip() or None
+        zs.verified_without_evidence = without
+        s.flush()
+        reason = (
+            "Diverifikasi tertib ("
+            + kategori.value
+            + ")"
+            + (" tanpa bukti laporan yang memenuhi aturan" if without else "")
+            + (f": {zs.verification_note}" if zs.verification_note else ".")
+        )
+        _change(s, zs, "verify", old, reason, caller.username, at)
+        return _view(s, zs)
+
+
+def withdraw(
+    uow: sessionmaker[Session], caller: Principal, zone_id: uuid.UUID, note: str
+) -> StatusView:
+    if caller.role not in VERIFIERS:
+        raise Forbidden("Hanya Seksi Trantib yang mencabut verifikasi zona.")
+    if not note.strip():
+        raise InvalidInput("Alasan wajib diisi.", [FieldError(("note",), "Wajib diisi.")])
+    with uow() as s, s.begin():
+        zone = _load_zone(s, caller.scope, zone_id)
+        zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zone.id).with_for_update())
+        if zs is None or zs.verified_at is None:
+            raise InvalidInput("Zona ini tidak sedang terverifikasi tertib.")
+        zs.verified_at = zs.verified_by = zs.verification_note = None
+        zs.kategori = None
+        zs.verified_without_evidence = False
+        s.flush()
+        _recompute(
+            s, zone, caller.username, kind="withdraw", why=f"Verifikasi dicabut: {note.strip()}."
+        )
+        return _view(s, zs)
+
+
+def tertib_at(s: Session, kecamatan_id: int, at: datetime) -> dict[uuid.UUID, str | None]:
+    """Zones verified tertib at `at`, with their kategori: the last verify/withdraw event
+    up to `at` was a verification, and no accepted report after it found a violation."""
+    events = s.execute(
+        select(
+            ZoneStatusChange.zone_id,
+            ZoneStatusChange.kind,
+            ZoneStatusChange.at,
+            ZoneStatusChange.kategori,
+        )
+        .where(
+            ZoneStatusChange.kecamatan_id == kecamatan_id,
+            ZoneStatusChange.kind.in_(("verify", "withdraw")),
+            ZoneStatusChange.at <= at,
+        )
+        .order_by(ZoneStatusChange.zone_id, ZoneStatusChange.at.desc(), ZoneStatusChange.id.desc())
+        .ext(distinct_on(ZoneStatusChange.zone_id))
+    ).all()
+    out: dict[uuid.UUID, str | None] = {}
+    for zid, kind, when, kategori in events:
+        if kind == "verify" and _violation_after(s, zid, when, at) is None:
+            out[zid] = kategori
+    return out
+
+
+def status_counts(
+    s: Session, kecamatan_id: int, at: datetime, rules: Rules
+) -> dict[uuid.UUID, tuple[ZoneStatusValue, str]]:
+    return {zid: classify(rules, c) for zid, c in counts_at(s, kecamatan_id, at, rules).items()}
+
+
+def day_start(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=WIB)
