@@ -91,6 +91,9 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("status.Snapshots", "GET"): KEC_STAFF_AND_KOTA,
     ("status.Snapshots", "POST"): STAFF,
     ("status.SnapshotApprove", "POST"): frozenset({PI}),
+    ("exports.Exports", "POST"): STAFF,
+    ("exports.Export", "GET"): STAFF,
+    ("exports.ExportFile", "GET"): STAFF,
     # only with K3_BENCH=1 (make bench)
     ("bench.Insert", "POST"): EVERYONE,
     # audit trail

@@ -741,3 +741,28 @@ class IndicatorManual(Base):
     realisasi_pct: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     capaian_pct: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ExportJob(Base):
+    """An LKIP export being built by a worker, then downloaded."""
+
+    __tablename__ = "export_job"
+    __table_args__ = (
+        CheckConstraint("format IN ('xlsx', 'docx', 'csv')", name="format"),
+        CheckConstraint("status IN ('menunggu', 'berjalan', 'selesai', 'gagal')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    requested_by: Mapped[uuid.UUID] = mapped_column()
+    format: Mapped[str] = mapped_column(String(8))
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_year: Mapped[int] = mapped_column(Integer)
+    period_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    file_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    snapshot_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = _now()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

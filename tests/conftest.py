@@ -8,6 +8,8 @@ what the tests exercise; tables are emptied between tests.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 TESTDATA = ROOT.parent / "shared" / "testdata"
 
 
@@ -181,3 +184,33 @@ def redis_client(settings) -> Iterator[redis.Redis]:  # type: ignore[no-untyped-
 def count(engine: Engine, table: str, where: str = "true") -> int:
     with engine.connect() as c:
         return int(c.execute(text(f'SELECT count(*) FROM "{table}" WHERE {where}')).scalar_one())
+
+
+@pytest.fixture(scope="module")  # stopped after its module: others expect no consumer
+def worker(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real worker on the test database, Redis and photo storage."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "K3_STORAGE_DIR": settings.storage_dir}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "app.celery_app",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "-Q",
+                "celery",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+    print(log.read_text()[-4000:])

@@ -7,7 +7,7 @@ import uuid
 from celery import shared_task
 from flask import current_app
 
-from k3zones.services import indicator, photos, zone_status
+from k3zones.services import exports, indicator, photos, zone_status
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -54,3 +54,10 @@ def recompute_all_zones() -> int:
 def monthly_snapshots() -> int:
     """1st of the month, 01:00 WIB: every kecamatan's snapshot of the month before."""
     return indicator.monthly_snapshots(current_app.extensions["k3"].uow)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def build_export(job_id: str) -> str:
+    """Build an LKIP export file (idempotent: a finished job is left alone)."""
+    ctx = current_app.extensions["k3"]
+    return exports.build(ctx.uow, ctx.storage, uuid.UUID(job_id))

@@ -56,7 +56,7 @@ def parse_period(year: int | None, month: int | None, quarter: int | None) -> Pe
     return Period("year", year)
 
 
-def _check_period(s: Session, kecamatan_id: int, p: Period) -> None:
+def check_period(s: Session, kecamatan_id: int, p: Period) -> None:
     if p.start > today_wib():
         raise InvalidInput(
             f"{p.label} belum dimulai.", [FieldError(("year",), "Periode di masa depan.")]
@@ -109,7 +109,7 @@ class IndicatorResult:
     approved: bool = False
 
 
-def _compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
+def compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
     at = min(p.end_instant, now_utc())
     end_excl = day_after(p.end)
     rules = current_rules(s, k.id)
@@ -164,7 +164,7 @@ def _compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
     )
 
 
-def _from_snapshot(k: Kecamatan, p: Period, snap: IndicatorSnapshot) -> IndicatorResult:
+def from_snapshot(k: Kecamatan, p: Period, snap: IndicatorSnapshot) -> IndicatorResult:
     return IndicatorResult(
         k.slug,
         k.name,
@@ -241,9 +241,9 @@ def indicator(
                     )
                 )
                 continue
-            _check_period(s, k.id, p)
+            check_period(s, k.id, p)
             snap = best_snapshot(s, k.id, p) if source == "snapshot" else None
-            out.append(_from_snapshot(k, p, snap) if snap else _compute(s, k, p))
+            out.append(from_snapshot(k, p, snap) if snap else compute(s, k, p))
     return out
 
 
@@ -261,14 +261,14 @@ def create_snapshot(uow: sessionmaker[Session], scope: Scope, slug: str, p: Peri
     at a time: a second request while one runs is refused (409), not queued twice."""
     with uow() as s, s.begin():
         k = _kecamatan(s, scope, slug)
-        _check_period(s, k.id, p)
+        check_period(s, k.id, p)
         key = zlib.crc32(f"snapshot:{k.id}:{p.kind}:{p.start}".encode())
         if not s.scalar(select(func.pg_try_advisory_xact_lock(key))):
             raise Conflict(
                 f"Perhitungan {p.label} untuk Kecamatan {k.name} sedang berjalan; "
                 "tunggu hingga selesai."
             )
-        r = _compute(s, k, p)
+        r = compute(s, k, p)
         snap = IndicatorSnapshot(
             id=uuid.uuid4(),
             kecamatan_id=k.id,
@@ -312,7 +312,7 @@ def approve_snapshot(
             if snap.period_kind == "month"
             else (snap.period_start.month - 1) // 3 + 1,
         )
-        return _from_snapshot(k, p, snap)
+        return from_snapshot(k, p, snap)
 
 
 def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[dict[str, Any]]:

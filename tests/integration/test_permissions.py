@@ -38,6 +38,7 @@ from k3zones.models import (
 from k3zones.periods import Period
 from k3zones.principal import Principal
 from k3zones.services import decrees, indicator, users, zone_status, zones
+from k3zones.services import exports as export_service
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.photos import put_photo, spool
 from k3zones.services.reports import submit_report
@@ -186,6 +187,14 @@ class World:
     def snapshot(self, kec: str) -> str:
         self.zone(kec)  # a decree dated 2024 with a zone
         return indicator.create_snapshot(self.uow, ALL, kec, Period("year", 2024))
+
+    def export_job(self, kec: str, built: bool = False) -> str:
+        self.zone(kec)
+        who = self.principal("demo.trantib" if kec == OWN else OTHER_TRANTIB)
+        job = export_service.request_export(self.uow, who, kec, Period("year", 2024), "csv")
+        if built:
+            export_service.build(self.uow, self.storage, job.id)
+        return str(job.id)
 
     def session(self, kec: str) -> str:
         with self.uow() as s, s.begin():
@@ -523,6 +532,26 @@ CASES = [
         "POST",
         lambda w, k: f"/api/v1/snapshots/{w.snapshot(k)}/approve",
         "pimpinan",
+    ),
+    Case(
+        "exports.Exports",
+        "POST",
+        lambda w, k: (w.zone(k), "/api/v1/exports")[1],
+        "trantib pimpinan admin",
+        body=lambda w, k: {"format": "csv", "year": 2024, "kecamatan": k},
+        ok=(202,),
+    ),
+    Case(
+        "exports.Export",
+        "GET",
+        lambda w, k: f"/api/v1/exports/{w.export_job(k)}",
+        "trantib pimpinan admin",
+    ),
+    Case(
+        "exports.ExportFile",
+        "GET",
+        lambda w, k: f"/api/v1/exports/{w.export_job(k, built=True)}/file",
+        "trantib pimpinan admin",
     ),
     Case(
         "audit.AuditLog",

@@ -6,53 +6,20 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import ROOT, TESTDATA, count
+from tests.conftest import TESTDATA, count
 from tests.integration.helpers import assert_problem
 from tests.integration.test_reports import SULTAN_AGUNG, report
 
 PHOTOS = TESTDATA / "photos"
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def worker(settings, tmp_path_factory) -> Iterator[subprocess.Popen[bytes]]:
-    """A real worker on the test database, Redis and photo storage."""
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "K3_STORAGE_DIR": settings.storage_dir}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                str(BIN / "celery"),
-                "-A",
-                "app.celery_app",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "-Q",
-                "celery",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=20)
-    print(log.read_text()[-4000:])
 
 
 def new_report(phone: Any, photos: int = 1, **over: Any) -> str:

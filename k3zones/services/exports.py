@@ -1,0 +1,204 @@
+"""LKIP exports as asynchronous jobs: requested over HTTP, built by a worker, downloaded."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones import exports
+from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.models import ExportJob, IndicatorManual, Kecamatan, RenstraTarget, Role
+from k3zones.outbox import enqueue
+from k3zones.periods import WIB, Period, now_utc
+from k3zones.principal import Principal
+from k3zones.services import indicator as ind
+from k3zones.services.scope import Scope
+from k3zones.storage import Storage
+
+log = logging.getLogger(__name__)
+BUILD_TASK = "workers.tasks.build_export"
+REQUESTERS = {Role.TRANTIB, Role.PIMPINAN, Role.ADMIN}
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: uuid.UUID
+    status: str
+    format: str
+    period: str
+    filename: str | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["status_url"] = f"/api/v1/exports/{self.id}"
+        d["download_url"] = f"/api/v1/exports/{self.id}/file" if self.status == "selesai" else None
+        return d
+
+
+def _period(job: ExportJob) -> Period:
+    return Period(job.period_kind, job.period_year, job.period_number)
+
+
+def _view(job: ExportJob) -> JobView:
+    return JobView(
+        job.id,
+        job.status,
+        job.format,
+        _period(job).label,
+        job.filename,
+        job.error,
+        job.created_at,
+        job.finished_at,
+    )
+
+
+def request_export(
+    uow: sessionmaker[Session], caller: Principal, slug: str, p: Period, fmt: str
+) -> JobView:
+    if caller.role not in REQUESTERS:
+        raise Forbidden("Peran Anda tidak dapat membuat ekspor LKIP.")
+    if fmt not in exports.BUILDERS:
+        raise InvalidInput(
+            "Format tidak dikenal.", [FieldError(("format",), "Pilih xlsx, docx, atau csv.")]
+        )
+    with uow() as s, s.begin():
+        k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
+        if k is None or not caller.scope.allows(k.id):
+            raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
+        ind.check_period(s, k.id, p)
+        job = ExportJob(
+            id=uuid.uuid4(),
+            kecamatan_id=k.id,
+            requested_by=caller.user_id,
+            format=fmt,
+            period_kind=p.kind,
+            period_year=p.year,
+            period_number=p.number,
+            status="menunggu",
+        )
+        s.add(job)
+        s.flush()
+        enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
+        s.flush()
+        s.refresh(job)
+        return _view(job)
+
+
+def _load(s: Session, scope: Scope, job_id: uuid.UUID) -> ExportJob:
+    job = s.get(ExportJob, job_id)
+    if job is None or not scope.allows(job.kecamatan_id):
+        raise NotFound("Ekspor tidak ditemukan.")
+    return job
+
+
+def get_job(uow: sessionmaker[Session], scope: Scope, job_id: uuid.UUID) -> JobView:
+    with uow() as s:
+        return _view(_load(s, scope, job_id))
+
+
+def job_file(uow: sessionmaker[Session], scope: Scope, job_id: uuid.UUID) -> tuple[str, str, str]:
+    """(storage key, filename, content type) of a finished export."""
+    with uow() as s:
+        job = _load(s, scope, job_id)
+        if job.status != "selesai" or not job.file_key or not job.filename:
+            raise Conflict(f"Ekspor belum selesai (status: {job.status}).")
+        return job.file_key, job.filename, exports.MIME[job.format]
+
+
+def _year_figures(s: Session, k: Kecamatan, year: int) -> exports.YearFigures | None:
+    manual = s.get(IndicatorManual, (k.id, year))
+    if manual is not None:
+        return exports.YearFigures(
+            year, manual.target_pct, manual.realisasi_pct, manual.capaian_pct
+        )
+    p = Period("year", year)
+    try:
+        ind.check_period(s, k.id, p)
+    except InvalidInput:
+        return None
+    snap = ind.best_snapshot(s, k.id, p)
+    r = ind.from_snapshot(k, p, snap) if snap else ind.compute(s, k, p)
+    return exports.YearFigures(year, r.target_pct, r.realisasi_pct, r.capaian_pct)
+
+
+def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> str:
+    """Build the file of an export job (idempotent: a finished job is left as it is)."""
+    with uow() as s, s.begin():
+        job = s.scalar(select(ExportJob).where(ExportJob.id == job_id).with_for_update())
+        if job is None:
+            return "hilang"
+        if job.status == "selesai":
+            return "sudah"
+        job.status = "berjalan"
+        k = s.get(Kecamatan, job.kecamatan_id)
+        assert k is not None
+        slug, p, fmt = k.slug, _period(job), job.format
+    try:
+        # The export rests on a stored snapshot: the approved one if the pimpinan approved
+        # one, else a fresh one (so the file says exactly what it was computed from).
+        with uow() as s:
+            snap = ind.best_snapshot(s, job.kecamatan_id, p)
+            sid = str(snap.id) if snap is not None else None
+        if sid is None:
+            sid = ind.create_snapshot(uow, Scope.everything(), slug, p)
+        with uow() as s:
+            snap = ind.best_snapshot(s, job.kecamatan_id, p)
+            assert snap is not None
+            r = ind.from_snapshot(k, p, snap)
+            prev = _year_figures(s, k, p.year - 1)
+            end = s.scalar(
+                select(RenstraTarget)
+                .where(RenstraTarget.kecamatan_id == k.id)
+                .order_by(RenstraTarget.year.desc())
+                .limit(1)
+            )
+            computed = snap.computed_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
+            approved = "disetujui pimpinan" if snap.approved_at else "belum disetujui pimpinan"
+            data = exports.ExportData(
+                kecamatan=k.name,
+                period_label=p.label,
+                year=p.year,
+                zones=r.zones,
+                zones_designated=r.zones_designated,
+                zones_tertib=r.zones_tertib,
+                current=exports.YearFigures(p.year, r.target_pct, r.realisasi_pct, r.capaian_pct),
+                previous=prev,
+                end_target_year=end.year if end else None,
+                end_target_pct=end.target_pct if end else None,
+                footer=(
+                    f"Aturan penilaian versi {r.rule_version}; snapshot {snap.id} "
+                    f"dihitung {computed} ({approved}). Dibuat oleh k3zones "
+                    f"{now_utc().astimezone(WIB):%d-%m-%Y %H:%M} WIB."
+                ),
+                notes=["DATA CONTOH: nama 7 zona kuning dan geometri adalah contoh."]
+                if k.is_sample
+                else [],
+            )
+        content = exports.BUILDERS[fmt](data)
+        filename = f"lkip-wilayah-tertib-{slug}-{p.label.lower().replace(' ', '-')}.{fmt}"
+        key = f"exports/{slug}/{job_id}/{filename}"
+        storage.put_bytes(key, content, exports.MIME[fmt])
+        with uow() as s, s.begin():
+            job = s.get(ExportJob, job_id)
+            assert job is not None
+            job.status, job.file_key, job.filename = "selesai", key, filename
+            job.snapshot_id = uuid.UUID(sid) if sid else None
+            job.finished_at = now_utc()
+        return "selesai"
+    except Exception as exc:  # recorded on the job; the requester sees why
+        log.exception("export %s failed", job_id)
+        with uow() as s, s.begin():
+            job = s.get(ExportJob, job_id)
+            if job is not None:
+                job.status, job.error = "gagal", f"Ekspor gagal: {exc}"[:500]
+                job.finished_at = now_utc()
+        return "gagal"
