@@ -162,3 +162,51 @@ class SnapshotApprove(MethodView):
     def post(self, snapshot_id: uuid.UUID) -> Any:
         """Pimpinan menyetujui snapshot (dipakai ekspor tahunan)"""
         return asdict(ind.approve_snapshot(k3().uow, principal(), snapshot_id))
+
+
+class RulesSchema(K3Schema):
+    kecamatan = fields.String()
+    min_penertiban = fields.Integer(required=True)
+    window_days = fields.Integer(required=True)
+    min_patrols = fields.Integer(required=True)
+    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+def _kecamatan_id(slug: str) -> int:
+    from sqlalchemy import select
+
+    from k3zones.errors import NotFound
+    from k3zones.models import Kecamatan
+
+    with k3().uow() as s:
+        kid = s.scalar(select(Kecamatan.id).where(Kecamatan.slug == slug))
+    if kid is None or not current_scope().allows(kid):
+        raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
+    return int(kid)
+
+
+@blp.route("/assessment-rules")
+class AssessmentRules(MethodView):
+    @blp.arguments(PeriodArgs(only=("kecamatan",)), location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Aturan penilaian layak tertib, versi terbaru dulu"""
+        kid = _kecamatan_id(kecamatan_or_own(args.get("kecamatan")))
+        return zone_status.list_rules(k3().uow, current_scope(), kid)
+
+    @blp.arguments(RulesSchema)
+    @blp.response(201)
+    def put(self, data: dict[str, Any]) -> Any:
+        """Menetapkan versi aturan baru (snapshot lama tetap memakai versinya)"""
+        ctx = k3()
+        kid = _kecamatan_id(kecamatan_or_own(data.get("kecamatan")))
+        version = zone_status.new_rules(
+            ctx.uow,
+            kid,
+            data["min_penertiban"],
+            data["window_days"],
+            data["min_patrols"],
+            data.get("notes"),
+        )
+        ctx.relay()
+        return {"version": version}

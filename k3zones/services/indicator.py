@@ -346,6 +346,11 @@ def monthly_snapshots(uow: sessionmaker[Session]) -> int:
     p = Period("month", today_wib().year, today_wib().month).previous_month()
     done = 0
     for slug in all_slugs(uow, Scope.everything()):
+        with uow() as s:
+            k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
+            # Run twice (a worker restarted after committing, before acking): once only.
+            if k is None or best_snapshot(s, k.id, p) is not None:
+                continue
         try:
             create_snapshot(uow, Scope.everything(), slug, p)
             done += 1

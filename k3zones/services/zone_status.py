@@ -396,3 +396,95 @@ def status_counts(
 
 def day_start(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=WIB)
+
+
+def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan_id: int) -> list[dict[str, Any]]:
+    with uow() as s:
+        rows = list(
+            s.scalars(
+                select(AssessmentRule)
+                .where(AssessmentRule.kecamatan_id == kecamatan_id)
+                .order_by(AssessmentRule.version.desc())
+            )
+        )
+        if not rows:
+            d = DEFAULT
+            return [
+                {
+                    "version": d.version,
+                    "min_penertiban": d.min_penertiban,
+                    "window_days": d.window_days,
+                    "min_patrols": d.min_patrols,
+                    "notes": "Aturan bawaan",
+                    "created_at": None,
+                    "current": True,
+                }
+            ]
+        return [
+            {
+                "version": r.version,
+                "min_penertiban": r.min_penertiban,
+                "window_days": r.window_days,
+                "min_patrols": r.min_patrols,
+                "notes": r.notes,
+                "created_at": r.created_at.isoformat(),
+                "current": i == 0,
+            }
+            for i, r in enumerate(rows)
+        ]
+
+
+def new_rules(
+    uow: sessionmaker[Session],
+    kecamatan_id: int,
+    min_penertiban: int,
+    window_days: int,
+    min_patrols: int,
+    notes: str | None,
+) -> int:
+    """A new version of the rules; past snapshots keep the version they were made with."""
+    errors = []
+    if not 1 <= window_days <= 366:
+        errors.append(FieldError(("window_days",), "Jendela 1 sampai 366 hari."))
+    if not 0 <= min_patrols <= window_days:
+        errors.append(FieldError(("min_patrols",), "Hari patroli 0 sampai panjang jendela."))
+    if not 0 <= min_penertiban <= 100:
+        errors.append(FieldError(("min_penertiban",), "Jumlah penertiban 0 sampai 100."))
+    if errors:
+        raise InvalidInput("Aturan belum benar.", errors)
+    with uow() as s, s.begin():
+        s.execute(select(func.pg_advisory_xact_lock(kecamatan_id)))
+        last = s.scalar(
+            select(func.max(AssessmentRule.version)).where(
+                AssessmentRule.kecamatan_id == kecamatan_id
+            )
+        )
+        if last is None:  # the defaults were in force so far: keep them on record as v1
+            d = DEFAULT
+            s.add(
+                AssessmentRule(
+                    kecamatan_id=kecamatan_id,
+                    version=d.version,
+                    min_penertiban=d.min_penertiban,
+                    window_days=d.window_days,
+                    min_patrols=d.min_patrols,
+                    notes="Aturan bawaan",
+                )
+            )
+            last = d.version
+        version = last + 1
+        s.add(
+            AssessmentRule(
+                kecamatan_id=kecamatan_id,
+                version=version,
+                min_penertiban=min_penertiban,
+                window_days=window_days,
+                min_patrols=min_patrols,
+                notes=notes,
+            )
+        )
+        for zid in s.scalars(
+            select(Zone.id).where(Zone.kecamatan_id == kecamatan_id, Zone.active.is_(True))
+        ):
+            enqueue_recompute(s, zid)
+        return version

@@ -235,3 +235,63 @@ def test_fall_in_violations_against_a_baseline(sample, login):
 def test_zone_rows_count_designated_by_decree_date(sample_2024, app):
     with app.extensions["k3"].uow() as s:
         assert s.scalar(select(func.count()).select_from(Zone)) == 10
+
+
+def test_rules_are_versioned_and_old_snapshots_keep_theirs(sample_2024, login, app):
+    trantib = login("demo.trantib")
+    first = trantib.post("/api/v1/snapshots", json={"year": 2024}).get_json()
+    assert first["rule_version"] == 1
+    assert_problem(
+        trantib.put(
+            "/api/v1/assessment-rules",
+            json={"min_penertiban": 1, "window_days": 7, "min_patrols": 9},
+        ),
+        422,
+        "Hari patroli",
+    )
+    r = trantib.put(
+        "/api/v1/assessment-rules",
+        json={"min_penertiban": 2, "window_days": 21, "min_patrols": 6, "notes": "Perwal 2025"},
+    )
+    assert r.status_code == 201 and r.get_json()["version"] == 2
+    rules = trantib.get("/api/v1/assessment-rules").get_json()
+    assert [x["version"] for x in rules] == [2, 1] and rules[0]["current"]
+    second = trantib.post("/api/v1/snapshots", json={"year": 2024}).get_json()
+    assert second["rule_version"] == 2
+    listed = {s["id"]: s["rule_version"] for s in trantib.get("/api/v1/snapshots").get_json()}
+    assert listed[first["snapshot_id"]] == 1 and listed[second["snapshot_id"]] == 2
+    assert_problem(
+        login("demo.petugas").put(
+            "/api/v1/assessment-rules",
+            json={"min_penertiban": 1, "window_days": 14, "min_patrols": 4},
+        ),
+        403,
+    )
+
+
+def test_monthly_snapshot_completes_once_even_after_a_crash(sample_2024, app, monkeypatch):
+    from k3zones.models import IndicatorSnapshot
+    from k3zones.services import indicator as ind
+
+    uow = app.extensions["k3"].uow
+    calls = {"n": 0}
+    real = ind.compute
+
+    def dying(*a: Any, **kw: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise SystemExit("worker killed mid-snapshot")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(ind, "compute", dying)
+    import pytest
+
+    with pytest.raises(SystemExit):
+        ind.monthly_snapshots(uow)
+    with uow() as s:
+        assert s.scalar(select(func.count()).select_from(IndicatorSnapshot)) == 0
+    # The task is delivered again (acks_late), and again after it has committed.
+    assert ind.monthly_snapshots(uow) == 1
+    assert ind.monthly_snapshots(uow) == 0
+    with uow() as s:
+        assert s.scalar(select(func.count()).select_from(IndicatorSnapshot)) == 1

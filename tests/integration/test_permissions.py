@@ -534,6 +534,25 @@ CASES = [
         "pimpinan",
     ),
     Case(
+        "status.AssessmentRules",
+        "GET",
+        lambda w, k: f"/api/v1/assessment-rules?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "status.AssessmentRules",
+        "PUT",
+        lambda w, k: "/api/v1/assessment-rules",
+        "trantib pimpinan admin",
+        ok=(201,),
+        body=lambda w, k: {
+            "kecamatan": k,
+            "min_penertiban": 1,
+            "window_days": 14,
+            "min_patrols": 4,
+        },
+    ),
+    Case(
         "exports.Exports",
         "POST",
         lambda w, k: (w.zone(k), "/api/v1/exports")[1],
