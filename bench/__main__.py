@@ -1,6 +1,6 @@
 """`make bench`: speed and memory, measured against the real services on 127.0.0.1.
 
-    python -m bench [reports|photos|memory|all]
+    python -m bench [reports|photos|memory|snapshot|all]
 
 Runs against the test database (it is wiped). Prints one line per measurement and a
 summary; nothing here is a pass/fail test.
@@ -283,7 +283,136 @@ def main(argv: list[str]) -> None:
         results |= bench_memory()
     if what in ("reports", "all"):
         results |= bench_reports()
+    if what in ("snapshot", "all"):
+        results |= bench_snapshot()
     print(json.dumps({k: round(v, 3) for k, v in results.items()}))
+
+
+CITY_SQL = """
+-- 12 kecamatan x 50 zones, three years of daily patrols (about 650,000 reports).
+INSERT INTO kecamatan (slug, name, kota, extent, is_sample)
+SELECT 'bench-' || k, 'Bench ' || k, 'Kota Bench',
+       ST_MakeEnvelope(106.9 + k * 0.05, -6.40, 106.95 + k * 0.05, -6.10, 4326), true
+FROM generate_series(1, 12) k;
+INSERT INTO app_user (id, kecamatan_id, username, full_name, role, password_hash)
+SELECT gen_random_uuid(), id, 'bench.petugas.' || id, 'Bench', 'petugas', 'x'
+FROM kecamatan WHERE slug LIKE 'bench-%';
+INSERT INTO decree (id, kecamatan_id, nomor, tanggal, perihal, status)
+SELECT gen_random_uuid(), id, 'BENCH/' || id, DATE '2022-12-01', 'Bench', 'berlaku'
+FROM kecamatan WHERE slug LIKE 'bench-%';
+INSERT INTO zone (id, kecamatan_id, decree_id, name, kategori, geom, radius_m)
+SELECT gen_random_uuid(), d.kecamatan_id, d.id, 'Zona ' || z,
+       CASE WHEN z <= 15 THEN 'merah' ELSE 'kuning' END,
+       ST_SetSRID(ST_MakePoint(106.92 + d.kecamatan_id * 0.05, -6.35 + z * 0.004), 4326), 100
+FROM decree d JOIN kecamatan k ON k.id = d.kecamatan_id AND k.slug LIKE 'bench-%',
+     generate_series(1, 50) z;
+INSERT INTO report (id, kecamatan_id, type, officer_id, zone_id, zone_match, started_at,
+    started_offset_min, received_at, gps, violation_total, findings, photos_expected,
+    review_state, body_hash, first_response, source)
+SELECT gen_random_uuid(), z.kecamatan_id,
+       CASE WHEN day % 30 = 0 THEN 'penertiban' ELSE 'patroli' END,
+       u.id, z.id, 'given',
+       TIMESTAMPTZ '2023-01-01 08:00+07' + day * INTERVAL '1 day', 420,
+       TIMESTAMPTZ '2023-01-01 10:00+07' + day * INTERVAL '1 day', z.geom,
+       CASE WHEN hashtext(z.id::text || day) % 17 = 0 THEN 2 ELSE 0 END,
+       '[]'::jsonb, 0, 'diterima', 'bench', '{}'::jsonb, 'bench'
+FROM zone z JOIN app_user u ON u.kecamatan_id = z.kecamatan_id
+     JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%',
+     generate_series(0, 1094) day;
+-- A third of the zones were verified tertib along the way.
+INSERT INTO zone_status_change (zone_id, kecamatan_id, at, kind, from_status, to_status,
+    kategori, reason, actor, rule_version, evidence)
+SELECT z.id, z.kecamatan_id, TIMESTAMPTZ '2025-06-01 10:00+07', 'verify', 'layak_tertib',
+       'tertib', 'baik', 'bench', 'bench', 1, '{}'::jsonb
+FROM zone z JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%'
+WHERE hashtext(z.id::text) % 3 = 0;
+ANALYZE;
+"""
+
+# The same figures in one hand-written query: designated zones, zones verified and not
+# fallen back at the end of December 2025, and the per-zone counts the statuses come from.
+HAND_SQL = """
+WITH p AS (SELECT TIMESTAMPTZ '2025-12-31 23:59:59.999999+07' AS t,
+                  TIMESTAMPTZ '2025-12-18 00:00+07' AS w),
+v AS (SELECT DISTINCT ON (c.zone_id) c.zone_id, c.kind, c.at FROM zone_status_change c, p
+      WHERE c.kind IN ('verify', 'withdraw') AND c.at <= p.t
+      ORDER BY c.zone_id, c.at DESC, c.id DESC),
+agg AS (SELECT r.zone_id,
+               count(*) FILTER (WHERE r.type = 'penertiban') AS pen,
+               count(DISTINCT (r.started_at AT TIME ZONE 'Asia/Jakarta')::date)
+                   FILTER (WHERE r.type = 'patroli' AND r.started_at >= p.w
+                           AND r.violation_total = 0) AS days,
+               count(*) FILTER (WHERE r.type = 'patroli' AND r.started_at >= p.w
+                                AND r.violation_total > 0) AS bad
+        FROM report r, p WHERE r.review_state = 'diterima' AND r.started_at <= p.t
+        GROUP BY r.zone_id)
+SELECT z.kecamatan_id, count(*) AS designated,
+       count(*) FILTER (WHERE v.kind = 'verify' AND NOT EXISTS (
+           SELECT 1 FROM report r2, p WHERE r2.zone_id = z.id AND r2.review_state = 'diterima'
+             AND r2.violation_total > 0 AND r2.started_at > v.at AND r2.started_at <= p.t))
+           AS tertib,
+       count(*) FILTER (WHERE agg.pen >= 1 AND agg.bad = 0 AND agg.days >= 4) AS layak
+FROM zone z JOIN decree d ON d.id = z.decree_id
+LEFT JOIN v ON v.zone_id = z.id LEFT JOIN agg ON agg.zone_id = z.id
+WHERE d.tanggal < DATE '2026-01-01' AND z.retired_at IS NULL
+GROUP BY z.kecamatan_id
+"""
+
+
+def bench_snapshot() -> dict[str, float]:
+    """Monthly snapshot of every kecamatan of a city-sized data set, against one
+    hand-written SQL query that counts the same."""
+    from sqlalchemy import func, select, text
+
+    from api import create_app
+    from k3zones.models import IndicatorSnapshot, Report
+    from k3zones.periods import Period
+    from k3zones.services import indicator as ind
+    from k3zones.services.scope import Scope
+
+    _fresh_database()
+    app = create_app()
+    ctx = app.extensions["k3"]
+    t = time.perf_counter()
+    with ctx.engine.begin() as c:
+        c.execute(text(CITY_SQL))
+    with ctx.uow() as s:
+        n = s.scalar(select(func.count()).select_from(Report))
+    load = time.perf_counter() - t
+    p = Period("month", 2025, 12)
+    slugs = ind.all_slugs(ctx.uow, Scope.everything())
+    hand_runs, ours_runs = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        with ctx.engine.connect() as c:
+            hand_rows = c.execute(text(HAND_SQL)).all()
+        hand_runs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for slug in slugs:
+            ind.create_snapshot(ctx.uow, Scope.everything(), slug, p)
+        ours_runs.append(time.perf_counter() - t)
+    with ctx.uow() as s:
+        snaps = list(
+            s.scalars(
+                select(IndicatorSnapshot)
+                .order_by(IndicatorSnapshot.computed_at.desc())
+                .limit(len(slugs))
+            )
+        )
+    by_kec = {r.kecamatan_id: r for r in hand_rows}
+    agree = all(
+        by_kec[sn.kecamatan_id].tertib == sn.zones_tertib
+        and by_kec[sn.kecamatan_id].designated == sn.zones_designated
+        for sn in snaps
+    )
+    ours, hand = min(ours_runs), min(hand_runs)
+    count = f"{n:,}".replace(",", ".")
+    print(
+        f"monthly snapshot, {len(slugs)} kecamatan, {count} reports (loaded in {load:.0f} s): "
+        f"{ours:.2f} s | one hand-written query: {hand:.2f} s | ratio {ours / hand:.2f} "
+        f"(aim < 2 and < 30 s) | same figures: {agree}"
+    )
+    return {"snapshot_s": ours, "hand_query_s": hand, "snapshot_ratio": ours / hand}
 
 
 if __name__ == "__main__":
