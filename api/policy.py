@@ -91,6 +91,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("status.Snapshots", "GET"): KEC_STAFF_AND_KOTA,
     ("status.Snapshots", "POST"): STAFF,
     ("status.SnapshotApprove", "POST"): frozenset({PI}),
+    ("status.ManualYear", "PUT"): frozenset({PI, A}),
     ("status.AssessmentRules", "GET"): KEC_STAFF_AND_KOTA,
     ("status.AssessmentRules", "PUT"): frozenset({T, PI, A}),
     ("exports.Exports", "POST"): STAFF,

@@ -210,3 +210,43 @@ class AssessmentRules(MethodView):
         )
         ctx.relay()
         return {"version": version}
+
+
+class ManualYearSchema(K3Schema):
+    kecamatan = fields.String()
+    target_pct = fields.Decimal(
+        required=True,
+        as_string=False,
+        validate=validate.Range(min=0, max=1000, error="0 sampai 1000."),
+    )
+    realisasi_pct = fields.Decimal(
+        required=True,
+        as_string=False,
+        validate=validate.Range(min=0, max=1000, error="0 sampai 1000."),
+    )
+    capaian_pct = fields.Decimal(
+        required=True,
+        as_string=False,
+        validate=validate.Range(min=0, max=1000, error="0 sampai 1000."),
+    )
+    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+@blp.route("/indicators/wilayah-tertib/manual/<int:year>")
+class ManualYear(MethodView):
+    @blp.arguments(ManualYearSchema)
+    @blp.response(200)
+    def put(self, data: dict[str, Any], year: int) -> Any:
+        """Angka tahun sebelum sistem (mis. 2023, definisi lama), disimpan apa adanya"""
+        return asdict(
+            ind.set_manual_year(
+                k3().uow,
+                principal(),
+                kecamatan_or_own(data.get("kecamatan")),
+                year,
+                data["target_pct"],
+                data["realisasi_pct"],
+                data["capaian_pct"],
+                data.get("notes"),
+            )
+        )

@@ -393,3 +393,41 @@ def violations_decrease(
         now_v, base_v = total(p), total(baseline)
         dec = percent(base_v - now_v, base_v) if base_v else None
         return ViolationsResult(k.slug, p.label, baseline.label, now_v, base_v, dec)
+
+
+def set_manual_year(
+    uow: sessionmaker[Session],
+    caller: Principal,
+    slug: str,
+    year: int,
+    target: Decimal,
+    realisasi: Decimal,
+    capaian: Decimal,
+    notes: str | None,
+) -> IndicatorResult:
+    """Figures of a year before the system (or under another definition), kept as entered."""
+    if caller.role not in (Role.ADMIN, Role.PIMPINAN):
+        raise Forbidden("Hanya admin atau pimpinan yang mengisi angka tahun lalu.")
+    if year >= today_wib().year:
+        raise InvalidInput(
+            "Hanya tahun yang sudah lewat.",
+            [
+                FieldError(
+                    ("year",), "Angka tahun berjalan dihitung dari laporan, bukan diisi tangan."
+                )
+            ],
+        )
+    with uow() as s, s.begin():
+        k = _kecamatan(s, caller.scope, slug)
+        row = s.get(IndicatorManual, (k.id, year), with_for_update=True)
+        if row is None:
+            row = IndicatorManual(kecamatan_id=k.id, year=year)
+            s.add(row)
+        row.target_pct, row.realisasi_pct, row.capaian_pct, row.notes = (
+            target,
+            realisasi,
+            capaian,
+            notes,
+        )
+    [r] = indicator(uow, caller.scope, [slug], Period("year", year))
+    return r

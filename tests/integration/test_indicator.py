@@ -295,3 +295,29 @@ def test_monthly_snapshot_completes_once_even_after_a_crash(sample_2024, app, mo
     assert ind.monthly_snapshots(uow) == 0
     with uow() as s:
         assert s.scalar(select(func.count()).select_from(IndicatorSnapshot)) == 1
+
+
+def test_a_past_year_is_entered_by_hand_and_kept_as_entered(sample_2024, login):
+    pim = login("demo.pimpinan")
+    r = pim.put(
+        "/api/v1/indicators/wilayah-tertib/manual/2022",
+        json={"target_pct": 80, "realisasi_pct": 82.5, "capaian_pct": 103.13, "notes": "LKIP 2022"},
+    )
+    assert r.status_code == 200, r.get_json()
+    assert (r.get_json()["source"], r.get_json()["realisasi_pct"]) == ("manual", 82.5)
+    this_year = datetime.now(tz=WIB).year
+    assert_problem(
+        pim.put(
+            f"/api/v1/indicators/wilayah-tertib/manual/{this_year}",
+            json={"target_pct": 1, "realisasi_pct": 1, "capaian_pct": 1},
+        ),
+        422,
+        "dihitung dari laporan",
+    )
+    assert_problem(
+        login("demo.trantib").put(
+            "/api/v1/indicators/wilayah-tertib/manual/2022",
+            json={"target_pct": 1, "realisasi_pct": 1, "capaian_pct": 1},
+        ),
+        403,
+    )

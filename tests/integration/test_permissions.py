@@ -534,6 +534,18 @@ CASES = [
         "pimpinan",
     ),
     Case(
+        "status.ManualYear",
+        "PUT",
+        lambda w, k: "/api/v1/indicators/wilayah-tertib/manual/2022",
+        "pimpinan admin",
+        body=lambda w, k: {
+            "kecamatan": k,
+            "target_pct": 80,
+            "realisasi_pct": 82,
+            "capaian_pct": 102.5,
+        },
+    ),
+    Case(
         "status.AssessmentRules",
         "GET",
         lambda w, k: f"/api/v1/assessment-rules?kecamatan={k}",
