@@ -1,4 +1,11 @@
 # k3zones image: one image, three roles (api, worker, beat) chosen by the command.
+
+# The console's front-end packages, from the npm registry (no CDN at run time).
+FROM node:20-bookworm-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +24,8 @@ COPY workers ./workers
 RUN pip install .
 COPY app.py alembic.ini ./
 COPY migrations ./migrations
+COPY --from=console /console/node_modules ./console/node_modules
+ENV K3_CONSOLE_VENDOR_DIR=/app/console/node_modules
 COPY docker/entrypoint.sh /usr/local/bin/k3zones-entrypoint
 
 RUN mkdir -p /data/photos && chown k3:k3 /data/photos

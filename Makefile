@@ -1,5 +1,5 @@
 # Everything goes through scripts/ so the same steps work from make, CI and by hand.
-.PHONY: run test test-unit test-integration test-e2e lint format bench services-start services-stop migrate clean
+.PHONY: screenshots run test test-unit test-integration test-e2e lint format bench services-start services-stop migrate clean
 
 run:            ## install what is missing, start everything, serve on 127.0.0.1:8000
 	scripts/run.sh
@@ -15,6 +15,9 @@ test-integration:
 
 test-e2e:
 	scripts/test.sh tests/e2e
+
+screenshots:    ## the console at 1366x768 and phone size, into screenshots/
+	scripts/test.sh tests/e2e/test_console.py -k screenshots
 
 lint:           ## ruff (lint + format check) and mypy on the domain core
 	scripts/bootstrap.sh

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from api import (
     audit,
     auth_views,
+    console,
     decrees,
     exports,
     health,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
+    app.register_blueprint(console.blp)
     if os.environ.get("K3_BENCH") == "1":
         from api import bench
 

@@ -32,6 +32,10 @@ PUBLIC = frozenset(
         "api-docs.openapi_swagger_ui",
         "auth.Login",
         "auth.Refresh",
+        # The console page and its static files: all it shows comes from the API, signed in.
+        "console.page",
+        "console.vendor",
+        "console.static",
     }
 )
 

@@ -51,6 +51,8 @@ def _filter(args: dict[str, Any]) -> ReportFilter:
         bbox=parse_bbox(args["bbox"]) if args.get("bbox") else None,
         cursor=args.get("cursor"),
         limit=args["limit"],
+        kelurahan=args.get("kelurahan"),
+        oldest_first=args["order"] == "terlama",
     )
 
 

@@ -611,6 +611,12 @@ class ReportQueryArgsSchema(K3Schema):
         load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
     )
     format = fields.String(load_default="json", validate=one_of(["json", "geojson"]))
+    kelurahan = fields.String(metadata={"description": "Slug kelurahan (zona laporan)"})
+    order = fields.String(
+        load_default="terbaru",
+        validate=one_of(["terbaru", "terlama"]),
+        metadata={"description": "terlama: antrean tinjauan"},
+    )
 
 
 class ReviewSchema(K3Schema):

@@ -54,6 +54,8 @@ def feature(z: ZoneView) -> dict[str, Any]:
             "retired_reason": z.retired_reason,
             "notes": z.notes,
             "is_sample": z.is_sample,
+            "status": z.status,
+            "status_kategori": z.status_kategori,
             "created_at": z.created_at.isoformat(),
             "updated_at": z.updated_at.isoformat(),
         },

@@ -46,6 +46,9 @@ class Settings:
     s3_region: str = ""
     s3_prefix: str = ""
     max_photo_bytes: int = 20 * 1024 * 1024
+    # Base map of the console; empty for none (an office network without internet).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "&copy; kontributor OpenStreetMap"
     redis_url: str = "redis://127.0.0.1:6379/0"
     broker_url: str = ""
     port: int = 8000
@@ -105,6 +108,8 @@ class Settings:
             s3_region=env.get("K3_S3_REGION", ""),
             s3_prefix=env.get("K3_S3_PREFIX", ""),
             max_photo_bytes=_int(env, "K3_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
+            tile_url=env.get("K3_TILE_URL", cls.tile_url),
+            tile_attribution=env.get("K3_TILE_ATTRIBUTION", cls.tile_attribution),
             redis_url=env.get("K3_REDIS_URL", cls.redis_url),
             broker_url=env.get("K3_BROKER_URL", ""),
             port=_int(env, "K3_PORT", 8000),

@@ -15,7 +15,9 @@ apt_packages() {
   fi
   echo "postgresql-$pgv postgresql-$pgv-postgis-3 postgresql-client-$pgv redis-server"
   python3 -c 'import ensurepip' 2>/dev/null || echo "python3-venv"
-  [ "${K3_WITH_BROWSER:-0}" = 1 ] && echo "chromium"
+  # The console's front-end packages come from npm; its browser tests use Debian's Chromium.
+  command -v npm >/dev/null || echo "nodejs npm"
+  [ "${K3_NO_BROWSER:-0}" = 1 ] || echo "chromium"
   true
 }
 
@@ -51,5 +53,16 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+install_console() {
+  local stamp="$ROOT/console/node_modules/.k3zones-installed"
+  local want
+  want="$(sha256sum "$ROOT/console/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "memasang paket konsol dari npm (console/package-lock.json)"
+  (cd "$ROOT/console" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
+}
+
 install_apt
 install_venv
+install_console

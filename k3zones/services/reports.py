@@ -23,6 +23,7 @@ from k3zones.geo import to_geojson
 from k3zones.models import (
     IdempotencyRecord,
     Kecamatan,
+    Kelurahan,
     Photo,
     PhotoStatus,
     Report,
@@ -224,6 +225,8 @@ class ReportFilter:
     bbox: tuple[float, float, float, float] | None = None
     cursor: str | None = None
     limit: int = 50
+    kelurahan: str | None = None
+    oldest_first: bool = False  # the review queue works from the oldest
 
 
 def _cursor(r: Report) -> str:
@@ -284,10 +287,26 @@ def list_reports(
             q = q.where(Report.flags.has_key(f.flag))
         if f.bbox:
             q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
+        if f.kelurahan:
+            q = (
+                q.join(Zone, Zone.id == Report.zone_id)
+                .join(Kelurahan, Kelurahan.id == Zone.kelurahan_id)
+                .where(Kelurahan.slug == f.kelurahan)
+            )
         if f.cursor:
             at, rid = _read_cursor(f.cursor)
-            q = q.where(or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid)))
-        q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
+            if f.oldest_first:
+                q = q.where(
+                    or_(Report.started_at > at, and_(Report.started_at == at, Report.id > rid))
+                )
+            else:
+                q = q.where(
+                    or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid))
+                )
+        if f.oldest_first:
+            q = q.order_by(Report.started_at.asc(), Report.id.asc()).limit(limit + 1)
+        else:
+            q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
         rows = list(s.scalars(q))
         page = rows[:limit]
         zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})

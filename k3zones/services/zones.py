@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound
 from k3zones.geo import check_crs
-from k3zones.models import Decree, DecreeStatus, Kategori, Kelurahan, Zone
+from k3zones.models import Decree, DecreeStatus, Kategori, Kelurahan, Zone, ZoneStatus
 from k3zones.periods import now_utc
 from k3zones.services.decrees import load_decree
 from k3zones.services.reference import get_kecamatan_by_slug, kecamatan_extent, resolve_kelurahan
@@ -46,6 +46,8 @@ class ZoneView:
     is_sample: bool
     created_at: datetime
     updated_at: datetime
+    status: str = "belum_tertib"
+    status_kategori: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,22 @@ def list_zones(uow: sessionmaker[Session], scope: Scope, f: ZoneFilter) -> list[
         if not f.include_retired:
             q = q.where(Zone.active.is_(True))
         q = q.order_by(Zone.kategori, Zone.name)
-        return [_view(z) for z in s.scalars(q)]
+        zones = list(s.scalars(q))
+        # The map styles zones by status: one query for all of them.
+        status = {
+            zid: (st.value, k.value if k else None)
+            for zid, st, k in s.execute(
+                select(ZoneStatus.zone_id, ZoneStatus.status, ZoneStatus.kategori).where(
+                    ZoneStatus.zone_id.in_([z.id for z in zones])
+                )
+            )
+        }
+        out = []
+        for z in zones:
+            v = _view(z)
+            st, kat = status.get(z.id, ("belum_tertib", None))
+            out.append(replace(v, status=st, status_kategori=kat))
+        return out
 
 
 def get_zone(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> ZoneView:

@@ -39,9 +39,18 @@ def test_compose_roles_exist_in_the_entrypoint():
 
 def test_dockerfile_copies_what_exists():
     for line in (ROOT / "Dockerfile").read_text().splitlines():
-        if line.startswith("COPY "):
+        if line.startswith("COPY ") and "--from=" not in line:
             for src in line.split()[1:-1]:
                 assert (ROOT / src).exists(), src
+
+
+def test_the_console_packages_are_locked():
+    import json
+
+    lock = json.loads((ROOT / "console" / "package-lock.json").read_text())
+    pkg = json.loads((ROOT / "console" / "package.json").read_text())
+    for name, version in pkg["dependencies"].items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
 
 
 def test_no_secret_has_a_default():

@@ -1,0 +1,138 @@
+"""The Seksi Trantib console in headless Chromium (Debian's), driven by Playwright.
+
+Runs against the real stack (gunicorn, worker, beat, PostGIS, Redis) with no base map,
+as in an office without internet. Screenshots land in screenshots/ (`make screenshots`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import http
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
+SIZES = {"kantor-1366x768": (1366, 768), "ponsel-390x844": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: scripts/bootstrap.sh installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def open_console(
+    browser: Browser, stack: Any, user: str, size: tuple[int, int] = (1366, 768)
+) -> Page:
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    page.on("pageerror", lambda e: print("pageerror:", e))
+    page.on("console", lambda m: print("console:", m.type, m.text))
+    page.on("response", lambda r: r.status >= 400 and print("http:", r.status, r.url))
+    page.goto(stack.base + "/console")
+    page.get_by_label("Nama pengguna").fill(user)
+    page.get_by_label("Kata sandi").fill(stack.demo[user])
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_function("window.k3 && window.k3.ready === true", timeout=30_000)
+    return page
+
+
+def test_sign_in_see_ten_zones_verify_one_and_the_indicator_moves(stack, browser):
+    page = open_console(browser, stack, "demo.trantib")
+    assert page.evaluate("window.k3.zoneCount") == 10
+    expect(page.locator("#zone-list li")).to_have_count(10)
+    expect(page.locator("#sample-banner")).to_be_visible()
+    page.get_by_role("tab", name="Indikator").click()
+    expect(page.locator("#tertib-count")).to_have_text("3 dari 10 zona tertib")
+    page.get_by_role("tab", name="Zona").click()
+    page.locator("#zone-list button", has_text="Contoh Zona Kuning 1 (Kalibaru)").click()
+    expect(page.locator("#zone-status")).to_have_text("Belum tertib")
+    page.locator("#verify-note").fill("Ditinjau langsung: bersih dan tertib")
+    page.locator("#verify").click()
+    expect(page.locator("#zone-status")).to_have_text("Tertib (baik)")
+    page.get_by_role("tab", name="Indikator").click()
+    expect(page.locator("#tertib-count")).to_have_text("4 dari 10 zona tertib")
+    expect(page.locator("#realisasi")).to_have_text("40,00 %")
+    page.close()
+
+
+def test_review_a_flagged_report(stack, browser):
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "type": "patroli",
+        "started_at": "2026-01-05T08:00:00+07:00",
+        "location": {"type": "Point", "coordinates": [106.9600, -6.2200]},
+        "accuracy_m": 120,
+        "findings": [{"kind": "sampah", "count": 2}],
+        "photos_expected": 0,
+    }
+    status, _, out = http(
+        "POST", stack.base + "/api/v1/reports", json.dumps(body).encode(), token=stack.token
+    )
+    assert status == 201, out
+    page = open_console(browser, stack, "demo.trantib")
+    page.get_by_role("tab", name="Antrean tinjauan").click()
+    item = page.locator(f'#queue button[data-report="{rid}"]')
+    expect(item).to_contain_text("Akurasi GPS rendah")
+    item.click()
+    expect(page.locator("#report-flags")).to_contain_text("tidak berada di area pantau")
+    page.locator("#accept").click()
+    expect(page.locator("#review-state")).to_have_text("diterima")
+    expect(page.locator(f'#queue button[data-report="{rid}"]')).to_have_count(0)
+    page.close()
+
+
+def test_export_progress_and_download(stack, browser, tmp_path):
+    page = open_console(browser, stack, "demo.pimpinan")
+    page.get_by_role("tab", name="Indikator").click()
+    page.locator("#i-year").fill("2024")
+    page.locator("#i-year").dispatch_event("change")
+    expect(page.locator("#tertib-count")).to_have_text("3 dari 10 zona tertib")
+    page.locator("#x-format").select_option("csv")
+    with page.expect_download(timeout=60_000) as d:
+        page.locator("#export").click()
+    path = tmp_path / d.value.suggested_filename
+    d.value.save_as(path)
+    text = path.read_text(encoding="utf-8-sig")
+    assert "Tabel 3.18" in text and "Jl. Sultan Agung" in text and "30,00" in text
+    expect(page.locator("#export-status")).to_contain_text("Ekspor selesai")
+    page.close()
+
+
+def test_screenshots_at_office_and_phone_size(stack, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, size in SIZES.items():
+        page = open_console(browser, stack, "demo.trantib", size)
+        page.locator("#zone-list button", has_text="Jl. Sultan Agung").click()
+        expect(page.locator("#zone-status")).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"konsol-zona-{name}.png"), full_page=True)
+        page.get_by_role("tab", name="Indikator").click()
+        expect(page.locator("#tertib-count")).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"konsol-indikator-{name}.png"), full_page=True)
+        page.close()
+    assert len(list(SHOTS.glob("konsol-*.png"))) >= 4
