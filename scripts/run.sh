@@ -54,6 +54,7 @@ cat <<MSG
 
   k3zones berjalan (Ctrl-C untuk berhenti)
     API        http://$HOST:$PORT/api/v1/
+    Konsol     http://$HOST:$PORT/console
     Zona       http://$HOST:$PORT/api/v1/zones
     Dokumen    http://$HOST:$PORT/api/v1/docs
     OpenAPI    http://$HOST:$PORT/api/v1/openapi.json

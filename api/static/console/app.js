@@ -75,7 +75,7 @@ function zoneStyle(p) {
   if (p.status === "belum_tertib") s.dashArray = "2 8";
   if (p.status === "dalam_penertiban") s.dashArray = "10 6";
   if (p.status === "layak_tertib") s.weight = 3;
-  if (p.status === "tertib") { s.color = "#1b5e20"; s.weight = 7; }
+  if (p.status === "tertib") { s.weight = 9; s.opacity = 1; } // kategori colour kept
   return s;
 }
 
@@ -143,6 +143,7 @@ async function showZone(id) {
     el("p", {}, "Status: ", el("strong", { id: "zone-status", class: st.status === "tertib" ? "status-tertib" : "" },
       STATUS[st.status] + (st.kategori ? " (" + st.kategori + ")" : ""))),
     el("p", { class: "muted" }, (st.evidence.alasan || []).join(" ")),
+    evidenceLinks(st.evidence),
     canVerify ? verifyForm(id, st) : el("span"),
     el("h3", {}, "Riwayat"),
     el("table", { class: "hist" }, ...st.history.slice(0, 10).map((h) => el("tr", {},
@@ -155,6 +156,16 @@ async function showZone(id) {
   );
   const layer = state.zones[id].layer;
   if (layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 17 }); else map.setView(layer.getLatLng(), 17);
+}
+
+function evidenceLinks(ev) {
+  // The reports the status rests on, each one click away.
+  const ids = [...(ev.penertiban || []).map((i) => ["Penertiban", i]),
+               ...(ev.patroli_dalam_jendela || []).map((i) => ["Patroli", i])];
+  if (!ids.length) return el("span");
+  return el("p", { id: "evidence" }, "Bukti: ",
+    ...ids.slice(0, 12).map(([label, i], n) => el("button", { class: "link", onclick: () => showReport(i) },
+      `${label} ${n + 1}`)));
 }
 
 function verifyForm(id, st) {
