@@ -70,21 +70,25 @@ def check_period(s: Session, kecamatan_id: int, p: Period) -> None:
         )
 
 
-def designated(s: Session, kecamatan_id: int, end: datetime) -> list[Zone]:
-    """Zones designated and in force at `end` (exclusive): the denominator."""
-    return list(
-        s.scalars(
-            select(Zone)
-            .join(Decree, Decree.id == Zone.decree_id)
-            .where(
-                Zone.kecamatan_id == kecamatan_id,
-                Decree.tanggal < end.date(),
-                or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
-                or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
-            )
-            .order_by(Zone.kategori, Zone.name)
+def designated_query(kecamatan_id: int, end: datetime) -> Any:
+    """Zones designated and in force at `end` (exclusive): decree signed before it and not
+    revoked by then, zone not retired by then. The decree's date, not when the row was
+    typed in, is when a zone was designated."""
+    return (
+        select(Zone)
+        .join(Decree, Decree.id == Zone.decree_id)
+        .where(
+            Zone.kecamatan_id == kecamatan_id,
+            Decree.tanggal < end.date(),
+            or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
+            or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
         )
     )
+
+
+def designated(s: Session, kecamatan_id: int, end: datetime) -> list[Zone]:
+    """The denominator: zones designated and in force at `end` (exclusive)."""
+    return list(s.scalars(designated_query(kecamatan_id, end).order_by(Zone.kategori, Zone.name)))
 
 
 @dataclass
@@ -144,46 +148,51 @@ def compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
     target = s.get(RenstraTarget, (k.id, p.year))
     realisasi = percent(n_tertib, len(zones))
     tpct = target.target_pct if target else None
-    return IndicatorResult(
-        k.slug,
-        k.name,
-        p.kind,
-        p.label,
-        p.start.isoformat(),
-        p.end.isoformat(),
+    return _result(
+        k,
+        p,
         "langsung",
-        rules.version,
-        len(zones),
-        n_tertib,
-        realisasi,
-        tpct,
-        zones_needed(tpct, len(zones)) if tpct is not None else None,
-        percent(realisasi, tpct) if realisasi is not None and tpct else None,
-        rows,
+        rule_version=rules.version,
+        zones_designated=len(zones),
+        zones_tertib=n_tertib,
+        realisasi_pct=realisasi,
+        target_pct=tpct,
+        zones_needed=zones_needed(tpct, len(zones)) if tpct is not None else None,
+        capaian_pct=percent(realisasi, tpct) if realisasi is not None and tpct else None,
+        zones=rows,
         computed_at=now_utc().isoformat(),
     )
 
 
 def from_snapshot(k: Kecamatan, p: Period, snap: IndicatorSnapshot) -> IndicatorResult:
-    return IndicatorResult(
-        k.slug,
-        k.name,
-        p.kind,
-        p.label,
-        p.start.isoformat(),
-        p.end.isoformat(),
+    return _result(
+        k,
+        p,
         "snapshot",
-        snap.rule_version,
-        snap.zones_designated,
-        snap.zones_tertib,
-        snap.realisasi_pct,
-        snap.target_pct,
-        snap.zones_needed,
-        snap.capaian_pct,
-        snap.zones,
-        str(snap.id),
-        snap.computed_at.isoformat(),
-        snap.approved_at is not None,
+        rule_version=snap.rule_version,
+        zones_designated=snap.zones_designated,
+        zones_tertib=snap.zones_tertib,
+        realisasi_pct=snap.realisasi_pct,
+        target_pct=snap.target_pct,
+        zones_needed=snap.zones_needed,
+        capaian_pct=snap.capaian_pct,
+        zones=snap.zones,
+        snapshot_id=str(snap.id),
+        computed_at=snap.computed_at.isoformat(),
+        approved=snap.approved_at is not None,
+    )
+
+
+def _result(k: Kecamatan, p: Period, source: str, **figures: Any) -> IndicatorResult:
+    return IndicatorResult(
+        kecamatan=k.slug,
+        kecamatan_name=k.name,
+        period_kind=p.kind,
+        period_label=p.label,
+        period_start=p.start.isoformat(),
+        period_end=p.end.isoformat(),
+        source=source,
+        **figures,
     )
 
 
@@ -221,23 +230,18 @@ def indicator(
             manual = s.get(IndicatorManual, (k.id, p.year)) if p.kind == "year" else None
             if manual is not None:
                 out.append(
-                    IndicatorResult(
-                        k.slug,
-                        k.name,
-                        p.kind,
-                        p.label,
-                        p.start.isoformat(),
-                        p.end.isoformat(),
+                    _result(
+                        k,
+                        p,
                         "manual",
-                        None,
-                        0,
-                        0,
-                        manual.realisasi_pct,
-                        manual.target_pct,
-                        None,
-                        manual.capaian_pct,
-                        [],
-                        computed_at=None,
+                        rule_version=None,
+                        zones_designated=0,
+                        zones_tertib=0,
+                        realisasi_pct=manual.realisasi_pct,
+                        target_pct=manual.target_pct,
+                        zones_needed=None,
+                        capaian_pct=manual.capaian_pct,
+                        zones=[],
                     )
                 )
                 continue

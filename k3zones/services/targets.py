@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.errors import FieldError, InvalidInput, NotFound
 from k3zones.indicator import zones_needed
-from k3zones.models import Decree, DecreeStatus, RenstraTarget, Zone
+from k3zones.models import RenstraTarget
 from k3zones.periods import year_end_wib
 from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.services.scope import Scope
@@ -27,22 +27,11 @@ class TargetView:
 
 
 def zones_designated(s: Session, kecamatan_id: int, year: int) -> int:
-    """Zones in force at the end of `year` (WIB): decree signed by then and not revoked,
-    zone not retired by then. The denominator of the indicator. The decree's date, not
-    when the row was typed in, is when a zone was designated."""
-    end = year_end_wib(year)
-    q = (
-        select(func.count())
-        .select_from(Zone)
-        .join(Decree, Decree.id == Zone.decree_id)
-        .where(
-            Zone.kecamatan_id == kecamatan_id,
-            Decree.tanggal < end.date(),
-            or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
-            or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
-        )
-    )
-    return int(s.scalar(q) or 0)
+    """Zones in force at the end of `year` (WIB): the denominator of the indicator."""
+    from k3zones.services.indicator import designated_query
+
+    q = designated_query(kecamatan_id, year_end_wib(year))
+    return int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
 
 
 def _view(s: Session, slug: str, t: RenstraTarget) -> TargetView:
