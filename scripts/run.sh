@@ -68,8 +68,8 @@ for user, pw in json.load(open(sys.argv[1])).items():
     print(f"    {user:<16} {pw}")
 PY
 )
-  Masuk: curl -X POST http://$HOST:$PORT/api/v1/auth/login -H 'Content-Type: application/json' \
-           -d '{"username": "demo.trantib", "password": "..."}'
+  Masuk lewat API: POST http://$HOST:$PORT/api/v1/auth/login dengan JSON
+  {"username": "demo.trantib", "password": "..."}, atau buka konsol di atas.
 
 MSG
 
