@@ -23,6 +23,7 @@ from api import (
     decrees,
     exports,
     health,
+    openrosa,
     problems,
     reference,
     reports,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(console.blp)
+    app.register_blueprint(openrosa.blp)
     if os.environ.get("K3_BENCH") == "1":
         from api import bench
 

@@ -101,6 +101,12 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("exports.Exports", "POST"): STAFF,
     ("exports.Export", "GET"): STAFF,
     ("exports.ExportFile", "GET"): STAFF,
+    # ODK Collect (OpenRosa, HTTP Basic)
+    ("openrosa.form_list", "GET"): REPORTERS,
+    ("openrosa.form_xml", "GET"): REPORTERS,
+    ("openrosa.form_manifest", "GET"): REPORTERS,
+    ("openrosa.zones_media", "GET"): REPORTERS,
+    ("openrosa.submission_head", "HEAD"): REPORTERS,
     # only with K3_BENCH=1 (make bench)
     ("bench.Insert", "POST"): EVERYONE,
     # audit trail

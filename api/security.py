@@ -45,19 +45,42 @@ def _unauthorized(detail: str) -> Response:
     return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="k3zones"'})
 
 
+def _basic_challenge(detail: str) -> Response:
+    from k3zones.odk import openrosa_message
+
+    resp = Response(openrosa_message(detail), status=401, mimetype="text/xml")
+    resp.headers["WWW-Authenticate"] = 'Basic realm="k3zones"'
+    resp.headers["X-OpenRosa-Version"] = "1.0"
+    return resp
+
+
 def _check() -> Response | None:
     endpoint = request.endpoint
     g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     if endpoint is None or endpoint in PUBLIC or request.method == "OPTIONS":
         return None  # unknown URLs get their 404; public ones need no sign-in
-    method = "GET" if request.method == "HEAD" else request.method
-    token = bearer_token()
-    if token is None:
-        return _unauthorized("Silakan masuk terlebih dahulu (header Authorization: Bearer).")
-    try:
-        p = auth_service.authenticate(k3().uow, k3().settings, token)
-    except Unauthenticated as exc:
-        return _unauthorized(exc.message)
+    method = (
+        "GET"
+        if request.method == "HEAD" and endpoint != "openrosa.submission_head"
+        else (request.method)
+    )
+    if endpoint.startswith("openrosa."):
+        # ODK Collect signs in with HTTP Basic and the officer's own account.
+        basic = request.authorization
+        if basic is None or basic.type != "basic" or not basic.username:
+            return _basic_challenge("Masukkan nama pengguna dan kata sandi k3zones Anda.")
+        try:
+            p = auth_service.verify_basic(k3().uow, basic.username, basic.password or "")
+        except Unauthenticated as exc:
+            return _basic_challenge(exc.message)
+    else:
+        token = bearer_token()
+        if token is None:
+            return _unauthorized("Silakan masuk terlebih dahulu (header Authorization: Bearer).")
+        try:
+            p = auth_service.authenticate(k3().uow, k3().settings, token)
+        except Unauthenticated as exc:
+            return _unauthorized(exc.message)
     g.principal = p
     g.actor_token = current_actor.set(
         Actor(p.user_id, p.username, g.request_id, request.remote_addr)

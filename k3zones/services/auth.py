@@ -128,6 +128,23 @@ def logout(uow: sessionmaker[Session], session_id: uuid.UUID, reason: str = "kel
         )
 
 
+def verify_basic(uow: sessionmaker[Session], username: str, password: str) -> Principal:
+    """HTTP Basic (ODK Collect asks for it on each request): the same accounts and
+    passwords, no device session."""
+    with uow() as s:
+        row = s.execute(
+            select(User, Kecamatan.slug)
+            .outerjoin(Kecamatan, Kecamatan.id == User.kecamatan_id)
+            .where(User.username == username.strip().lower())
+        ).first()
+    user, slug = row if row is not None else (None, None)
+    if user is None or not auth.verify_password(user.password_hash, password) or not user.active:
+        raise Unauthenticated(BAD_LOGIN)
+    return Principal(
+        user.id, user.username, user.full_name, user.role, user.kecamatan_id, slug, None
+    )
+
+
 def authenticate(uow: sessionmaker[Session], settings: Settings, bearer: str) -> Principal:
     """The Principal behind an access token, checked against the database so a revoked
     session or a deactivated user stops at once, not when the token expires."""

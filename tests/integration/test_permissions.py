@@ -7,6 +7,7 @@ fails `test_every_endpoint_has_a_row`.
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import itertools
@@ -218,6 +219,7 @@ class Case:
     other: bool = True  # has an "other kecamatan" variant
     other_status: int = 404  # what naming another kecamatan's object gets
     self_service: bool = False  # acts on the caller's own account: fresh user per call
+    basic: bool = False  # ODK Collect signs in with HTTP Basic, not a Bearer token
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -565,6 +567,43 @@ CASES = [
         },
     ),
     Case(
+        "openrosa.form_list",
+        "GET",
+        lambda w, k: f"/openrosa/{k}/formList",
+        "petugas trantib admin",
+        basic=True,
+        other_status=404,
+    ),
+    Case(
+        "openrosa.form_xml",
+        "GET",
+        lambda w, k: f"/openrosa/{k}/forms/k3-patroli.xml",
+        "petugas trantib admin",
+        basic=True,
+    ),
+    Case(
+        "openrosa.form_manifest",
+        "GET",
+        lambda w, k: f"/openrosa/{k}/forms/k3-patroli/manifest",
+        "petugas trantib admin",
+        basic=True,
+    ),
+    Case(
+        "openrosa.zones_media",
+        "GET",
+        lambda w, k: f"/openrosa/{k}/forms/k3-patroli/zones.csv",
+        "petugas trantib admin",
+        basic=True,
+    ),
+    Case(
+        "openrosa.submission_head",
+        "HEAD",
+        lambda w, k: f"/openrosa/{k}/submission",
+        "petugas trantib admin",
+        basic=True,
+        ok=(204,),
+    ),
+    Case(
         "exports.Exports",
         "POST",
         lambda w, k: (w.zone(k), "/api/v1/exports")[1],
@@ -637,6 +676,10 @@ def _request(client: Any, case: Case, w: World, kec: str) -> Any:
         kwargs = {"data": case.raw, "content_type": case.raw_type}
     elif case.body is not None:
         kwargs = {"json": case.body(w, kec)}
+    if case.basic and getattr(client, "basic_user", None):
+        raw = f"{client.basic_user}:{demo_password(client.basic_user)}".encode()
+        kwargs["headers"] = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        client = client.application.test_client()  # no Bearer token on this one
     return path, client.open(path, method=case.method, **kwargs)
 
 
@@ -652,6 +695,8 @@ def _client_for(app: Any, w: World, role: str, case: Case) -> Any:
 
 def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyped-def]
     clients = {r: login_client(app, f"demo.{r}") for r in ROLES}
+    for r, c in clients.items():
+        c.basic_user = f"demo.{r}"
     anon = app.test_client()
     adapter = app.url_map.bind("localhost")
     failures = []
@@ -680,7 +725,8 @@ def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyp
         # Nobody signed in: 401 with a Bearer challenge, whatever the endpoint.
         world.role = "petugas"
         _, resp = _request(anon, case, world, OWN)
-        if resp.status_code != 401 or "Bearer" not in resp.headers.get("WWW-Authenticate", ""):
+        scheme = "Basic" if case.basic else "Bearer"
+        if resp.status_code != 401 or scheme not in resp.headers.get("WWW-Authenticate", ""):
             failures.append(f"{case.method} {case.endpoint} anonymous: {resp.status_code}")
     assert not failures, "\n".join(failures)
 

@@ -1,0 +1,108 @@
+"""ODK Collect support, pure part: the XForms built from the XLSForms in k3zones/forms (with
+pyxform), the zones.csv media file, and the OpenRosa XML documents Collect reads."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from k3zones.models import ReportType
+
+FORMS_DIR = Path(__file__).resolve().parent / "forms"  # XLSForms, as markdown tables
+FORMS = {"k3-patroli": ReportType.PATROLI, "k3-penertiban": ReportType.PENERTIBAN}
+OPENROSA_NS = "http://openrosa.org/xforms/xformsList"
+MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
+
+
+@dataclass(frozen=True)
+class BuiltForm:
+    form_id: str
+    title: str
+    version: str
+    xml: bytes
+
+    @property
+    def md5(self) -> str:
+        return "md5:" + hashlib.md5(self.xml, usedforsecurity=False).hexdigest()
+
+
+@functools.cache
+def build_form(form_id: str) -> BuiltForm:
+    """The XForm of one of our forms, built from its XLSForm once per process."""
+    from pyxform import xls2xform
+
+    if form_id not in FORMS:
+        raise KeyError(form_id)
+    source = (FORMS_DIR / f"{form_id}.md").read_text(encoding="utf-8")
+    result = xls2xform.convert(source, file_type=".md")
+    settings = _settings(source)
+    return BuiltForm(
+        form_id,
+        settings.get("form_title", form_id),
+        settings.get("version", "1"),
+        result.xform.encode("utf-8"),
+    )
+
+
+def _settings(md: str) -> dict[str, str]:
+    """The settings sheet of a markdown XLSForm: header row then value row."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in md.splitlines()
+        if line.strip().startswith("|")
+    ]
+    for i, row in enumerate(rows):
+        if row and row[0] == "settings" and i + 2 < len(rows):
+            return dict(zip(rows[i + 1][1:], rows[i + 2][1:], strict=False))
+    return {}
+
+
+def zones_csv(zones: list[tuple[str, str, str]]) -> bytes:
+    """Choices for the zone question: (id, name, kategori) of the zones in force."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["name", "label", "kategori"])
+    for zid, name, kategori in zones:
+        w.writerow([zid, f"{name} (zona {kategori})", kategori])
+    return out.getvalue().encode("utf-8")
+
+
+def md5(data: bytes) -> str:
+    return "md5:" + hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def form_list(base: str, forms: list[BuiltForm]) -> bytes:
+    items = "".join(
+        f"<xform><formID>{escape(f.form_id)}</formID><name>{escape(f.title)}</name>"
+        f"<version>{escape(f.version)}</version><hash>{f.md5}</hash>"
+        f"<downloadUrl>{escape(base)}/forms/{escape(f.form_id)}.xml</downloadUrl>"
+        f"<manifestUrl>{escape(base)}/forms/{escape(f.form_id)}/manifest</manifestUrl></xform>"
+        for f in forms
+    )
+    head = f'<?xml version="1.0" encoding="UTF-8"?><xforms xmlns="{OPENROSA_NS}">'
+    return (head + items + "</xforms>").encode()
+
+
+def manifest(base: str, form_id: str, media: dict[str, bytes]) -> bytes:
+    files = "".join(
+        f"<mediaFile><filename>{escape(name)}</filename><hash>{md5(data)}</hash>"
+        f"<downloadUrl>{escape(base)}/forms/{escape(form_id)}/{escape(name)}</downloadUrl>"
+        "</mediaFile>"
+        for name, data in media.items()
+    )
+    head = f'<?xml version="1.0" encoding="UTF-8"?><manifest xmlns="{MANIFEST_NS}">'
+    return (head + files + "</manifest>").encode()
+
+
+def openrosa_message(text: str) -> bytes:
+    """The body Collect shows to the officer (success or refusal)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<OpenRosaResponse xmlns="http://openrosa.org/http/response">'
+        f'<message nature="">{escape(text)}</message></OpenRosaResponse>'
+    ).encode()
