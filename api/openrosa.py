@@ -8,6 +8,7 @@ own k3zones account, checked in api.security like every other request.
 
 from __future__ import annotations
 
+import uuid
 from email.utils import formatdate
 
 from flask import Blueprint, Response, abort, request
@@ -16,7 +17,11 @@ from sqlalchemy import select
 from api.context import k3
 from api.security import principal
 from k3zones import odk
-from k3zones.models import Decree, DecreeStatus, Kecamatan, Zone
+from k3zones.errors import DomainError
+from k3zones.models import Decree, DecreeStatus, Kecamatan, Report, Zone
+from k3zones.reports import body_hash
+from k3zones.services import photos, reports
+from k3zones.services.photos import Upload, spool
 
 blp = Blueprint("openrosa", __name__, url_prefix="/openrosa/<slug>")
 MAX_SUBMISSION = 50 * 1024 * 1024
@@ -86,6 +91,88 @@ def zones_media(slug: str, form_id: str) -> Response:
     if form_id not in odk.FORMS:
         abort(404)
     return openrosa(_zones_csv(k), mimetype="text/csv")
+
+
+@blp.route("/submission", methods=["POST"])
+def submission(slug: str) -> Response:
+    """A filled form from Collect: the XML plus its photos, maybe split over several POSTs
+    (*isIncomplete*=yes), each resending the full XML. The same instance again changes
+    nothing; the same instanceID with other XML is 409."""
+    ctx = k3()
+    k = _kecamatan(slug)
+    request.max_content_length = MAX_SUBMISSION
+    xml_file = request.files.get("xml_submission_file")
+    if xml_file is None:
+        return _message(400, "Kiriman tanpa xml_submission_file.")
+    xml = xml_file.read()
+    try:
+        body, photo_names = odk.parse_submission(xml)
+    except odk.SubmissionError as exc:
+        return _message(422, str(exc))
+    who = principal()
+    if who.kecamatan_id != k.id:
+        abort(404)
+    digest = body_hash(body)
+    try:
+        rid = uuid.UUID(str(body["id"]))
+    except ValueError:
+        return _message(422, "instanceID bukan UUID.")
+    status = 201
+    with ctx.uow() as s:
+        existing = s.get(Report, rid)
+        if existing is not None and existing.officer_id != who.user_id:
+            return _message(409, "instanceID ini sudah dipakai laporan lain.")
+        if existing is not None and existing.body_hash != digest:
+            return _message(
+                409,
+                "Laporan dengan instanceID ini sudah terkirim dengan isi "
+                "berbeda. Buat formulir baru untuk laporan baru.",
+            )
+    try:
+        if existing is None:
+            reports.submit_report(ctx.uow, ctx.rules, who, body, source="odk")
+        else:
+            status = 202
+        for name in photo_names:
+            part = request.files.get(name)
+            if part is None:
+                continue  # it comes in a later part of a split upload
+            up = spool(part.stream, ctx.settings.max_photo_bytes)
+            if up is None:
+                return _message(413, f"Foto {name} terlalu besar.")
+            photo_id = uuid.uuid5(rid, name)  # the same file again is the same photo
+            try:
+                photos.put_photo(
+                    ctx.uow,
+                    ctx.storage,
+                    who,
+                    rid,
+                    photo_id,
+                    Upload(up.file, up.size, up.sha256, part.mimetype),
+                    None,
+                )
+            finally:
+                up.file.close()
+    except DomainError as exc:
+        detail = exc.message + "".join(f" {e.message}" for e in exc.errors[:5])
+        return _message(_STATUS.get(type(exc).__name__, 422), detail)
+    ctx.relay()
+    return _message(status, "Laporan diterima. Terima kasih.")
+
+
+_STATUS = {
+    "NotFound": 404,
+    "Conflict": 409,
+    "Forbidden": 403,
+    "Unsupported": 415,
+    "TooLarge": 413,
+    "Unavailable": 503,
+    "InvalidInput": 422,
+}
+
+
+def _message(status: int, text: str) -> Response:
+    return openrosa(odk.openrosa_message(text), status=status)
 
 
 @blp.route("/submission", methods=["HEAD"])

@@ -107,6 +107,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("openrosa.form_manifest", "GET"): REPORTERS,
     ("openrosa.zones_media", "GET"): REPORTERS,
     ("openrosa.submission_head", "HEAD"): REPORTERS,
+    ("openrosa.submission", "POST"): REPORTERS,
     # only with K3_BENCH=1 (make bench)
     ("bench.Insert", "POST"): EVERYONE,
     # audit trail

@@ -106,3 +106,83 @@ def openrosa_message(text: str) -> bytes:
         '<OpenRosaResponse xmlns="http://openrosa.org/http/response">'
         f'<message nature="">{escape(text)}</message></OpenRosaResponse>'
     ).encode()
+
+
+class SubmissionError(ValueError):
+    """The submission XML cannot be read as one of our forms (message for the officer)."""
+
+
+def parse_submission(xml: bytes) -> tuple[dict[str, object], list[str]]:
+    """An ODK instance -> (the report body the JSON API takes, the photo filenames).
+    Validation of the values is left to the report rules, so both paths judge alike."""
+    import defusedxml.ElementTree as ET  # submissions come from outside: no entity tricks
+
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise SubmissionError("Berkas XML kiriman rusak; kirim ulang dari ODK Collect.") from exc
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    form_id = root.get("id", "")
+    if form_id not in FORMS:
+        raise SubmissionError(f"Formulir '{form_id}' tidak dikenal; perbarui formulir di ponsel.")
+    fields: dict[str, str] = {}
+    groups: dict[str, list[dict[str, str]]] = {"temuan": [], "tindakan": []}
+    instance_id = ""
+    for child in root:
+        name = local(child.tag)
+        if name in groups:
+            groups[name].append({local(c.tag): (c.text or "").strip() for c in child})
+        elif name == "meta":
+            for c in child:
+                if local(c.tag) == "instanceID":
+                    instance_id = (c.text or "").strip()
+        else:
+            fields[name] = (child.text or "").strip()
+    if not instance_id.startswith("uuid:"):
+        raise SubmissionError("instanceID tidak ada; kirim ulang dari ODK Collect.")
+    body: dict[str, object] = {
+        "id": instance_id.removeprefix("uuid:"),
+        "type": FORMS[form_id].value,
+    }
+    if fields.get("start"):
+        body["started_at"] = fields["start"]
+    if fields.get("end"):
+        body["ended_at"] = fields["end"]
+    if fields.get("zone"):
+        body["zone_id"] = fields["zone"]
+    if fields.get("units"):
+        body["units"] = fields["units"].split()
+    parts = fields.get("location", "").split()
+    if len(parts) >= 2:
+        try:
+            body["location"] = {"type": "Point", "coordinates": [float(parts[1]), float(parts[0])]}
+            if len(parts) >= 4:
+                body["accuracy_m"] = float(parts[3])
+        except ValueError as exc:
+            raise SubmissionError("Lokasi GPS tidak terbaca.") from exc
+
+    def items(rows: list[dict[str, str]], notes: str | None) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for r in rows:
+            item: dict[str, object] = {"kind": r.get("kind", "")}
+            try:
+                item["count"] = int(r.get("count", ""))
+            except ValueError:
+                item["count"] = r.get("count")
+            if notes and r.get(notes):
+                item["notes"] = r[notes]
+            out.append(item)
+        return out
+
+    if groups["temuan"]:
+        body["findings"] = items(groups["temuan"], "catatan")
+    if groups["tindakan"]:
+        body["actions"] = items(groups["tindakan"], None)
+    if fields.get("notes"):
+        body["notes"] = fields["notes"]
+    photos = [fields[f"foto_{i}"] for i in range(1, 6) if fields.get(f"foto_{i}")]
+    body["photos_expected"] = len(photos)
+    return body, photos

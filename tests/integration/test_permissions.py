@@ -45,6 +45,7 @@ from k3zones.services.photos import put_photo, spool
 from k3zones.services.reports import submit_report
 from k3zones.services.scope import Scope
 from tests.conftest import TESTDATA, demo_password, login_client
+from tests.integration.test_openrosa import instance as odk_instance
 
 ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
 OWN, OTHER = "medansatria", "bantargebang"
@@ -220,6 +221,7 @@ class Case:
     other_status: int = 404  # what naming another kecamatan's object gets
     self_service: bool = False  # acts on the caller's own account: fresh user per call
     basic: bool = False  # ODK Collect signs in with HTTP Basic, not a Bearer token
+    form: Callable[[World, str], Any] | None = None  # multipart body
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -604,6 +606,21 @@ CASES = [
         ok=(204,),
     ),
     Case(
+        "openrosa.submission",
+        "POST",
+        lambda w, k: f"/openrosa/{k}/submission",
+        "petugas trantib admin",
+        basic=True,
+        ok=(201,),
+        form=lambda w, k: {
+            "xml_submission_file": (
+                io.BytesIO(odk_instance(str(uuid.uuid4()), photos=0)),
+                "submission.xml",
+                "text/xml",
+            )
+        },
+    ),
+    Case(
         "exports.Exports",
         "POST",
         lambda w, k: (w.zone(k), "/api/v1/exports")[1],
@@ -672,7 +689,9 @@ def world(app, sample):  # type: ignore[no-untyped-def]
 def _request(client: Any, case: Case, w: World, kec: str) -> Any:
     path = case.path(w, kec)
     kwargs: dict[str, Any] = {}
-    if case.raw is not None:
+    if case.form is not None:
+        kwargs = {"data": case.form(w, kec), "content_type": "multipart/form-data"}
+    elif case.raw is not None:
         kwargs = {"data": case.raw, "content_type": case.raw_type}
     elif case.body is not None:
         kwargs = {"json": case.body(w, kec)}
