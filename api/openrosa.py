@@ -13,6 +13,7 @@ from email.utils import formatdate
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from api.context import k3
 from api.security import principal
@@ -158,6 +159,17 @@ def submission(slug: str) -> Response:
         return _message(_STATUS.get(type(exc).__name__, 422), detail)
     ctx.relay()
     return _message(status, "Laporan diterima. Terima kasih.")
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    # Collect shows the <message> of a refusal to the officer: XML here, not problem+json.
+    texts = {
+        404: "Alamat atau formulir tidak ditemukan untuk akun Anda.",
+        413: "Kiriman terlalu besar.",
+        405: "Metode tidak didukung.",
+    }
+    return _message(exc.code or 500, texts.get(exc.code or 500, "Permintaan tidak dapat diproses."))
 
 
 _STATUS = {

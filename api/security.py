@@ -89,6 +89,11 @@ def _check() -> Response | None:
     if allowed is None:
         log.error("endpoint %s %s has no permission entry; refused", method, endpoint)
         return problem(403, "Akses ke alamat ini belum diatur; hubungi admin sistem.")
+    if p.role not in allowed and endpoint.startswith("openrosa."):
+        from k3zones.odk import openrosa_message
+
+        text = f"Peran Anda ({ROLE_ID[p.role.value]}) tidak dapat mengirim laporan lewat ODK."
+        return Response(openrosa_message(text), status=403, mimetype="text/xml")
     if p.role not in allowed:
         return problem(403, f"Peran Anda ({ROLE_ID[p.role.value]}) tidak diizinkan melakukan ini.")
     return None

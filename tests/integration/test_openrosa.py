@@ -177,3 +177,91 @@ def test_bad_submissions_get_a_message_collect_shows(anon, sample):
 
 
 PHOTOS_DIR = __import__("tests.conftest", fromlist=["TESTDATA"]).TESTDATA / "photos"
+
+
+def test_the_xforms_bindings_choices_and_media(anon, sample):
+    import xml.etree.ElementTree as ET
+
+    ns = {
+        "h": "http://www.w3.org/1999/xhtml",
+        "x": "http://www.w3.org/2002/xforms",
+        "jr": "http://openrosa.org/javarosa",
+        "odk": "http://www.opendatakit.org/xforms",
+    }
+    for form_id in ("k3-patroli", "k3-penertiban"):
+        root = ET.fromstring(get(anon, f"/forms/{form_id}.xml").data)
+        binds = {b.get("nodeset"): b for b in root.iter("{http://www.w3.org/2002/xforms}bind")}
+        assert binds["/data/location"].get("type") == "geopoint"
+        assert binds["/data/location"].get("required") == "true()"
+        assert binds["/data/foto_1"].get("type") == "binary"
+        assert binds["/data/foto_1"].get("required") == "true()"
+        orx = "{http://openrosa.org/xforms}"
+        assert binds["/data/foto_1"].get(f"{orx}max-pixels") == "1600"
+        assert binds["/data/temuan/count"].get("constraint") == ". >= 0"
+        jr = "{" + ns["jr"] + "}"
+        assert binds["/data/meta/instanceID"].get(f"{jr}preload") == "uid"
+        assert binds["/data/start"].get(f"{jr}preload") == "timestamp"
+        # The zone choices come from the zones.csv media file.
+        instances = {i.get("id"): i for i in root.iter("{http://www.w3.org/2002/xforms}instance")}
+        assert instances["zones"].get("src") == "jr://file-csv/zones.csv"
+        kinds = [
+            v.text for v in instances["violations"].iter("{http://www.w3.org/2002/xforms}name")
+        ]
+        assert kinds == [
+            "pkl",
+            "bangunan_liar",
+            "spanduk",
+            "reklame_kain",
+            "parkir_liar",
+            "sampah",
+            "lainnya",
+        ]
+        label = root.find(".//h:title", ns)
+        assert label is not None and label.text.startswith("Laporan ")
+    pen = ET.fromstring(get(anon, "/forms/k3-penertiban.xml").data)
+    acts = {i.get("id"): i for i in pen.iter("{http://www.w3.org/2002/xforms}instance")}
+    assert [v.text for v in acts["actions"].iter("{http://www.w3.org/2002/xforms}name")] == [
+        "teguran_lisan",
+        "teguran_tertulis",
+        "pembongkaran",
+        "penyitaan",
+        "relokasi",
+        "pembersihan",
+    ]
+
+
+def test_collects_exact_sequence_with_real_photos(anon, sample, login, worker):
+    """HEAD, POST (incomplete, photo 1), split POST (photos 2 and 3), then a retry of the
+    first POST: one report, all photos, processed and flagged."""
+    import time
+    import uuid
+
+    iid = str(uuid.uuid4())
+    xml = instance(iid, photos=3)
+    p1 = (PHOTOS_DIR / "jpg_mobile_HMD_Nokia_8.3_5G.jpg").read_bytes()
+    p2 = (PHOTOS_DIR / "heic_mobile_iphone_13_pro_max.HEIC").read_bytes()
+    p3 = (PHOTOS_DIR / "jpg_orientation_portrait_6.jpg").read_bytes()
+    head = anon.head("/openrosa/medansatria/submission", headers=basic("demo.petugas"))
+    assert head.status_code == 204
+    assert submit(anon, xml, {"IMG_1.jpg": p1}, incomplete=True).status_code == 201
+    assert submit(anon, xml, {"IMG_2.jpg": p2, "IMG_3.jpg": p3}).status_code == 202
+    assert submit(anon, xml, {"IMG_1.jpg": p1}, incomplete=True).status_code == 202  # retry
+    phone = login("demo.petugas")
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        rep = phone.get(f"/api/v1/reports/{iid}").get_json()
+        if all(p["status"] == "diproses" for p in rep["photos"]):
+            break
+        time.sleep(0.2)
+    assert rep["source"] == "odk" and rep["status"] == "lengkap"
+    assert len(rep["photos"]) == 3 and all(p["status"] == "diproses" for p in rep["photos"])
+    assert {"photo_gps_far", "photo_no_gps"} <= set(rep["flags"])
+    items = phone.get("/api/v1/reports?limit=200").get_json()["items"]
+    assert [i["id"] for i in items].count(iid) == 1
+
+
+def test_refusals_are_xml_messages(anon, sample):
+    r = anon.get("/openrosa/medansatria/forms/k3-lain/manifest", headers=basic("demo.petugas"))
+    assert r.status_code == 404 and b"<message" in r.data
+    r = anon.get("/openrosa/medansatria/formList", headers=basic("demo.pimpinan"))
+    assert r.status_code == 403 and b"<message" in r.data
