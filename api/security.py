@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from flask import Flask, Response, g, request
+from limits import parse as parse_limit
 
 from api.context import k3
 from api.policy import POLICY, PUBLIC
@@ -69,9 +70,31 @@ def _check() -> Response | None:
         basic = request.authorization
         if basic is None or basic.type != "basic" or not basic.username:
             return _basic_challenge("Masukkan nama pengguna dan kata sandi k3zones Anda.")
+        # Failed Basic sign-ins are counted like failed logins (per account and address):
+        # Collect sends the password on every request, so only failures count.
+        item = parse_limit(k3().settings.login_limit_per_user)
+        keys = [
+            ("odk-fail-user", basic.username.lower()),
+            ("odk-fail-addr", request.remote_addr or "-"),
+        ]
+        store = k3().limiter.limiter
+        try:
+            blocked = any(not store.test(item, *key) for key in keys)
+        except Exception:  # Redis down: do not lock everyone out
+            blocked = False
+        if blocked:
+            resp = _basic_challenge("Terlalu banyak percobaan masuk yang salah. Coba lagi nanti.")
+            resp.status_code = 429
+            resp.headers["Retry-After"] = str(int(item.get_expiry()))
+            return resp
         try:
             p = auth_service.verify_basic(k3().uow, basic.username, basic.password or "")
         except Unauthenticated as exc:
+            try:
+                for key in keys:
+                    store.hit(item, *key)
+            except Exception:  # Redis down: the answer is still "wrong password"
+                log.warning("could not count a failed ODK sign-in for %s", basic.username)
             return _basic_challenge(exc.message)
     else:
         token = bearer_token()

@@ -265,3 +265,18 @@ def test_refusals_are_xml_messages(anon, sample):
     assert r.status_code == 404 and b"<message" in r.data
     r = anon.get("/openrosa/medansatria/formList", headers=basic("demo.pimpinan"))
     assert r.status_code == 403 and b"<message" in r.data
+
+
+def test_failed_basic_sign_ins_are_limited_but_good_ones_are_not(anon, sample, settings):
+    limit = int(settings.login_limit_per_user.split()[0])
+    for _ in range(limit + 5):  # Collect sends the password on every request
+        assert get(anon, "/formList").status_code == 200
+    for _ in range(limit):
+        assert (
+            anon.get(
+                "/openrosa/medansatria/formList", headers=basic("demo.petugas2", "salah-12345")
+            ).status_code
+            == 401
+        )
+    r = anon.get("/openrosa/medansatria/formList", headers=basic("demo.petugas2"))
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and b"<message" in r.data
