@@ -11,8 +11,9 @@ from marshmallow import fields
 
 from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
-from api.schemas import K3Schema, one_of
+from api.schemas import one_of
 from api.security import principal
+from api.status import SnapshotCreateSchema
 from k3zones.services import exports
 from k3zones.services import indicator as ind
 
@@ -24,12 +25,8 @@ blp = Blueprint(
 )
 
 
-class ExportRequestSchema(K3Schema):
-    kecamatan = fields.String()
+class ExportRequestSchema(SnapshotCreateSchema):
     format = fields.String(required=True, validate=one_of(["xlsx", "docx", "csv"]))
-    year = fields.Integer(required=True)
-    month = fields.Integer()
-    quarter = fields.Integer()
 
 
 @blp.route("")

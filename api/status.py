@@ -58,6 +58,8 @@ class WithdrawSchema(K3Schema):
 
 
 class SnapshotCreateSchema(K3Schema):
+    """A period in a request body: a year, or a month or triwulan of it."""
+
     kecamatan = fields.String()
     year = fields.Integer(required=True)
     month = fields.Integer()
