@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         limiter=limiter,
         storage=settings.make_storage(),
         rules=EvidenceRules(),
+        broker=redis.Redis.from_url(
+            settings.celery_broker_url, socket_connect_timeout=1, socket_timeout=1
+        ),
     )
 
     api = problems.K3Api(app)

@@ -27,6 +27,8 @@ class K3:
     limiter: Limiter
     storage: Storage
     rules: EvidenceRules
+    # Pinged before relaying: a dead broker is found at once, not by Celery's retries.
+    broker: redis.Redis
 
     def relay(self, ids: list[int] | None = None) -> int:
         """Hand waiting outbox work to Celery now (best effort: beat retries the rest)."""
@@ -39,13 +41,7 @@ class K3:
 
         try:
             # A dead broker is found by one quick ping, not by Celery's connection retries.
-            broker = redis.Redis.from_url(
-                self.settings.celery_broker_url, socket_connect_timeout=1, socket_timeout=1
-            )
-            try:
-                broker.ping()
-            finally:
-                broker.close()
+            self.broker.ping()
             return relay(self.uow, send, ids=ids)
         except Exception:  # the request already succeeded; work waits in the outbox
             return 0

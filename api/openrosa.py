@@ -16,13 +16,15 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from api.context import k3
+from api.problems import status_of
 from api.security import principal
 from k3zones import odk
-from k3zones.errors import DomainError
+from k3zones.errors import DomainError, NotFound
 from k3zones.models import Decree, DecreeStatus, Kecamatan, Report, Zone
 from k3zones.reports import body_hash
 from k3zones.services import photos, reports
 from k3zones.services.photos import Upload, spool
+from k3zones.services.reference import get_kecamatan_by_slug
 
 blp = Blueprint("openrosa", __name__, url_prefix="/openrosa/<slug>")
 MAX_SUBMISSION = 50 * 1024 * 1024
@@ -39,10 +41,10 @@ def openrosa(body: bytes, status: int = 200, mimetype: str = "text/xml") -> Resp
 
 def _kecamatan(slug: str) -> Kecamatan:
     with k3().uow() as s:
-        k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
-    if k is None or not principal().scope.allows(k.id):
-        abort(404)
-    return k
+        try:
+            return get_kecamatan_by_slug(s, principal().scope, slug)
+        except NotFound:
+            abort(404)  # answered as an OpenRosa message by the handler below
 
 
 def _zones_csv(k: Kecamatan) -> bytes:
@@ -104,12 +106,12 @@ def submission(slug: str) -> Response:
     request.max_content_length = MAX_SUBMISSION
     xml_file = request.files.get("xml_submission_file")
     if xml_file is None:
-        return _message(400, "Kiriman tanpa xml_submission_file.")
+        return message(400, "Kiriman tanpa xml_submission_file.")
     xml = xml_file.read()
     try:
         body, photo_names = odk.parse_submission(xml)
     except odk.SubmissionError as exc:
-        return _message(422, str(exc))
+        return message(422, str(exc))
     who = principal()
     if who.kecamatan_id != k.id:
         abort(404)
@@ -117,14 +119,14 @@ def submission(slug: str) -> Response:
     try:
         rid = uuid.UUID(str(body["id"]))
     except ValueError:
-        return _message(422, "instanceID bukan UUID.")
+        return message(422, "instanceID bukan UUID.")
     status = 201
     with ctx.uow() as s:
         existing = s.get(Report, rid)
         if existing is not None and existing.officer_id != who.user_id:
-            return _message(409, "instanceID ini sudah dipakai laporan lain.")
+            return message(409, "instanceID ini sudah dipakai laporan lain.")
         if existing is not None and existing.body_hash != digest:
-            return _message(
+            return message(
                 409,
                 "Laporan dengan instanceID ini sudah terkirim dengan isi "
                 "berbeda. Buat formulir baru untuk laporan baru.",
@@ -140,7 +142,7 @@ def submission(slug: str) -> Response:
                 continue  # it comes in a later part of a split upload
             up = spool(part.stream, ctx.settings.max_photo_bytes)
             if up is None:
-                return _message(413, f"Foto {name} terlalu besar.")
+                return message(413, f"Foto {name} terlalu besar.")
             photo_id = uuid.uuid5(rid, name)  # the same file again is the same photo
             try:
                 photos.put_photo(
@@ -156,9 +158,9 @@ def submission(slug: str) -> Response:
                 up.file.close()
     except DomainError as exc:
         detail = exc.message + "".join(f" {e.message}" for e in exc.errors[:5])
-        return _message(_STATUS.get(type(exc).__name__, 422), detail)
+        return message(status_of(exc), detail)
     ctx.relay()
-    return _message(status, "Laporan diterima. Terima kasih.")
+    return message(status, "Laporan diterima. Terima kasih.")
 
 
 @blp.errorhandler(HTTPException)
@@ -169,21 +171,11 @@ def _http_error(exc: HTTPException) -> Response:
         413: "Kiriman terlalu besar.",
         405: "Metode tidak didukung.",
     }
-    return _message(exc.code or 500, texts.get(exc.code or 500, "Permintaan tidak dapat diproses."))
+    return message(exc.code or 500, texts.get(exc.code or 500, "Permintaan tidak dapat diproses."))
 
 
-_STATUS = {
-    "NotFound": 404,
-    "Conflict": 409,
-    "Forbidden": 403,
-    "Unsupported": 415,
-    "TooLarge": 413,
-    "Unavailable": 503,
-    "InvalidInput": 422,
-}
-
-
-def _message(status: int, text: str) -> Response:
+def message(status: int, text: str) -> Response:
+    """An OpenRosaResponse whose <message> Collect shows to the officer."""
     return openrosa(odk.openrosa_message(text), status=status)
 
 

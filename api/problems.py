@@ -167,24 +167,25 @@ def _retry_after(error: RateLimitExceeded) -> int:
     return int(error.limit.limit.get_expiry())
 
 
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (Unsupported, 415),
+    (TooLarge, 413),
+    (Unavailable, 503),
+]
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error (422 for any other rule broken)."""
+    return next((code for cls, code in _DOMAIN_STATUS if isinstance(error, cls)), 422)
+
+
 def handle_domain_error(error: DomainError) -> Response:
-    status = 422
-    if isinstance(error, NotFound):
-        status = 404
-    elif isinstance(error, Conflict):
-        status = 409
-    elif isinstance(error, InvalidInput):
-        status = 422
-    elif isinstance(error, Unauthenticated):
-        status = 401
-    elif isinstance(error, Forbidden):
-        status = 403
-    elif isinstance(error, Unsupported):
-        status = 415
-    elif isinstance(error, TooLarge):
-        status = 413
-    elif isinstance(error, Unavailable):
-        status = 503
+    status = status_of(error)
     errors = [e.as_dict() for e in error.errors]
     detail = error.message
     if errors and status == 422 and error.message.endswith("belum benar."):

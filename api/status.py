@@ -175,16 +175,10 @@ class RulesSchema(K3Schema):
 
 
 def _kecamatan_id(slug: str) -> int:
-    from sqlalchemy import select
-
-    from k3zones.errors import NotFound
-    from k3zones.models import Kecamatan
+    from k3zones.services.reference import get_kecamatan_by_slug
 
     with k3().uow() as s:
-        kid = s.scalar(select(Kecamatan.id).where(Kecamatan.slug == slug))
-    if kid is None or not current_scope().allows(kid):
-        raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
-    return int(kid)
+        return get_kecamatan_by_slug(s, current_scope(), slug).id
 
 
 @blp.route("/assessment-rules")

@@ -21,6 +21,11 @@ def year_end_wib(year: int) -> datetime:
     return datetime(year + 1, 1, 1, tzinfo=WIB)
 
 
+def day_start(d: date) -> datetime:
+    """The first instant of a WIB day."""
+    return datetime(d.year, d.month, d.day, tzinfo=WIB)
+
+
 def day_after(d: date) -> datetime:
     """The first instant of the next WIB day."""
     nxt = d + timedelta(days=1)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.models import AuditLog, Kecamatan
-from k3zones.periods import WIB, day_after
+from k3zones.periods import day_after, day_start
 from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.services.scope import Scope
 
@@ -70,9 +70,7 @@ def list_audit(
         if f.action:
             q = q.where(AuditLog.action == f.action)
         if f.since:
-            q = q.where(
-                AuditLog.at >= datetime(f.since.year, f.since.month, f.since.day, tzinfo=WIB)
-            )
+            q = q.where(AuditLog.at >= day_start(f.since))
         if f.until:
             q = q.where(AuditLog.at < day_after(f.until))
         if f.before_id:

@@ -18,6 +18,7 @@ from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
 from k3zones.services import indicator as ind
+from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.services.scope import Scope
 from k3zones.storage import Storage
 
@@ -71,9 +72,7 @@ def request_export(
             "Format tidak dikenal.", [FieldError(("format",), "Pilih xlsx, docx, atau csv.")]
         )
     with uow() as s, s.begin():
-        k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
-        if k is None or not caller.scope.allows(k.id):
-            raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
+        k = get_kecamatan_by_slug(s, caller.scope, slug)
         ind.check_period(s, k.id, p)
         job = ExportJob(
             id=uuid.uuid4(),

@@ -28,10 +28,11 @@ from k3zones.models import (
     Role,
     Zone,
 )
-from k3zones.periods import Period, day_after, now_utc, today_wib
+from k3zones.periods import Period, day_after, day_start, now_utc, today_wib
 from k3zones.principal import Principal
+from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.services.scope import Scope
-from k3zones.services.zone_status import current_rules, day_start, status_counts, tertib_at
+from k3zones.services.zone_status import current_rules, status_counts, tertib_at
 
 
 def parse_period(year: int | None, month: int | None, quarter: int | None) -> Period:
@@ -196,13 +197,6 @@ def _result(k: Kecamatan, p: Period, source: str, **figures: Any) -> IndicatorRe
     )
 
 
-def _kecamatan(s: Session, scope: Scope, slug: str) -> Kecamatan:
-    k = s.scalar(select(Kecamatan).where(Kecamatan.slug == slug))
-    if k is None or not scope.allows(k.id):
-        raise NotFound(f"Kecamatan '{slug}' tidak ditemukan.")
-    return k
-
-
 def best_snapshot(s: Session, kecamatan_id: int, p: Period) -> IndicatorSnapshot | None:
     """The approved snapshot of a period if there is one, else the latest."""
     return s.scalar(
@@ -226,7 +220,7 @@ def indicator(
     out = []
     with uow() as s:
         for slug in slugs:
-            k = _kecamatan(s, scope, slug)
+            k = get_kecamatan_by_slug(s, scope, slug)
             manual = s.get(IndicatorManual, (k.id, p.year)) if p.kind == "year" else None
             if manual is not None:
                 out.append(
@@ -264,7 +258,7 @@ def create_snapshot(uow: sessionmaker[Session], scope: Scope, slug: str, p: Peri
     """Compute and store the period's snapshot. One computation per kecamatan and period
     at a time: a second request while one runs is refused (409), not queued twice."""
     with uow() as s, s.begin():
-        k = _kecamatan(s, scope, slug)
+        k = get_kecamatan_by_slug(s, scope, slug)
         check_period(s, k.id, p)
         key = zlib.crc32(f"snapshot:{k.id}:{p.kind}:{p.start}".encode())
         if not s.scalar(select(func.pg_try_advisory_xact_lock(key))):
@@ -321,7 +315,7 @@ def approve_snapshot(
 
 def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[dict[str, Any]]:
     with uow() as s:
-        k = _kecamatan(s, scope, slug)
+        k = get_kecamatan_by_slug(s, scope, slug)
         rows = s.scalars(
             select(IndicatorSnapshot)
             .where(IndicatorSnapshot.kecamatan_id == k.id)
@@ -379,7 +373,7 @@ def violations_decrease(
     """Persentase Penurunan Jumlah Pelanggaran: (baseline - period) / baseline x 100, from
     the violation counts of accepted reports, attributed by device time (WIB)."""
     with uow() as s:
-        k = _kecamatan(s, scope, slug)
+        k = get_kecamatan_by_slug(s, scope, slug)
 
         def total(q: Period) -> int:
             return int(
@@ -422,7 +416,7 @@ def set_manual_year(
             ],
         )
     with uow() as s, s.begin():
-        k = _kecamatan(s, caller.scope, slug)
+        k = get_kecamatan_by_slug(s, caller.scope, slug)
         row = s.get(IndicatorManual, (k.id, year), with_for_update=True)
         if row is None:
             row = IndicatorManual(kecamatan_id=k.id, year=year)

@@ -7,7 +7,6 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import IO, Any
 
 from geoalchemy2.shape import from_shape
@@ -318,14 +317,3 @@ def photo_object(
         if key is None:
             raise NotFound("Foto belum selesai diproses; coba lagi sebentar lagi.")
         return key, "image/jpeg", f"{p.sha256[:32]}-{variant}"
-
-
-def age_of_oldest_unprocessed(uow: sessionmaker[Session]) -> timedelta | None:
-    with uow() as s:
-        oldest = s.scalar(
-            select(Photo.received_at)
-            .where(Photo.status == PhotoStatus.DITERIMA)
-            .order_by(Photo.received_at)
-            .limit(1)
-        )
-    return None if oldest is None else now_utc() - oldest

@@ -22,7 +22,6 @@ from k3zones.evidence import EvidenceRules, report_flags, summarise
 from k3zones.geo import to_geojson
 from k3zones.models import (
     IdempotencyRecord,
-    Kecamatan,
     Kelurahan,
     Photo,
     PhotoStatus,
@@ -37,9 +36,10 @@ from k3zones.models import (
     User,
     Zone,
 )
-from k3zones.periods import WIB, day_after, now_utc
+from k3zones.periods import WIB, day_after, day_start, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import ReportInput, body_hash, parse_report
+from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.spatial import distance_m
 
 REPORTERS = {Role.PETUGAS, Role.TRANTIB, Role.ADMIN}
@@ -260,9 +260,7 @@ def list_reports(
     with snapshot(uow) as s:
         q = visible(select(Report), caller)
         if f.kecamatan:
-            kid = s.scalar(select(Kecamatan.id).where(Kecamatan.slug == f.kecamatan))
-            if kid is None or not caller.scope.allows(kid):
-                raise NotFound(f"Kecamatan '{f.kecamatan}' tidak ditemukan.")
+            kid = get_kecamatan_by_slug(s, caller.scope, f.kecamatan).id
             q = q.where(Report.kecamatan_id == kid)
         for col, val in (
             (Report.zone_id, f.zone_id),
@@ -275,10 +273,7 @@ def list_reports(
             if val is not None:
                 q = q.where(col == val)
         if f.date_from:
-            q = q.where(
-                Report.started_at
-                >= datetime(f.date_from.year, f.date_from.month, f.date_from.day, tzinfo=WIB)
-            )
+            q = q.where(Report.started_at >= day_start(f.date_from))
         if f.date_to:
             q = q.where(Report.started_at < day_after(f.date_to))
         if f.flag == "any":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Date, and_, cast, distinct, func, select
@@ -26,7 +26,7 @@ from k3zones.models import (
     ZoneStatusValue,
 )
 from k3zones.outbox import enqueue
-from k3zones.periods import WIB, now_utc
+from k3zones.periods import day_start, now_utc
 from k3zones.principal import Principal
 from k3zones.services.scope import Scope
 
@@ -47,17 +47,6 @@ def current_rules(s: Session, kecamatan_id: int) -> Rules:
     return Rules(row.version, row.min_penertiban, row.window_days, row.min_patrols)
 
 
-def rules_by_version(s: Session, kecamatan_id: int, version: int) -> Rules:
-    row = s.scalar(
-        select(AssessmentRule).where(
-            AssessmentRule.kecamatan_id == kecamatan_id, AssessmentRule.version == version
-        )
-    )
-    if row is None:
-        return DEFAULT
-    return Rules(row.version, row.min_penertiban, row.window_days, row.min_patrols)
-
-
 def _wib_day(col: Any) -> Any:
     return cast(func.timezone("Asia/Jakarta", col), Date)
 
@@ -71,7 +60,7 @@ def counts_at(
 ) -> dict[uuid.UUID, ZoneCounts]:
     """What the accepted reports up to `at` say, per zone: one aggregate query."""
     first_day, _ = window(at, rules.window_days)
-    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=WIB)
+    start = day_start(first_day)
     in_window = and_(Report.type == ReportType.PATROLI, Report.started_at >= start)
     violating = and_(in_window, Report.violation_total > 0)
     q = (
@@ -105,7 +94,7 @@ def counts_at(
 def _evidence(s: Session, zone_id: uuid.UUID, at: datetime, rules: Rules) -> dict[str, list[str]]:
     """The reports a status rests on, by id (what a reviewer opens to check it)."""
     first_day, _ = window(at, rules.window_days)
-    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=WIB)
+    start = day_start(first_day)
     base = select(Report.id).where(
         Report.zone_id == zone_id,
         Report.review_state == ReviewState.DITERIMA,
@@ -392,10 +381,6 @@ def status_counts(
     s: Session, kecamatan_id: int, at: datetime, rules: Rules
 ) -> dict[uuid.UUID, tuple[ZoneStatusValue, str]]:
     return {zid: classify(rules, c) for zid, c in counts_at(s, kecamatan_id, at, rules).items()}
-
-
-def day_start(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=WIB)
 
 
 def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan_id: int) -> list[dict[str, Any]]:
