@@ -17,11 +17,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system k3 && useradd --system --gid k3 --home-dir /app --shell /usr/sbin/nologin k3
 
 WORKDIR /app
+# The pinned, hashed runtime dependencies first (a layer that changes only with the lock,
+# `make lock`), then the project itself without resolving anything again.
+COPY requirements/main.txt ./requirements/main.txt
+RUN pip install --require-hashes -r requirements/main.txt
 COPY pyproject.toml README.md ./
 COPY k3zones ./k3zones
 COPY api ./api
 COPY workers ./workers
-RUN pip install .
+RUN pip install --no-deps . && pip check
 COPY app.py alembic.ini ./
 COPY migrations ./migrations
 COPY --from=console /console/node_modules ./console/node_modules

@@ -1,13 +1,14 @@
 # Everything goes through scripts/ so the same steps work from make, CI and by hand.
-.PHONY: screenshots run test test-unit test-integration test-e2e lint format bench services-start services-stop migrate clean
+# Ports: K3_PORT (API, 8000), K3_PG_PORT (55432), K3_REDIS_PORT (56379), read by scripts/.
+.PHONY: screenshots run test test-unit test-integration test-e2e lint format lock bench services-start services-stop migrate clean
 
-run:            ## install what is missing, start everything, serve on 127.0.0.1:8000
+run:            ## install what is missing, start everything, serve on 127.0.0.1:$K3_PORT (8000)
 	scripts/run.sh
 
-test:           ## all tests against real PostGIS, Redis and workers
+test:           ## unit tests (no services), then integration and e2e against PostGIS, Redis, workers
 	scripts/test.sh
 
-test-unit:
+test-unit:      ## no PostgreSQL, no Redis
 	scripts/test.sh tests/unit
 
 test-integration:
@@ -19,7 +20,7 @@ test-e2e:
 screenshots:    ## the console at 1366x768 and phone size, into screenshots/
 	scripts/test.sh tests/e2e/test_console.py -k screenshots
 
-lint:           ## ruff (lint + format check) and mypy on the domain core
+lint:           ## ruff (lint + format check) and mypy --strict on k3zones/, api/, workers/
 	scripts/bootstrap.sh
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
@@ -28,6 +29,9 @@ lint:           ## ruff (lint + format check) and mypy on the domain core
 format:
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
+
+lock:           ## regenerate requirements/*.txt from pyproject.toml (see scripts/lock.sh)
+	scripts/lock.sh
 
 bench:          ## benchmarks (never part of make test)
 	scripts/bootstrap.sh

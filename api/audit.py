@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3
 from api.parser import Blueprint
-from api.schemas import AuditPageSchema, AuditQueryArgsSchema
+from api.schemas.audit import AuditPageSchema, AuditQueryArgsSchema
 from k3zones.services.audit_log import AuditFilter, list_audit
 
 blp = Blueprint(

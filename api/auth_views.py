@@ -7,9 +7,9 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from api.context import k3
+from api.context import k3, limiter, principal
 from api.parser import Blueprint
-from api.schemas import (
+from api.schemas.users import (
     PROTECTED_SELF_FIELDS,
     LoginSchema,
     MeUpdateSchema,
@@ -18,12 +18,12 @@ from api.schemas import (
     TokenSchema,
     UserSchema,
 )
-from api.security import bearer_token, principal
+from api.security import bearer_token
 from k3zones.errors import FieldError, Forbidden, Unauthenticated
+from k3zones.scope import Scope
 from k3zones.services import auth as auth_service
 from k3zones.services import users
 from k3zones.services.auth import TokenPair
-from k3zones.services.scope import Scope
 
 blp = Blueprint(
     "auth",
@@ -58,10 +58,10 @@ class Login(MethodView):
         # Both limits count every attempt: per account (guessing one officer's password)
         # and per address (trying many accounts).
         with (
-            ctx.limiter.limit(
+            limiter().limit(
                 ctx.settings.login_limit_per_user, key_func=lambda: f"login-user:{username}"
             ),
-            ctx.limiter.limit(
+            limiter().limit(
                 ctx.settings.login_limit_per_address,
                 key_func=lambda: f"login-addr:{request.remote_addr}",
             ),
@@ -89,7 +89,7 @@ class Refresh(MethodView):
         if not token:
             raise Unauthenticated("Kirim refresh token (body refresh_token atau header Bearer).")
         ctx = k3()
-        with ctx.limiter.limit(
+        with limiter().limit(
             "60 per minute", key_func=lambda: f"refresh-addr:{request.remote_addr}"
         ):
             return _tokens(auth_service.refresh(ctx.uow, ctx.settings, token))

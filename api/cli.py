@@ -15,8 +15,9 @@ from api.context import k3
 from k3zones.audit import Actor, acting_as
 from k3zones.errors import DomainError
 from k3zones.models import Role
+from k3zones.scope import Scope
 from k3zones.services import users as user_service
-from k3zones.services.scope import Scope
+from k3zones.services.sample import DEMO_USERS, load_sample
 from k3zones.services.users import UserChanges
 
 ROLES = [r.value for r in Role]
@@ -56,8 +57,6 @@ def register_cli(app: Flask) -> None:
     )
     def sample_load(demo_users_file: Path | None) -> None:
         """Memuat data contoh (idempoten: menjalankan dua kali tidak mengubah apa pun)."""
-        from k3zones.sample import DEMO_USERS, load_sample
-
         passwords: dict[str, str] | None = None
         if demo_users_file is not None:
             if demo_users_file.exists():

@@ -1,66 +1,39 @@
-"""What a request needs from the app: settings, the session factory, Redis, the caller's scope."""
+"""What a request needs from the app: the runtime (settings, units of work, Redis,
+storage), the rate limiter, and who is calling."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import redis
-from flask import current_app
+from flask import current_app, g
 from flask_limiter import Limiter
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones.errors import FieldError, InvalidInput
-from k3zones.evidence import EvidenceRules
-from k3zones.services.scope import Scope
-from k3zones.settings import Settings
-from k3zones.storage import Storage
+from k3zones.errors import FieldError, InvalidInput, Unauthenticated
+from k3zones.principal import Principal
+from k3zones.runtime import Runtime
+from k3zones.scope import Scope
 
 
-@dataclass
-class K3:
-    settings: Settings
-    engine: Engine
-    uow: sessionmaker[Session]
-    redis: redis.Redis
-    limiter: Limiter
-    storage: Storage
-    rules: EvidenceRules
-    # Pinged before relaying: a dead broker is found at once, not by Celery's retries.
-    broker: redis.Redis
-
-    def relay(self, ids: list[int] | None = None) -> int:
-        """Hand waiting outbox work to Celery now (best effort: beat retries the rest)."""
-        from k3zones.outbox import relay
-
-        celery = current_app.extensions["celery"]
-
-        def send(task: str, payload: dict[str, Any]) -> None:
-            celery.send_task(task, kwargs=payload, retry=False)
-
-        try:
-            # A dead broker is found by one quick ping, not by Celery's connection retries.
-            self.broker.ping()
-            return relay(self.uow, send, ids=ids)
-        except Exception:  # the request already succeeded; work waits in the outbox
-            return 0
-
-
-def k3() -> K3:
+def k3() -> Runtime:
     return current_app.extensions["k3"]  # type: ignore[no-any-return]
 
 
-def current_scope() -> Scope:
-    from api.security import principal
+def limiter() -> Limiter:
+    return current_app.extensions["k3_limiter"]  # type: ignore[no-any-return]
 
+
+def principal() -> Principal:
+    """The signed-in caller (set by api.security before the view runs)."""
+    p: Principal | None = g.get("principal")
+    if p is None:  # only reachable from a public endpoint that should not ask
+        raise Unauthenticated("Silakan masuk terlebih dahulu.")
+    return p
+
+
+def current_scope() -> Scope:
     return principal().scope
 
 
 def kecamatan_or_own(slug: str | None) -> str:
     """The kecamatan a request names, or the caller's own when it names none."""
-    from api.security import principal
-
     chosen = slug or principal().kecamatan_slug
     if not chosen:
         raise InvalidInput(

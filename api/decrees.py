@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
-from api.schemas import DecreeQueryArgsSchema, DecreeSchema, DecreeUpdateSchema
+from api.schemas.decrees import DecreeQueryArgsSchema, DecreeSchema, DecreeUpdateSchema
 from k3zones.models import DecreeStatus
 from k3zones.services import decrees
 from k3zones.services.decrees import MAX_ATTACHMENT_BYTES, DecreeChanges

@@ -7,13 +7,10 @@ from typing import Any
 
 from flask import Response, url_for
 from flask.views import MethodView
-from marshmallow import fields
 
-from api.context import current_scope, k3, kecamatan_or_own
+from api.context import current_scope, k3, kecamatan_or_own, principal
 from api.parser import Blueprint
-from api.schemas import one_of
-from api.security import principal
-from api.status import SnapshotCreateSchema
+from api.schemas.exports import ExportRequestSchema
 from k3zones.services import exports
 from k3zones.services import indicator as ind
 
@@ -25,8 +22,12 @@ blp = Blueprint(
 )
 
 
-class ExportRequestSchema(SnapshotCreateSchema):
-    format = fields.String(required=True, validate=one_of(["xlsx", "docx", "csv"]))
+def _job(job: exports.JobView) -> dict[str, Any]:
+    """A job with where to follow it and, once built, where to download it."""
+    out = job.as_dict()
+    out["status_url"] = url_for("exports.Export", job_id=job.id)
+    out["download_url"] = url_for("exports.ExportFile", job_id=job.id) if job.done else None
+    return out
 
 
 @blp.route("")
@@ -41,7 +42,8 @@ class Exports(MethodView):
             ctx.uow, principal(), kecamatan_or_own(data.get("kecamatan")), p, data["format"]
         )
         ctx.relay()
-        return job.as_dict(), 202, {"Location": url_for("exports.Export", job_id=job.id)}
+        body = _job(job)
+        return body, 202, {"Location": body["status_url"]}
 
 
 @blp.route("/<uuid:job_id>")
@@ -49,7 +51,7 @@ class Export(MethodView):
     @blp.response(200)
     def get(self, job_id: uuid.UUID) -> Any:
         """Status ekspor: menunggu, berjalan, selesai, atau gagal"""
-        return exports.get_job(k3().uow, current_scope(), job_id).as_dict()
+        return _job(exports.get_job(k3().uow, current_scope(), job_id))
 
 
 @blp.route("/<uuid:job_id>/file")
@@ -59,8 +61,7 @@ class ExportFile(MethodView):
         """Mengunduh berkas ekspor yang sudah selesai"""
         ctx = k3()
         key, filename, mime = exports.job_file(ctx.uow, current_scope(), job_id)
+        # text/* gets "; charset=utf-8" from Werkzeug.
         resp = Response(ctx.storage.get_bytes(key), mimetype=mime.split(";")[0])
-        if mime.startswith("text/"):
-            resp.charset = "utf-8"
         resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return resp

@@ -14,6 +14,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from api.context import limiter
 from k3zones.errors import (
     Conflict,
     DomainError,
@@ -25,7 +26,6 @@ from k3zones.errors import (
     Unauthenticated,
     Unavailable,
     Unsupported,
-    json_pointer,
 )
 
 log = logging.getLogger(__name__)
@@ -159,9 +159,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def _retry_after(error: RateLimitExceeded) -> int:
-    from api.context import k3
-
-    current = k3().limiter.current_limit
+    current = limiter().current_limit
     if current is not None:
         return max(1, math.ceil(current.reset_at - time.time()))
     return int(error.limit.limit.get_expiry())
@@ -210,7 +208,3 @@ def register(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)
     app.register_error_handler(HTTPException, handle_http_exception)
-
-
-def pointer(*path: str | int) -> str:
-    return json_pointer(path)

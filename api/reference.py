@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3
 from api.parser import Blueprint
-from api.schemas import KecamatanSchema
+from api.schemas.reference import KecamatanSchema
 from k3zones.services import reference
 
 blp = Blueprint(

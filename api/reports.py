@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
-from api.context import k3
+from api.context import k3, principal
 from api.parser import Blueprint, read_json_body
-from api.schemas import (
+from api.schemas.reports import (
     PhotoSchema,
     ReportBodySchema,
     ReportPageSchema,
@@ -18,13 +18,12 @@ from api.schemas import (
     ReportSchema,
     ReviewSchema,
 )
-from api.security import principal
 from api.zones import parse_bbox
 from k3zones.errors import FieldError, InvalidInput, TooLarge
 from k3zones.models import ReportType, ReviewState
-from k3zones.services import photos, reports
+from k3zones.services import photos, report_views, reports
 from k3zones.services.photos import Upload, spool
-from k3zones.services.reports import ReportFilter
+from k3zones.services.report_views import ReportFilter
 
 blp = Blueprint(
     "reports",
@@ -56,6 +55,28 @@ def _filter(args: dict[str, Any]) -> ReportFilter:
     )
 
 
+def photo_links(photo: dict[str, Any]) -> dict[str, Any]:
+    """A photo as the API shows it: with the addresses of its files (derived images only
+    once the worker has made them)."""
+    ready = photo["status"] == "diproses"
+
+    def url(variant: str) -> str:
+        return url_for("reports.PhotoFile", photo_id=photo["id"], variant=variant)
+
+    urls = {
+        "original": url("original"),
+        "web": url("web") if ready else None,
+        "thumb": url("thumb") if ready else None,
+    }
+    return {**photo, "urls": urls}
+
+
+def report_links(report: dict[str, Any]) -> dict[str, Any]:
+    if "photos" not in report:
+        return report
+    return {**report, "photos": [photo_links(p) for p in report["photos"]]}
+
+
 def _as_feature(item: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in item.items() if k not in ("location", "photos")}
     return {"type": "Feature", "id": item["id"], "geometry": item["location"], "properties": props}
@@ -67,7 +88,7 @@ class Reports(MethodView):
     @blp.response(200, ReportPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Daftar laporan, terbaru dulu (format=geojson untuk peta)"""
-        items, cursor = reports.list_reports(k3().uow, principal(), _filter(args))
+        items, cursor = report_views.list_reports(k3().uow, principal(), _filter(args))
         if args.get("format") == "geojson" or request.accept_mimetypes.best == GEOJSON:
             body = {
                 "type": "FeatureCollection",
@@ -93,7 +114,7 @@ class Reports(MethodView):
         headers = {"Location": url_for("reports.Report", report_id=result.body["id"])}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
-        return result.body, result.status, headers
+        return result.body, 201, headers
 
 
 @blp.route("/reports/<uuid:report_id>")
@@ -101,14 +122,16 @@ class Report(MethodView):
     @blp.response(200, ReportSchema)
     def get(self, report_id: uuid.UUID) -> Any:
         """Satu laporan dengan foto dan versi sebelumnya"""
-        return reports.get_report(k3().uow, principal(), report_id)
+        return report_links(report_views.get_report(k3().uow, principal(), report_id))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
     @blp.response(200, ReportSchema)
     def patch(self, report_id: uuid.UUID) -> Any:
         """Memperbaiki laporan sendiri (versi lama tetap tersimpan); kembali ke antrean tinjauan"""
         ctx = k3()
-        return reports.amend_report(ctx.uow, ctx.rules, principal(), report_id, read_json_body())
+        return report_links(
+            reports.amend_report(ctx.uow, ctx.rules, principal(), report_id, read_json_body())
+        )
 
 
 @blp.route("/reports/<uuid:report_id>/review")
@@ -117,8 +140,10 @@ class ReportReview(MethodView):
     @blp.response(200, ReportSchema)
     def post(self, data: dict[str, Any], report_id: uuid.UUID) -> Any:
         """Tinjauan Seksi Trantib: diterima, perlu_perbaikan (dengan catatan), atau ditolak"""
-        return reports.review_report(
-            k3().uow, principal(), report_id, ReviewState(data["state"]), data.get("note")
+        return report_links(
+            reports.review_report(
+                k3().uow, principal(), report_id, ReviewState(data["state"]), data.get("note")
+            )
         )
 
 
@@ -183,7 +208,7 @@ class ReportPhoto(MethodView):
             upload.file.close()
         if result.outbox:
             ctx.relay()
-        return result.photo, 201 if result.created else 200
+        return photo_links(result.photo), 201 if result.created else 200
 
 
 @blp.route("/photos/<uuid:photo_id>/<variant>")
@@ -204,6 +229,4 @@ class PhotoFile(MethodView):
 
 
 def k3_json(body: Any) -> str:
-    from flask import current_app
-
     return current_app.json.dumps(body)

@@ -8,12 +8,12 @@ import uuid
 from flask import Flask, Response, g, request
 from limits import parse as parse_limit
 
-from api.context import k3
+from api.context import k3, limiter
+from api.openrosa import message
 from api.policy import POLICY, PUBLIC
 from api.problems import problem
 from k3zones.audit import Actor, current_actor
 from k3zones.errors import Unauthenticated
-from k3zones.principal import Principal
 from k3zones.services import auth as auth_service
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,6 @@ ROLE_ID = {
     "admin": "admin kecamatan",
     "kota": "pengguna tingkat kota",
 }
-
-
-def principal() -> Principal:
-    p: Principal | None = g.get("principal")
-    if p is None:  # only reachable from a public endpoint that should not ask
-        raise Unauthenticated("Silakan masuk terlebih dahulu.")
-    return p
 
 
 def bearer_token() -> str | None:
@@ -47,8 +40,6 @@ def _unauthorized(detail: str) -> Response:
 
 
 def _basic_challenge(detail: str, status: int = 401) -> Response:
-    from api.openrosa import message
-
     resp = message(status, detail)
     resp.headers["WWW-Authenticate"] = 'Basic realm="k3zones"'
     return resp
@@ -74,7 +65,7 @@ def _check() -> Response | None:
             ("odk-fail-user", basic.username.lower()),
             ("odk-fail-addr", request.remote_addr or "-"),
         ]
-        store = k3().limiter.limiter
+        store = limiter().limiter
         try:
             blocked = any(not store.test(item, *key) for key in keys)
         except Exception:  # Redis down: do not lock everyone out
@@ -111,8 +102,6 @@ def _check() -> Response | None:
         log.error("endpoint %s %s has no permission entry; refused", method, endpoint)
         return problem(403, "Akses ke alamat ini belum diatur; hubungi admin sistem.")
     if p.role not in allowed and endpoint.startswith("openrosa."):
-        from api.openrosa import message
-
         return message(
             403, f"Peran Anda ({ROLE_ID[p.role.value]}) tidak dapat mengirim laporan lewat ODK."
         )

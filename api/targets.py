@@ -8,7 +8,8 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
-from api.schemas import KecamatanArgSchema, TargetSchema
+from api.schemas.common import KecamatanArgSchema
+from api.schemas.targets import TargetSchema
 from k3zones.services import targets
 
 blp = Blueprint(

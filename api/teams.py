@@ -8,19 +8,18 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
-from api.context import current_scope, k3
+from api.context import current_scope, k3, principal
 from api.parser import Blueprint
-from api.schemas import (
+from api.schemas.teams import (
     MemberAddSchema,
     MemberEndSchema,
     TeamQueryArgsSchema,
     TeamSchema,
     TeamUpdateSchema,
 )
-from api.security import principal
 from k3zones.models import TeamKind
-from k3zones.services import users
-from k3zones.services.users import TeamChanges
+from k3zones.services import teams
+from k3zones.services.teams import TeamChanges
 
 blp = Blueprint("teams", __name__, url_prefix="/api/v1/teams", description="Tim lapangan")
 
@@ -30,13 +29,13 @@ class Teams(MethodView):
     @blp.response(200, TeamSchema(many=True))
     def get(self) -> Any:
         """Daftar tim dengan anggota saat ini"""
-        return users.list_teams(k3().uow, current_scope())
+        return teams.list_teams(k3().uow, current_scope())
 
     @blp.arguments(TeamSchema)
     @blp.response(201, TeamSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Membuat tim"""
-        view = users.create_team(
+        view = teams.create_team(
             k3().uow,
             principal(),
             kecamatan=data.get("kecamatan"),
@@ -53,7 +52,7 @@ class Team(MethodView):
     @blp.response(200, TeamSchema)
     def get(self, args: dict[str, Any], team_id: uuid.UUID) -> Any:
         """Satu tim (history=true: termasuk anggota yang sudah keluar)"""
-        return users.get_team(k3().uow, current_scope(), team_id, args["history"])
+        return teams.get_team(k3().uow, current_scope(), team_id, args["history"])
 
     @blp.arguments(TeamUpdateSchema)
     @blp.response(200, TeamSchema)
@@ -67,7 +66,7 @@ class Team(MethodView):
             active=data.get("active"),
             given=frozenset(data),
         )
-        return users.update_team(k3().uow, current_scope(), team_id, ch)
+        return teams.update_team(k3().uow, current_scope(), team_id, ch)
 
 
 @blp.route("/<uuid:team_id>/members")
@@ -76,7 +75,7 @@ class TeamMembers(MethodView):
     @blp.response(201, TeamSchema)
     def post(self, data: dict[str, Any], team_id: uuid.UUID) -> Any:
         """Menambah anggota (tanggal bergabung; bawaan hari ini WIB)"""
-        return users.add_member(
+        return teams.add_member(
             k3().uow, current_scope(), team_id, data["user_id"], data.get("joined_on")
         )
 
@@ -87,6 +86,6 @@ class TeamMemberEnd(MethodView):
     @blp.response(200, TeamSchema)
     def post(self, data: dict[str, Any], team_id: uuid.UUID, membership_id: uuid.UUID) -> Any:
         """Anggota keluar dari tim (keanggotaan lama tetap tercatat)"""
-        return users.end_membership(
+        return teams.end_membership(
             k3().uow, current_scope(), team_id, membership_id, data.get("left_on")
         )

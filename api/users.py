@@ -8,16 +8,15 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
-from api.context import current_scope, k3
+from api.context import current_scope, k3, principal
 from api.parser import Blueprint
-from api.schemas import (
+from api.schemas.users import (
     RevokeSchema,
     SessionSchema,
     UserQueryArgsSchema,
     UserSchema,
     UserUpdateSchema,
 )
-from api.security import principal
 from k3zones.models import Role
 from k3zones.services import users
 from k3zones.services.users import UserChanges

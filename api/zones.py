@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3
 from api.parser import Blueprint, read_json_body
-from api.schemas import (
+from api.schemas.zones import (
     ImportResultSchema,
     RetireSchema,
     ZoneCollectionSchema,

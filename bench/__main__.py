@@ -109,7 +109,7 @@ def bench_reports(clients: int = 20, per_client: int = 60) -> dict[str, float]:
     """Report POST throughput at 20 concurrent clients, against a bare one-INSERT endpoint
     of the same app (same gunicorn, same sign-in check)."""
     from api import create_app
-    from k3zones.sample import DEMO_USERS, load_sample
+    from k3zones.services.sample import DEMO_USERS, load_sample
 
     _fresh_database()
     passwords = {u: "bench-Sandi#2024" for u, _, _ in DEMO_USERS}
@@ -367,8 +367,8 @@ def bench_snapshot() -> dict[str, float]:
     from api import create_app
     from k3zones.models import IndicatorSnapshot, Report
     from k3zones.periods import Period
+    from k3zones.scope import Scope
     from k3zones.services import indicator as ind
-    from k3zones.services.scope import Scope
 
     _fresh_database()
     app = create_app()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from k3zones.models import ZoneStatusValue
+from k3zones.enums import ZoneStatusValue
 from k3zones.periods import WIB
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import Table, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -168,8 +168,6 @@ _AUDIT_COLS = (
 def _insert_with_entry_stmt(table: Table, cols: frozenset[str]) -> Any:
     """INSERT ... RETURNING as a CTE feeding the audit INSERT, built once per column set
     (a prebuilt statement keeps SQLAlchemy's per-call compile and cache-key work small)."""
-    from sqlalchemy import bindparam, select
-
     audit: Table = AuditLog.__table__  # type: ignore[assignment]
     created = (
         table.insert()

@@ -18,7 +18,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from k3zones.models import Role
+from k3zones.enums import Role
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take the same time.

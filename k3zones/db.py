@@ -38,18 +38,8 @@ def make_engine(database_url: str, **kwargs: object) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # No autoflush: services flush where they mean to, so a uniqueness pre-check never
     # trips over the very row it is checking.
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
-    from k3zones import audit  # here, not at the top: audit needs the models, which need Base
-
-    audit.install(factory)
-    return factory
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    # The audit hook is installed by whoever builds the runtime (k3zones.runtime).
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager

@@ -169,6 +169,7 @@ def to_csv(d: ExportData) -> bytes:
 
 
 def to_xlsx(d: ExportData) -> bytes:
+    # Loaded here: only the worker builds files, the API process never needs them.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -205,6 +206,7 @@ def to_xlsx(d: ExportData) -> bytes:
 
 
 def to_docx(d: ExportData) -> bytes:
+    # Loaded here: only the worker builds files, the API process never needs them.
     from docx import Document
     from docx.shared import Pt
 

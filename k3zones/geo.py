@@ -6,7 +6,6 @@ path into the input, so a QGIS user can find the feature and the vertex to fix.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from k3zones.errors import FieldError
+from k3zones.numbers import finite
 
 Path = tuple[str | int, ...]
 
 # Types a zone may have. Multi-part types come out of QGIS layers by default; a
 # single-part one is unwrapped so the zone stays a plain Point/LineString/Polygon.
 ZONE_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
-_MIN_POSITIONS = {"LineString": 2}
 
 # Indonesia's extent with a margin, used to recognise coordinates given lat-first.
 INDONESIA_LON = (94.0, 142.0)
@@ -73,10 +72,11 @@ def _check_position(pos: Any, path: Path, errors: list[FieldError]) -> None:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
         errors.append(FieldError(path, "Koordinat harus berupa angka."))
         return
-    lon, lat = float(pos[0]), float(pos[1])
-    if not (math.isfinite(lon) and math.isfinite(lat)):
+    flon, flat = finite(pos[0]), finite(pos[1])
+    if flon is None or flat is None or (len(pos) == 3 and finite(pos[2]) is None):
         errors.append(FieldError(path, "Koordinat harus angka terhingga."))
         return
+    lon, lat = flon, flat
     lon_ok = -180.0 <= lon <= 180.0
     lat_ok = -90.0 <= lat <= 90.0
     if lon_ok and lat_ok:
@@ -124,25 +124,31 @@ _DEPTH = {
     "MultiPolygon": 3,
 }
 
+# GEOS's reasons (their wording differs between GEOS versions, hence the alternatives).
 _VALIDITY_ID = [
-    (re.compile(r"^Ring Self-intersection"), "cincin poligon berpotongan dengan dirinya sendiri"),
-    (re.compile(r"^Self-intersection"), "sisi-sisinya berpotongan sendiri"),
-    (re.compile(r"^Too few points"), "titiknya terlalu sedikit"),
-    (re.compile(r"^Hole lies outside shell"), "lubang (hole) berada di luar batas luar"),
-    (re.compile(r"^Nested holes"), "ada lubang di dalam lubang"),
-    (re.compile(r"^Interior is disconnected"), "bagian dalamnya terputus"),
-    (re.compile(r"^Nested shells"), "ada poligon di dalam poligon lain"),
-    (re.compile(r"^Duplicate Rings"), "ada cincin ganda"),
-    (re.compile(r"^Invalid Coordinate"), "ada koordinat tidak sah"),
-    (re.compile(r"^Ring is not closed"), "cincin tidak tertutup"),
+    (
+        re.compile(r"^Ring Self-intersection", re.I),
+        "cincin poligon berpotongan dengan dirinya sendiri",
+    ),
+    (re.compile(r"^Self-intersection", re.I), "sisi-sisinya berpotongan sendiri"),
+    (re.compile(r"^Too few points", re.I), "titiknya terlalu sedikit"),
+    (re.compile(r"^Holes? lies? outside shell", re.I), "lubang (hole) berada di luar batas luar"),
+    (re.compile(r"^(Nested holes|Holes are nested)", re.I), "ada lubang di dalam lubang"),
+    (re.compile(r"^Interior is disconnected", re.I), "bagian dalamnya terputus"),
+    (re.compile(r"^(Nested shells|Shells are nested)", re.I), "ada poligon di dalam poligon lain"),
+    (re.compile(r"^Duplicate Rings", re.I), "ada cincin ganda"),
+    (re.compile(r"^Invalid Coordinate", re.I), "ada koordinat tidak sah"),
+    (re.compile(r"^Ring is not closed", re.I), "cincin tidak tertutup"),
 ]
+# A reason GEOS may add later: still told in Indonesian, never in English.
+_VALIDITY_OTHER = "bentuknya tidak sah"
 _WHERE = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")
 
 
 def explain_invalid(geom: BaseGeometry) -> str:
     """Shapely's explain_validity in Bahasa Indonesia, keeping the location it names."""
     reason = explain_validity(geom)
-    text = reason
+    text = _VALIDITY_OTHER
     for pattern, indonesian in _VALIDITY_ID:
         if pattern.search(reason):
             text = indonesian
@@ -182,9 +188,9 @@ def parse_geometry(
     if not isinstance(obj, dict):
         raise GeometryInputError([FieldError(path, "Geometri harus objek GeoJSON.")])
     gtype = obj.get("type")
-    if gtype not in _DEPTH:
+    if not isinstance(gtype, str) or gtype not in _DEPTH:
         names = ", ".join(t for t in allowed if not t.startswith("Multi"))
-        shown = "kosong" if gtype in (None, "") else repr(gtype)
+        shown = "kosong" if gtype in (None, "") else repr(gtype)[:40]
         raise GeometryInputError(
             [FieldError((*path, "type"), f"Jenis geometri {shown} tidak dikenal; gunakan {names}.")]
         )

@@ -34,16 +34,31 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from k3zones.db import Base
+from k3zones.enums import (
+    DecreeStatus,
+    Kategori,
+    PhotoStatus,
+    ReportType,
+    ReviewState,
+    Role,
+    TeamKind,
+    TeamUnit,
+    TertibKategori,
+    ZoneStatusValue,
+)
 
-
-class Kategori(enum.StrEnum):
-    MERAH = "merah"
-    KUNING = "kuning"
-
-
-class DecreeStatus(enum.StrEnum):
-    BERLAKU = "berlaku"  # in force
-    DICABUT = "dicabut"  # revoked
+__all__ = [
+    "DecreeStatus",
+    "Kategori",
+    "PhotoStatus",
+    "ReportType",
+    "ReviewState",
+    "Role",
+    "TeamKind",
+    "TeamUnit",
+    "TertibKategori",
+    "ZoneStatusValue",
+]
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
@@ -243,32 +258,6 @@ class RenstraTarget(Base):
 # --- people, teams, sign-in, audit ---------------------------------------------------
 
 
-class Role(enum.StrEnum):
-    PETUGAS = "petugas"  # field officer
-    TRANTIB = "trantib"  # Seksi Trantib reviewer
-    PIMPINAN = "pimpinan"  # camat / sekcam
-    ADMIN = "admin"  # kecamatan administrator
-    KOTA = "kota"  # city level: reads every kecamatan
-
-
-class TeamKind(enum.StrEnum):
-    SATPOL_PP = "satpol_pp"
-    TIGA_PILAR = "tiga_pilar"
-    DLH = "dlh"
-    KELURAHAN = "kelurahan"
-    RT_RW = "rt_rw"
-
-
-class TeamUnit(enum.StrEnum):
-    """Units that take part in a 3-pilar operation (with Satpol PP and DLH)."""
-
-    KECAMATAN = "kecamatan"
-    POLSEK = "polsek"
-    KORAMIL = "koramil"
-    SATPOL_PP = "satpol_pp"
-    DLH = "dlh"
-
-
 class User(Base):
     __tablename__ = "app_user"
     __table_args__ = (
@@ -419,24 +408,6 @@ class AuditLog(Base):
 
 
 # --- reports and photos ----------------------------------------------------------------
-
-
-class ReportType(enum.StrEnum):
-    PATROLI = "patroli"  # monitoring
-    PENERTIBAN = "penertiban"  # enforcement
-
-
-class ReviewState(enum.StrEnum):
-    MENUNGGU = "menunggu"  # waiting for Seksi Trantib
-    DITERIMA = "diterima"
-    PERLU_PERBAIKAN = "perlu_perbaikan"  # the officer amends it
-    DITOLAK = "ditolak"
-
-
-class PhotoStatus(enum.StrEnum):
-    DITERIMA = "diterima"  # stored, waiting for the worker
-    DIPROSES = "diproses"  # processed: thumbnails, EXIF, checks
-    GAGAL = "gagal"  # not a readable image; the officer may send it again
 
 
 class Report(Base):
@@ -590,7 +561,6 @@ class IdempotencyRecord(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     body_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
 
@@ -621,19 +591,6 @@ class Outbox(Base):
 
 
 # --- zone status, the indicator, exports -----------------------------------------------
-
-
-class ZoneStatusValue(enum.StrEnum):
-    BELUM_TERTIB = "belum_tertib"  # no accepted penertiban yet
-    DALAM_PENERTIBAN = "dalam_penertiban"  # enforcement recorded, not yet orderly
-    LAYAK_TERTIB = "layak_tertib"  # meets the rules; waits for Seksi Trantib
-    TERTIB = "tertib"  # verified by Seksi Trantib: counts in the indicator
-
-
-class TertibKategori(enum.StrEnum):
-    BAIK = "baik"
-    CUKUP = "cukup"
-    KURANG = "kurang"
 
 
 class AssessmentRule(Base):

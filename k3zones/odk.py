@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from k3zones.models import ReportType
+import defusedxml.ElementTree as ET  # submissions come from outside: no entity tricks
+from defusedxml import DefusedXmlException
+
+from k3zones.enums import ReportType
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"  # XLSForms, as markdown tables
 FORMS = {"k3-patroli": ReportType.PATROLI, "k3-penertiban": ReportType.PENERTIBAN}
@@ -34,7 +37,7 @@ class BuiltForm:
 @functools.cache
 def build_form(form_id: str) -> BuiltForm:
     """The XForm of one of our forms, built from its XLSForm once per process."""
-    from pyxform import xls2xform
+    from pyxform import xls2xform  # heavy; loaded only by the process that serves forms
 
     if form_id not in FORMS:
         raise KeyError(form_id)
@@ -115,11 +118,14 @@ class SubmissionError(ValueError):
 def parse_submission(xml: bytes) -> tuple[dict[str, object], list[str]]:
     """An ODK instance -> (the report body the JSON API takes, the photo filenames).
     Validation of the values is left to the report rules, so both paths judge alike."""
-    import defusedxml.ElementTree as ET  # submissions come from outside: no entity tricks
-
     try:
         root = ET.fromstring(xml)
-    except ET.ParseError as exc:
+    except DefusedXmlException as exc:  # entities, DTDs, external references
+        raise SubmissionError(
+            "Berkas XML kiriman memuat entitas atau DTD yang tidak diizinkan; kirim ulang dari "
+            "ODK Collect."
+        ) from exc
+    except (ET.ParseError, LookupError, ValueError) as exc:  # broken XML, unknown encoding
         raise SubmissionError("Berkas XML kiriman rusak; kirim ulang dari ODK Collect.") from exc
 
     def local(tag: str) -> str:

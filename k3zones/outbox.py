@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,8 +62,6 @@ def relay(
 
 
 def pending_count(uow: sessionmaker[Session]) -> int:
-    from sqlalchemy import func
-
     with uow() as s:
         return int(
             s.scalar(select(func.count()).select_from(Outbox).where(Outbox.dispatched_at.is_(None)))

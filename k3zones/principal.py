@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from k3zones.models import Role
-from k3zones.services.scope import Scope
+from k3zones.enums import Role
+from k3zones.scope import Scope
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,9 +14,10 @@ from typing import Any
 
 from shapely.geometry import Point
 
+from k3zones.enums import ReportType, TeamUnit
 from k3zones.errors import FieldError
 from k3zones.geo import GeometryInputError, parse_geometry
-from k3zones.models import ReportType, TeamUnit
+from k3zones.numbers import finite, whole
 
 VIOLATIONS = {
     "pkl": "PKL (pedagang kaki lima)",
@@ -129,8 +129,9 @@ def _time(v: Any, path: tuple[str, ...], errors: list[FieldError]) -> tuple[date
     return dt, int(off.total_seconds() // 60)
 
 
-def _count(v: Any, path: tuple[str | int, ...], errors: list[FieldError]) -> int | None:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v != int(v):
+def _count(raw: Any, path: tuple[str | int, ...], errors: list[FieldError]) -> int | None:
+    v = whole(raw)
+    if v is None:
         errors.append(FieldError(path, "Jumlah harus bilangan bulat."))
         return None
     if v < 0:
@@ -139,7 +140,7 @@ def _count(v: Any, path: tuple[str | int, ...], errors: list[FieldError]) -> int
     if v > MAX_COUNT:
         errors.append(FieldError(path, f"Jumlah paling banyak {MAX_COUNT}."))
         return None
-    return int(v)
+    return v
 
 
 def _items(v: Any, name: str, vocab: dict[str, str], errors: list[FieldError]) -> list[Item]:
@@ -162,7 +163,7 @@ def _items(v: Any, name: str, vocab: dict[str, str], errors: list[FieldError]) -
         for k in sorted(unknown):
             errors.append(FieldError((*p, k), "Kolom tidak dikenal."))
         kind = raw.get("kind")
-        if kind not in vocab:
+        if not isinstance(kind, str) or kind not in vocab:
             errors.append(
                 FieldError(
                     (*p, "kind"), f"Jenis {kind!r} tidak dikenal; pilih: " + ", ".join(vocab) + "."
@@ -201,7 +202,10 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
             errors.append(FieldError(("id",), "id laporan (UUID buatan ponsel) wajib diisi."))
 
     try:
-        r.type = ReportType(str(body.get("type")))
+        rtype = body.get("type")
+        if not isinstance(rtype, str):
+            raise ValueError(rtype)
+        r.type = ReportType(rtype)
     except ValueError:
         errors.append(FieldError(("type",), "Jenis laporan harus 'patroli' atau 'penertiban'."))
 
@@ -244,12 +248,13 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
 
     acc = body.get("accuracy_m")
     if acc is not None:
-        if isinstance(acc, bool) or not isinstance(acc, int | float) or not math.isfinite(acc):
+        facc = finite(acc)
+        if facc is None:
             errors.append(FieldError(("accuracy_m",), "Akurasi GPS harus angka (meter)."))
-        elif not 0 <= acc <= 100_000:
+        elif not 0 <= facc <= 100_000:
             errors.append(FieldError(("accuracy_m",), "Akurasi GPS harus 0 sampai 100000 meter."))
         else:
-            r.accuracy_m = Decimal(str(round(float(acc), 1)))
+            r.accuracy_m = Decimal(str(round(facc, 1)))
 
     r.findings = _items(body.get("findings"), "findings", VIOLATIONS, errors)
     r.actions = _items(body.get("actions"), "actions", ACTIONS, errors)

@@ -10,7 +10,3 @@ from sqlalchemy import ColumnElement, cast, func
 
 def distance_m(a: Any, b: Any) -> ColumnElement[float]:
     return func.ST_Distance(cast(a, Geography), cast(b, Geography))
-
-
-def within_m(a: Any, b: Any, metres: float) -> ColumnElement[bool]:
-    return func.ST_DWithin(cast(a, Geography), cast(b, Geography), metres)

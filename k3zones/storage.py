@@ -7,12 +7,18 @@ same bytes again and a reader never sees half a file.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 CHUNK = 1024 * 1024
 
@@ -72,8 +78,6 @@ class LocalStorage:
             raise
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        import io
-
         self.put_file(key, io.BytesIO(data), content_type)
 
     def get_bytes(self, key: str) -> bytes:
@@ -123,9 +127,6 @@ class S3Storage:
         prefix: str = "",
         create_bucket: bool = False,
     ) -> None:
-        import boto3
-        from botocore.config import Config
-
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client: Any = boto3.client(
@@ -145,8 +146,6 @@ class S3Storage:
             self._ensure_bucket()
 
     def _ensure_bucket(self) -> None:
-        from botocore.exceptions import ClientError
-
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
@@ -157,8 +156,6 @@ class S3Storage:
         return f"{self.prefix}/{k}" if self.prefix else k
 
     def _call(self, fn: Any, **kw: Any) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             return fn(Bucket=self.bucket, **kw)
         except ClientError as exc:
@@ -170,9 +167,6 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
 
     def put_file(self, key: str, src: IO[bytes], content_type: str) -> None:
-        from boto3.s3.transfer import TransferConfig
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             self.client.upload_fileobj(
                 src,

@@ -13,9 +13,10 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from k3zones.enums import Kategori
 from k3zones.errors import FieldError
 from k3zones.geo import Extent, GeometryInputError, parse_geometry
-from k3zones.models import Kategori
+from k3zones.numbers import whole
 
 Path = tuple[str | int, ...]
 
@@ -144,14 +145,15 @@ def parse_zone_fields(
     found, value, key = _pick(properties, "radius_m", aliases)
     if found and value is not None:
         given.add("radius_m")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        radius = whole(value)
+        if radius is None:
             errors.append(FieldError((*ppath, key), "Radius harus bilangan bulat dalam meter."))
-        elif not 0 <= value <= MAX_RADIUS_M:
+        elif not 0 <= radius <= MAX_RADIUS_M:
             errors.append(
                 FieldError((*ppath, key), f"Radius harus antara 0 dan {MAX_RADIUS_M} meter.")
             )
         else:
-            out.radius_m = int(value)
+            out.radius_m = radius
 
     found, value, key = _pick(properties, "target_year", aliases)
     if found:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing on a fresh Debian/Ubuntu machine: PostgreSQL + PostGIS, Redis,
-# and a virtualenv with the project. Safe to run again: it only does what is not done.
+# a virtualenv with the locked Python dependencies and the project, the console's npm
+# packages. Safe to run again: it only does what is not done.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 apt_packages() {
@@ -37,9 +38,12 @@ install_apt() {
 }
 
 install_venv() {
+  # Exactly the versions of the lock file (requirements/dev.txt, hashes checked), then the
+  # project itself without dependencies. Redone only when the lock or pyproject.toml change.
   local stamp="$VENV/.k3zones-installed"
   local want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  [ -f "$LOCK_DEV" ] || die "berkas kunci $LOCK_DEV tidak ada; buat dengan make lock"
+  want="$(cat "$LOCK_DEV" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   if [ ! -x "$VENV/bin/python" ]; then
     python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -47,9 +51,31 @@ install_venv() {
     log "membuat virtualenv di $VENV"
     python3 -m venv "$VENV"
   fi
-  log "memasang dependensi Python (pyproject.toml)"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip >/dev/null
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[dev]"
+  log "memasang dependensi Python (requirements/dev.txt)"
+  local pip=("$VENV/bin/python" -m pip -q --disable-pip-version-check)
+  "${pip[@]}" install --require-hashes -r "$LOCK_DEV"
+  "${pip[@]}" install --no-deps -e "$ROOT"
+  # A package dropped from the lock leaves the virtualenv too.
+  local extra
+  extra="$("$VENV/bin/python" - "$LOCK_DEV" <<'PY'
+import re, sys
+from importlib.metadata import distributions
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+lock = open(sys.argv[1]).read()
+keep = {norm(m[1]) for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", lock, re.M)}
+keep |= {"pip", "setuptools", "wheel", "k3zones", "uv"}  # uv: `make lock` puts it here
+names = {d.metadata["Name"] for d in distributions()}
+print(" ".join(sorted(n for n in names if n and norm(n) not in keep)))
+PY
+)"
+  if [ -n "$extra" ]; then
+    log "membuang paket yang tidak ada di berkas kunci: $extra"
+    # shellcheck disable=SC2086
+    "${pip[@]}" uninstall -y $extra
+  fi
   echo "$want" > "$stamp"
 }
 

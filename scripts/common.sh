@@ -6,6 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VAR="${K3_VAR_DIR:-$ROOT/var}"
 VENV="${K3_VENV:-$ROOT/.venv}"
+# Pinned, hashed Python dependencies (generated from pyproject.toml by `make lock`).
+LOCK_DEV="$ROOT/requirements/dev.txt"
+LOCK_MAIN="$ROOT/requirements/main.txt"
+# Ports of the local services; every script, `make` target and bin/k3 reads these.
 PG_PORT="${K3_PG_PORT:-55432}"
 REDIS_PORT="${K3_REDIS_PORT:-56379}"
 PG_USER="k3zones"

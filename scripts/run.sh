@@ -4,7 +4,20 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$ROOT/scripts/bootstrap.sh"
-"$ROOT/scripts/services.sh" start
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  log "menghentikan API, worker, dan beat"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Stops PostgreSQL and Redis if this run started them (and no `make test` still uses them).
+  "$ROOT/scripts/services.sh" release "$$"
+  log "selesai"
+}
+trap cleanup INT TERM EXIT
+
+"$ROOT/scripts/services.sh" acquire "$$"
 eval "$("$ROOT/scripts/services.sh" env)"
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
@@ -18,17 +31,6 @@ alembic upgrade head 2>&1 | grep -v '^INFO' || true
 log "memuat data contoh Medansatria"
 DEMO_USERS_FILE="$VAR/secrets/demo_users.json"
 flask --app app sample load --demo-users-file "$DEMO_USERS_FILE"
-
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  log "menghentikan API, worker, dan beat"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  "$ROOT/scripts/services.sh" stop
-  log "selesai"
-}
-trap cleanup INT TERM EXIT
 
 gunicorn --bind "$HOST:$PORT" --workers "${K3_WEB_WORKERS:-2}" --access-logfile - \
   --graceful-timeout 10 app:flask_app &
@@ -50,6 +52,12 @@ for _ in range(100):
         time.sleep(0.2)
 PY
 
+# The operators' CLI from another terminal needs the same ports.
+k3_cli="bin/k3 users list"
+if [ "$PG_PORT" != 55432 ] || [ "$REDIS_PORT" != 56379 ]; then
+  k3_cli="K3_PG_PORT=$PG_PORT K3_REDIS_PORT=$REDIS_PORT $k3_cli"
+fi
+
 cat <<MSG
 
   k3zones berjalan (Ctrl-C untuk berhenti)
@@ -70,6 +78,7 @@ PY
 )
   Masuk lewat API: POST http://$HOST:$PORT/api/v1/auth/login dengan JSON
   {"username": "demo.trantib", "password": "..."}, atau buka konsol di atas.
+  CLI operator (terminal lain): $k3_cli
 
 MSG
 

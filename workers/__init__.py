@@ -61,10 +61,11 @@ def celery_init_app(app: Flask) -> Celery:
         include=["workers.tasks"],
     )
 
-    @worker_ready.connect(weak=False)
     def _report_in(**_: object) -> None:
         # /readyz sees a fresh worker at once instead of after the first beat.
         record_heartbeat(app.extensions["k3"].redis)
+
+    worker_ready.connect(_report_in, weak=False)
 
     celery_app.set_default()
     app.extensions["celery"] = celery_app

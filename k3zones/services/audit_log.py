@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.models import AuditLog, Kecamatan
 from k3zones.periods import day_after, day_start
+from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 
 MAX_PAGE = 200
 

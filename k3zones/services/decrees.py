@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound
 from k3zones.models import Decree, DecreeAttachment, DecreeStatus, Kecamatan, Zone
 from k3zones.periods import now_utc, today_wib
+from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 

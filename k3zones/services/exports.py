@@ -17,9 +17,9 @@ from k3zones.models import ExportJob, IndicatorManual, Kecamatan, RenstraTarget,
 from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
+from k3zones.scope import Scope
 from k3zones.services import indicator as ind
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 from k3zones.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,12 @@ class JobView:
     created_at: datetime
     finished_at: datetime | None
 
+    @property
+    def done(self) -> bool:
+        return self.status == "selesai"
+
     def as_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        d["status_url"] = f"/api/v1/exports/{self.id}"
-        d["download_url"] = f"/api/v1/exports/{self.id}/file" if self.status == "selesai" else None
-        return d
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def _period(job: ExportJob) -> Period:

@@ -6,18 +6,16 @@ from __future__ import annotations
 import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.indicator import percent, zones_needed
 from k3zones.models import (
     Decree,
-    DecreeStatus,
     IndicatorManual,
     IndicatorSnapshot,
     Kecamatan,
@@ -26,12 +24,12 @@ from k3zones.models import (
     Report,
     ReviewState,
     Role,
-    Zone,
 )
 from k3zones.periods import Period, day_after, day_start, now_utc, today_wib
 from k3zones.principal import Principal
+from k3zones.scope import Scope
+from k3zones.services.designation import designated
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 from k3zones.services.zone_status import current_rules, status_counts, tertib_at
 
 
@@ -69,27 +67,6 @@ def check_period(s: Session, kecamatan_id: int, p: Period) -> None:
             + (f" ({first:%d-%m-%Y})." if first else "."),
             [FieldError(("year",), "Tidak ada zona yang ditetapkan pada periode ini.")],
         )
-
-
-def designated_query(kecamatan_id: int, end: datetime) -> Any:
-    """Zones designated and in force at `end` (exclusive): decree signed before it and not
-    revoked by then, zone not retired by then. The decree's date, not when the row was
-    typed in, is when a zone was designated."""
-    return (
-        select(Zone)
-        .join(Decree, Decree.id == Zone.decree_id)
-        .where(
-            Zone.kecamatan_id == kecamatan_id,
-            Decree.tanggal < end.date(),
-            or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
-            or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
-        )
-    )
-
-
-def designated(s: Session, kecamatan_id: int, end: datetime) -> list[Zone]:
-    """The denominator: zones designated and in force at `end` (exclusive)."""
-    return list(s.scalars(designated_query(kecamatan_id, end).order_by(Zone.kategori, Zone.name)))
 
 
 @dataclass
@@ -286,6 +263,17 @@ def create_snapshot(uow: sessionmaker[Session], scope: Scope, slug: str, p: Peri
         s.add(snap)
         s.flush()
         return str(snap.id)
+
+
+def take_snapshot(
+    uow: sessionmaker[Session], scope: Scope, slug: str, p: Period
+) -> IndicatorResult:
+    """Compute and store the period's snapshot, and answer with the indicator the period
+    now shows: the new snapshot, or the approved one when pimpinan already approved one."""
+    sid = create_snapshot(uow, scope, slug, p)
+    [r] = indicator(uow, scope, [slug], p, "snapshot")
+    assert r.snapshot_id == sid or r.approved
+    return r
 
 
 def approve_snapshot(

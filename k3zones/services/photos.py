@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from k3zones import imaging
 from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable, Unsupported
 from k3zones.evidence import EvidenceRules, photo_flags, summarise, unreadable_flag
-from k3zones.models import Photo, PhotoStatus, Report
+from k3zones.models import Kecamatan, Photo, PhotoStatus, Report
 from k3zones.outbox import enqueue
 from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import MAX_PHOTOS
-from k3zones.services.reports import photo_dict, report_for_photo, visible
+from k3zones.services.report_views import photo_dict, visible
+from k3zones.services.reports import report_for_photo
 from k3zones.spatial import distance_m
 from k3zones.storage import ObjectMissing, Storage, StorageError
 
@@ -98,8 +99,6 @@ def put_photo(
         raise InvalidInput(str(exc)) from exc
     finally:
         upload.file.seek(0)
-
-    from k3zones.models import Kecamatan
 
     with uow() as s, s.begin():
         r = report_for_photo(s, caller, report_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from k3zones.errors import FieldError, InvalidInput, NotFound
 from k3zones.geo import Extent
 from k3zones.models import Kecamatan, Kelurahan
-from k3zones.services.scope import Scope
+from k3zones.scope import Scope
 from k3zones.zones import normalise_name
 
 
@@ -33,8 +34,6 @@ def get_kecamatan_by_slug(s: Session, scope: Scope, slug: str) -> Kecamatan:
 def kecamatan_extent(s: Session, kecamatan: Kecamatan) -> Extent | None:
     if kecamatan.extent is None:
         return None
-    from geoalchemy2.shape import to_shape
-
     x0, y0, x1, y1 = to_shape(kecamatan.extent).bounds
     return Extent(x0, y0, x1, y1, label=f"Kecamatan {kecamatan.name}")
 

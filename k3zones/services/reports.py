@@ -1,322 +1,44 @@
 """Patrol and penertiban reports: submission safe to repeat, amendment with every version
-kept, review by Seksi Trantib, and reading with the visibility rules of each role."""
+kept, review by Seksi Trantib. Reading is in k3zones.services.report_views."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from geoalchemy2.shape import from_shape, to_shape
-from sqlalchemy import and_, bindparam, func, or_, select
+from geoalchemy2.shape import from_shape
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.audit import insert_with_entry
-from k3zones.db import snapshot
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.evidence import EvidenceRules, report_flags, summarise
-from k3zones.geo import to_geojson
 from k3zones.models import (
     IdempotencyRecord,
-    Kelurahan,
-    Photo,
-    PhotoStatus,
     Report,
-    ReportType,
     ReportVersion,
     ReviewState,
     Role,
     Team,
     TeamKind,
     TeamMembership,
-    User,
     Zone,
 )
-from k3zones.periods import WIB, day_after, day_start, now_utc
+from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import ReportInput, body_hash, parse_report
-from k3zones.services.reference import get_kecamatan_by_slug
+from k3zones.services.report_views import full_dict, load_visible, names, photos_of, report_dict
+from k3zones.services.zone_status import enqueue_recompute
 from k3zones.spatial import distance_m
 
 REPORTERS = {Role.PETUGAS, Role.TRANTIB, Role.ADMIN}
 REVIEWERS = {Role.TRANTIB, Role.ADMIN}
 # Set only by a reviewer: an officer who sends them is refused, not silently ignored.
 REVIEW_FIELDS = ("review_state", "review_note", "reviewed_by", "reviewed_at")
-MAX_PAGE = 200
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-def visible(q: Any, caller: Principal) -> Any:
-    """Officers see their own reports and their teams'; the kecamatan office sees the
-    kecamatan; city-level readers see everything."""
-    if caller.role == Role.KOTA:
-        return q
-    q = q.where(Report.kecamatan_id == caller.kecamatan_id)
-    if caller.role == Role.PETUGAS:
-        my_teams = select(TeamMembership.team_id).where(
-            TeamMembership.user_id == caller.user_id, TeamMembership.left_on.is_(None)
-        )
-        q = q.where(or_(Report.officer_id == caller.user_id, Report.team_id.in_(my_teams)))
-    return q
-
-
-def _photo_urls(p: Photo) -> dict[str, str | None]:
-    base = f"/api/v1/photos/{p.id}"
-    ready = p.status == PhotoStatus.DIPROSES
-    return {
-        "original": f"{base}/original",
-        "web": f"{base}/web" if ready else None,
-        "thumb": f"{base}/thumb" if ready else None,
-    }
-
-
-def photo_dict(p: Photo) -> dict[str, Any]:
-    gps = to_shape(p.gps) if p.gps is not None else None
-    return {
-        "id": str(p.id),
-        "report_id": str(p.report_id),
-        "status": p.status.value,
-        "sha256": p.sha256,
-        "size_bytes": p.size_bytes,
-        "content_type": p.content_type,
-        "declared_type": p.declared_type,
-        "width": p.width,
-        "height": p.height,
-        "taken_at": p.taken_at.isoformat() if p.taken_at else None,
-        "gps": to_geojson(gps) if gps is not None else None,
-        "exif": p.exif,
-        "flags": p.flags,
-        "error": p.error,
-        "received_at": p.received_at.isoformat() if p.received_at else None,
-        "processed_at": p.processed_at.isoformat() if p.processed_at else None,
-        "urls": _photo_urls(p),
-    }
-
-
-def _iso(dt: datetime | None, offset_min: int | None = None) -> str | None:
-    if dt is None:
-        return None
-    if offset_min is None:
-        return dt.isoformat()
-    from datetime import timedelta, timezone
-
-    return dt.astimezone(timezone(timedelta(minutes=offset_min))).isoformat()
-
-
-def report_dict(
-    r: Report,
-    *,
-    zone_name: str | None = None,
-    officer: str | None = None,
-    team_name: str | None = None,
-    photos: list[Photo] | None = None,
-) -> dict[str, Any]:
-    """The report as the API and the idempotency record show it."""
-    out: dict[str, Any] = {
-        "id": str(r.id),
-        "type": r.type.value,
-        # Mirrors the generated column, so the answer is right before the row is read back.
-        "status": "lengkap" if r.photos_received >= r.photos_expected else "menunggu_foto",
-        "review_state": r.review_state.value,
-        "review_note": r.review_note,
-        "reviewed_at": _iso(r.reviewed_at),
-        "version": r.version,
-        "officer_id": str(r.officer_id),
-        "officer": officer,
-        "team_id": str(r.team_id) if r.team_id else None,
-        "team": team_name,
-        "units": list(r.units or []),
-        "zone_id": str(r.zone_id) if r.zone_id else None,
-        "zone": zone_name,
-        "zone_match": r.zone_match,
-        "started_at": _iso(r.started_at, r.started_offset_min),
-        "ended_at": _iso(r.ended_at, r.ended_offset_min),
-        "received_at": _iso(r.received_at),
-        "period": r.started_at.astimezone(WIB).date().isoformat(),
-        "location": to_geojson(to_shape(r.gps)),
-        "accuracy_m": float(r.gps_accuracy_m) if r.gps_accuracy_m is not None else None,
-        "findings": r.findings,
-        "actions": r.actions,
-        "violation_total": r.violation_total,
-        "notes": r.notes,
-        "photos_expected": r.photos_expected,
-        "photos_received": r.photos_received,
-        "flags": r.flags,
-        "source": r.source,
-    }
-    if photos is not None:
-        out["photos"] = [photo_dict(p) for p in photos]
-    return out
-
-
-def _names(s: Session, r: Report) -> dict[str, Any]:
-    return {
-        "zone_name": s.scalar(select(Zone.name).where(Zone.id == r.zone_id)) if r.zone_id else None,
-        "officer": s.scalar(select(User.username).where(User.id == r.officer_id)),
-        "team_name": s.scalar(select(Team.name).where(Team.id == r.team_id)) if r.team_id else None,
-    }
-
-
-def _photos(s: Session, report_id: uuid.UUID) -> list[Photo]:
-    return list(
-        s.scalars(
-            select(Photo).where(Photo.report_id == report_id).order_by(Photo.received_at, Photo.id)
-        )
-    )
-
-
-def _load_visible(
-    s: Session, caller: Principal, report_id: uuid.UUID, *, lock: bool = False
-) -> Report:
-    q = visible(select(Report).where(Report.id == report_id), caller)
-    if lock:
-        q = q.with_for_update(of=Report)
-    r: Report | None = s.scalar(q)
-    if r is None:
-        raise NotFound("Laporan tidak ditemukan.")
-    return r
-
-
-def full_dict(s: Session, r: Report) -> dict[str, Any]:
-    return report_dict(r, photos=_photos(s, r.id), **_names(s, r))
-
-
-def get_report(
-    uow: sessionmaker[Session], caller: Principal, report_id: uuid.UUID
-) -> dict[str, Any]:
-    with snapshot(uow) as s:
-        r = _load_visible(s, caller, report_id)
-        out = full_dict(s, r)
-        out["versions"] = [
-            {
-                "version": v.version,
-                "review_state": v.review_state,
-                "review_note": v.review_note,
-                "replaced_at": v.replaced_at.isoformat(),
-                "report": v.snapshot,
-            }
-            for v in s.scalars(
-                select(ReportVersion)
-                .where(ReportVersion.report_id == r.id)
-                .order_by(ReportVersion.version)
-            )
-        ]
-        return out
-
-
-@dataclass(frozen=True)
-class ReportFilter:
-    kecamatan: str | None = None
-    zone_id: uuid.UUID | None = None
-    type: ReportType | None = None
-    team_id: uuid.UUID | None = None
-    officer_id: uuid.UUID | None = None
-    date_from: date | None = None  # WIB, inclusive
-    date_to: date | None = None
-    flag: str | None = None  # "any" for any flag at all
-    review_state: ReviewState | None = None
-    status: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    cursor: str | None = None
-    limit: int = 50
-    kelurahan: str | None = None
-    oldest_first: bool = False  # the review queue works from the oldest
-
-
-def _cursor(r: Report) -> str:
-    raw = f"{r.started_at.isoformat()}|{r.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _read_cursor(c: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)).decode()
-        at, rid = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(rid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "Kursor halaman tidak valid.",
-            [FieldError(("cursor",), "Gunakan next_cursor dari halaman sebelumnya.")],
-        ) from exc
-
-
-def _lookup(s: Session, key: Any, value: Any, ids: set[Any]) -> dict[Any, Any]:
-    if not ids:
-        return {}
-    return {k: v for k, v in s.execute(select(key, value).where(key.in_(ids)))}
-
-
-def list_reports(
-    uow: sessionmaker[Session], caller: Principal, f: ReportFilter
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first (by device start time), keyset-paginated."""
-    limit = max(1, min(f.limit, MAX_PAGE))
-    with snapshot(uow) as s:
-        q = visible(select(Report), caller)
-        if f.kecamatan:
-            kid = get_kecamatan_by_slug(s, caller.scope, f.kecamatan).id
-            q = q.where(Report.kecamatan_id == kid)
-        for col, val in (
-            (Report.zone_id, f.zone_id),
-            (Report.type, f.type),
-            (Report.team_id, f.team_id),
-            (Report.officer_id, f.officer_id),
-            (Report.review_state, f.review_state),
-            (Report.status, f.status),
-        ):
-            if val is not None:
-                q = q.where(col == val)
-        if f.date_from:
-            q = q.where(Report.started_at >= day_start(f.date_from))
-        if f.date_to:
-            q = q.where(Report.started_at < day_after(f.date_to))
-        if f.flag == "any":
-            q = q.where(Report.flags != {})
-        elif f.flag:
-            q = q.where(Report.flags.has_key(f.flag))
-        if f.bbox:
-            q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
-        if f.kelurahan:
-            q = (
-                q.join(Zone, Zone.id == Report.zone_id)
-                .join(Kelurahan, Kelurahan.id == Zone.kelurahan_id)
-                .where(Kelurahan.slug == f.kelurahan)
-            )
-        if f.cursor:
-            at, rid = _read_cursor(f.cursor)
-            if f.oldest_first:
-                q = q.where(
-                    or_(Report.started_at > at, and_(Report.started_at == at, Report.id > rid))
-                )
-            else:
-                q = q.where(
-                    or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid))
-                )
-        if f.oldest_first:
-            q = q.order_by(Report.started_at.asc(), Report.id.asc()).limit(limit + 1)
-        else:
-            q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
-        rows = list(s.scalars(q))
-        page = rows[:limit]
-        zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})
-        officers = _lookup(s, User.id, User.username, {r.officer_id for r in page})
-        teams = _lookup(s, Team.id, Team.name, {r.team_id for r in page if r.team_id})
-        items = [
-            report_dict(
-                r,
-                zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
-                officer=officers.get(r.officer_id),
-                team_name=teams.get(r.team_id) if r.team_id else None,
-            )
-            for r in page
-        ]
-        return items, (_cursor(page[-1]) if len(rows) > limit else None)
 
 
 # --- submission ------------------------------------------------------------------------
@@ -432,15 +154,14 @@ def _flags(
         zone_matched=zid is not None,
         zone_distance_m=dist,
     )
-    photo_flags = [p.flags for p in _photos(s, r.id)] if r.photos_received else []
+    photo_flags = [p.flags for p in photos_of(s, r.id)] if r.photos_received else []
     r.flags = summarise(own, photo_flags)
     return name
 
 
 @dataclass(frozen=True)
 class Submitted:
-    status: int  # 201 the first time; the same on every repeat
-    body: dict[str, Any]
+    body: dict[str, Any]  # the first answer, the same on every repeat
     created: bool
 
 
@@ -454,7 +175,7 @@ def _same_request(s: Session, user_id: uuid.UUID, key: str, digest: str) -> Subm
             "untuk laporan baru, atau ubah laporan lewat PATCH.",
             [FieldError(("id",), "Isi berbeda dari kiriman pertama dengan kunci yang sama.")],
         )
-    return Submitted(rec.status, rec.response, created=False)
+    return Submitted(rec.response, created=False)
 
 
 def submit_report(
@@ -511,7 +232,7 @@ def _submit_once(
             if existing.officer_id != caller.user_id:
                 raise Conflict("id laporan ini sudah dipakai; buat UUID baru di ponsel.")
             if existing.body_hash == digest:
-                return Submitted(201, existing.first_response, created=False)
+                return Submitted(existing.first_response, created=False)
             raise InvalidInput(
                 "Laporan dengan id ini sudah terkirim dengan isi berbeda. Untuk mengubahnya "
                 "gunakan PATCH; untuk laporan baru buat id (UUID) baru.",
@@ -548,12 +269,11 @@ def _submit_once(
                     user_id=caller.user_id,
                     key=header_key,
                     body_hash=digest,
-                    status=201,
                     response=body,
                 )
             )
         s.flush()
-        return Submitted(201, body, created=True)
+        return Submitted(body, created=True)
 
 
 def amend_report(
@@ -579,7 +299,7 @@ def amend_report(
     if errors:
         raise InvalidInput("Laporan belum benar.", errors)
     with uow() as s, s.begin():
-        r = _load_visible(s, caller, report_id, lock=True)
+        r = load_visible(s, caller, report_id, lock=True)
         if r.officer_id != caller.user_id:
             raise Forbidden("Hanya pengirim laporan yang dapat mengubahnya.")
         if r.review_state not in (ReviewState.MENUNGGU, ReviewState.PERLU_PERBAIKAN):
@@ -596,7 +316,7 @@ def amend_report(
             ReportVersion(
                 report_id=r.id,
                 version=r.version,
-                snapshot=report_dict(r, **_names(s, r)),
+                snapshot=report_dict(r, **names(s, r)),
                 review_state=r.review_state.value,
                 review_note=r.review_note,
             )
@@ -633,7 +353,7 @@ def review_report(
             [FieldError(("note",), "Tuliskan apa yang perlu diperbaiki atau alasan penolakan.")],
         )
     with uow() as s, s.begin():
-        r = _load_visible(s, caller, report_id, lock=True)
+        r = load_visible(s, caller, report_id, lock=True)
         if r.officer_id == caller.user_id:
             raise Forbidden("Laporan sendiri tidak dapat ditinjau sendiri.")
         was_counted = r.review_state == ReviewState.DITERIMA
@@ -644,15 +364,13 @@ def review_report(
         s.flush()
         if was_counted or state == ReviewState.DITERIMA:
             # Only accepted reports count for a zone's status: recompute it (coalesced).
-            from k3zones.services.zone_status import enqueue_recompute
-
             enqueue_recompute(s, r.zone_id)
         return full_dict(s, r)
 
 
 def report_for_photo(s: Session, caller: Principal, report_id: uuid.UUID) -> Report:
     """The report a photo is sent to: visible, and the caller's own."""
-    r = _load_visible(s, caller, report_id, lock=True)
+    r = load_visible(s, caller, report_id, lock=True)
     if r.officer_id != caller.user_id:
         raise NotFound("Laporan tidak ditemukan.")
     return r

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.errors import FieldError, InvalidInput, NotFound
 from k3zones.indicator import zones_needed
 from k3zones.models import RenstraTarget
 from k3zones.periods import year_end_wib
+from k3zones.scope import Scope
+from k3zones.services.designation import count_designated
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,7 @@ class TargetView:
 
 def zones_designated(s: Session, kecamatan_id: int, year: int) -> int:
     """Zones in force at the end of `year` (WIB): the denominator of the indicator."""
-    from k3zones.services.indicator import designated_query
-
-    q = designated_query(kecamatan_id, year_end_wib(year))
-    return int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    return count_designated(s, kecamatan_id, year_end_wib(year))
 
 
 def _view(s: Session, slug: str, t: RenstraTarget) -> TargetView:

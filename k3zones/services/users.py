@@ -1,4 +1,5 @@
-"""People, teams and membership over time; device sessions an admin can revoke."""
+"""People (accounts, roles, their own profile) and the device sessions an admin can revoke.
+Teams are in k3zones.services.teams."""
 
 from __future__ import annotations
 
@@ -19,15 +20,13 @@ from k3zones.models import (
     Kecamatan,
     Role,
     Team,
-    TeamKind,
     TeamMembership,
-    TeamUnit,
     User,
 )
-from k3zones.periods import now_utc, today_wib
+from k3zones.periods import now_utc
 from k3zones.principal import Principal
+from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.scope import Scope
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -109,7 +108,7 @@ def _user_view(s: Session, u: User, *, teams: bool = True) -> UserView:
     )
 
 
-def _load_user(s: Session, scope: Scope, user_id: uuid.UUID, *, lock: bool = False) -> User:
+def load_user(s: Session, scope: Scope, user_id: uuid.UUID, *, lock: bool = False) -> User:
     q = select(User).where(User.id == user_id)
     if lock:
         q = q.with_for_update()
@@ -253,7 +252,7 @@ def list_users(
 
 def get_user(uow: sessionmaker[Session], scope: Scope, user_id: uuid.UUID) -> UserView:
     with uow() as s:
-        return _user_view(s, _load_user(s, scope, user_id))
+        return _user_view(s, load_user(s, scope, user_id))
 
 
 def get_user_by_username(uow: sessionmaker[Session], username: str) -> UserView:
@@ -280,7 +279,7 @@ def update_user(
     user's sessions, so a new role or a lost account takes effect at once."""
     scope = caller.scope if caller else Scope.everything()
     with uow() as s, s.begin():
-        u = _load_user(s, scope, user_id, lock=True)
+        u = load_user(s, scope, user_id, lock=True)
         g = ch.given
         if caller and u.id == caller.user_id and ({"role", "active"} & g):
             raise Conflict("Anda tidak dapat mengubah peran atau menonaktifkan akun sendiri.")
@@ -318,7 +317,7 @@ def change_own_password(
 ) -> None:
     """The user changes their password; every other device session ends."""
     with uow() as s, s.begin():
-        u = _load_user(s, caller.scope, caller.user_id, lock=True)
+        u = load_user(s, caller.scope, caller.user_id, lock=True)
         if not auth.verify_password(u.password_hash, current):
             raise InvalidInput(
                 "Kata sandi lama salah.",
@@ -346,7 +345,7 @@ def update_own_profile(
     given: frozenset[str],
 ) -> UserView:
     with uow() as s, s.begin():
-        u = _load_user(s, caller.scope, caller.user_id, lock=True)
+        u = load_user(s, caller.scope, caller.user_id, lock=True)
         if "full_name" in given and full_name:
             u.full_name = full_name.strip()
         if "phone" in given:
@@ -375,7 +374,7 @@ def list_sessions(
     uow: sessionmaker[Session], scope: Scope, user_id: uuid.UUID
 ) -> list[SessionView]:
     with uow() as s:
-        _load_user(s, scope, user_id)
+        load_user(s, scope, user_id)
         rows = s.scalars(
             select(AuthSession)
             .where(AuthSession.user_id == user_id)
@@ -405,7 +404,7 @@ def revoke_session(
         row = s.scalar(select(AuthSession).where(AuthSession.id == session_id).with_for_update())
         if row is None:
             raise NotFound("Sesi tidak ditemukan.")
-        _load_user(s, scope, row.user_id)  # 404 for another kecamatan's sessions
+        load_user(s, scope, row.user_id)  # 404 for another kecamatan's sessions
         if row.revoked_at is None:
             row.revoked_at = now_utc()
             row.revoked_reason = reason[:200]
@@ -421,219 +420,3 @@ def revoke_session(
             row.revoked_at,
             row.revoked_reason,
         )
-
-
-# --- teams -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TeamView:
-    id: uuid.UUID
-    kecamatan: str
-    name: str
-    kind: str
-    units: list[str]
-    active: bool
-    is_sample: bool
-    members: list[MembershipView]
-
-
-@dataclass
-class TeamChanges:
-    name: str | None = None
-    kind: TeamKind | None = None
-    units: list[str] | None = None
-    active: bool | None = None
-    given: frozenset[str] = frozenset()
-
-
-def _check_units(kind: TeamKind, units: list[str]) -> list[str]:
-    try:
-        parsed = sorted({TeamUnit(u).value for u in units})
-    except ValueError as exc:
-        allowed = ", ".join(u.value for u in TeamUnit)
-        raise InvalidInput(
-            "Unit tim tidak dikenal.",
-            [FieldError(("units",), f"Unit harus salah satu dari: {allowed}.")],
-        ) from exc
-    if kind == TeamKind.TIGA_PILAR:
-        missing = {"kecamatan", "polsek", "koramil"} - set(parsed)
-        if missing:
-            raise InvalidInput(
-                "Tim 3 pilar belum lengkap.",
-                [
-                    FieldError(
-                        ("units",),
-                        (
-                            "Tim 3 pilar terdiri dari kecamatan, polsek, dan koramil; kurang: "
-                            + ", ".join(sorted(missing))
-                            + "."
-                        ),
-                    )
-                ],
-            )
-    return parsed
-
-
-def _team_view(s: Session, t: Team, *, history: bool = False) -> TeamView:
-    slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == t.kecamatan_id)) or ""
-    q = (
-        select(TeamMembership, User.username)
-        .join(User, User.id == TeamMembership.user_id)
-        .where(TeamMembership.team_id == t.id)
-        .order_by(TeamMembership.joined_on, User.username)
-    )
-    if not history:
-        q = q.where(TeamMembership.left_on.is_(None))
-    members = [
-        MembershipView(m.id, t.id, t.name, t.kind.value, m.user_id, name, m.joined_on, m.left_on)
-        for m, name in s.execute(q)
-    ]
-    return TeamView(t.id, slug, t.name, t.kind.value, list(t.units), t.active, t.is_sample, members)
-
-
-def _load_team(s: Session, scope: Scope, team_id: uuid.UUID, *, lock: bool = False) -> Team:
-    q = select(Team).where(Team.id == team_id)
-    if lock:
-        q = q.with_for_update()
-    t = s.scalar(q)
-    if t is None or not scope.allows(t.kecamatan_id):
-        raise NotFound("Tim tidak ditemukan.")
-    return t
-
-
-def create_team(
-    uow: sessionmaker[Session],
-    caller: Principal | None,
-    *,
-    kecamatan: str | None,
-    name: str,
-    kind: TeamKind,
-    units: list[str],
-    is_sample: bool = False,
-) -> TeamView:
-    scope = caller.scope if caller else Scope.everything()
-    with uow() as s, s.begin():
-        slug = kecamatan or (caller.kecamatan_slug if caller else None)
-        if not slug:
-            raise InvalidInput("Kecamatan wajib diisi.", [FieldError(("kecamatan",), "Wajib.")])
-        k = get_kecamatan_by_slug(s, scope, slug)
-        if s.scalar(select(Team.id).where(Team.kecamatan_id == k.id, Team.name == name.strip())):
-            raise Conflict(f"Tim '{name}' sudah ada di kecamatan ini.")
-        t = Team(
-            id=uuid.uuid4(),
-            kecamatan_id=k.id,
-            name=name.strip(),
-            kind=kind,
-            units=_check_units(kind, units),
-            is_sample=is_sample,
-        )
-        s.add(t)
-        s.flush()
-        return _team_view(s, t)
-
-
-def list_teams(uow: sessionmaker[Session], scope: Scope) -> list[TeamView]:
-    with uow() as s:
-        rows = s.scalars(select(Team).where(scope.clause(Team.kecamatan_id)).order_by(Team.name))
-        return [_team_view(s, t) for t in rows]
-
-
-def get_team(
-    uow: sessionmaker[Session], scope: Scope, team_id: uuid.UUID, history: bool = False
-) -> TeamView:
-    with uow() as s:
-        return _team_view(s, _load_team(s, scope, team_id), history=history)
-
-
-def update_team(
-    uow: sessionmaker[Session], scope: Scope, team_id: uuid.UUID, ch: TeamChanges
-) -> TeamView:
-    with uow() as s, s.begin():
-        t = _load_team(s, scope, team_id, lock=True)
-        if "name" in ch.given and ch.name:
-            t.name = ch.name.strip()
-        if "kind" in ch.given and ch.kind:
-            t.kind = ch.kind
-        if "units" in ch.given and ch.units is not None:
-            t.units = _check_units(t.kind, ch.units)
-        elif "kind" in ch.given:
-            t.units = _check_units(t.kind, list(t.units))
-        if "active" in ch.given and ch.active is not None:
-            t.active = ch.active
-        try:
-            s.flush()
-        except IntegrityError as exc:
-            raise Conflict(f"Tim '{t.name}' sudah ada di kecamatan ini.") from exc
-        return _team_view(s, t)
-
-
-def add_member(
-    uow: sessionmaker[Session],
-    scope: Scope,
-    team_id: uuid.UUID,
-    user_id: uuid.UUID,
-    joined_on: date | None,
-) -> TeamView:
-    with uow() as s, s.begin():
-        t = _load_team(s, scope, team_id, lock=True)
-        u = _load_user(s, scope, user_id)
-        if u.kecamatan_id != t.kecamatan_id:
-            raise NotFound("Pengguna tidak ditemukan.")
-        if not u.active:
-            raise Conflict("Pengguna sudah dinonaktifkan dan tidak dapat masuk tim.")
-        joined = joined_on or today_wib()
-        if joined > today_wib():
-            raise InvalidInput(
-                "Tanggal bergabung tidak valid.",
-                [FieldError(("joined_on",), "Tidak boleh di masa depan.")],
-            )
-        if s.scalar(
-            select(TeamMembership.id).where(
-                TeamMembership.team_id == t.id,
-                TeamMembership.user_id == u.id,
-                TeamMembership.left_on.is_(None),
-            )
-        ):
-            raise Conflict(f"{u.username} sudah menjadi anggota tim ini.")
-        s.add(
-            TeamMembership(
-                id=uuid.uuid4(),
-                kecamatan_id=t.kecamatan_id,
-                team_id=t.id,
-                user_id=u.id,
-                joined_on=joined,
-            )
-        )
-        s.flush()
-        return _team_view(s, t)
-
-
-def end_membership(
-    uow: sessionmaker[Session],
-    scope: Scope,
-    team_id: uuid.UUID,
-    membership_id: uuid.UUID,
-    left_on: date | None,
-) -> TeamView:
-    """The officer leaves the team; the membership stays, dated, for old reports."""
-    with uow() as s, s.begin():
-        t = _load_team(s, scope, team_id, lock=True)
-        m = s.scalar(
-            select(TeamMembership).where(
-                TeamMembership.id == membership_id, TeamMembership.team_id == t.id
-            )
-        )
-        if m is None:
-            raise NotFound("Keanggotaan tidak ditemukan.")
-        if m.left_on is not None:
-            raise Conflict("Keanggotaan ini sudah berakhir.")
-        left = left_on or today_wib()
-        if left < m.joined_on:
-            raise InvalidInput(
-                "Tanggal keluar tidak valid.",
-                [FieldError(("left_on",), "Tanggal keluar tidak boleh sebelum tanggal bergabung.")],
-            )
-        m.left_on = left
-        s.flush()
-        return _team_view(s, t, history=True)

@@ -28,7 +28,8 @@ from k3zones.models import (
 from k3zones.outbox import enqueue
 from k3zones.periods import day_start, now_utc
 from k3zones.principal import Principal
-from k3zones.services.scope import Scope
+from k3zones.scope import Scope
+from k3zones.services.reference import get_kecamatan_by_slug
 
 RECOMPUTE_TASK = "workers.tasks.recompute_zone"
 VERIFIERS = {Role.TRANTIB, Role.ADMIN}
@@ -169,10 +170,10 @@ def recompute_zone(uow: sessionmaker[Session], zone_id: uuid.UUID, actor: str = 
         zone = s.get(Zone, zone_id)
         if zone is None:
             return "hilang"
-        return _recompute(s, zone, actor)
+        return recompute_in(s, zone, actor)
 
 
-def _recompute(
+def recompute_in(
     s: Session, zone: Zone, actor: str, kind: str = "compute", why: str | None = None
 ) -> str:
     at = now_utc()
@@ -283,7 +284,7 @@ def get_status(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> 
         zone = _load_zone(s, scope, zone_id)
         zs = s.get(ZoneStatus, zone.id)
         if zs is None:  # never computed yet: do it now
-            _recompute(s, zone, "sistem")
+            recompute_in(s, zone, "sistem")
             zs = s.get(ZoneStatus, zone.id)
         assert zs is not None
         return _view(s, zs)
@@ -302,7 +303,7 @@ def verify(
         raise Forbidden("Hanya Seksi Trantib yang memverifikasi zona.")
     with uow() as s, s.begin():
         zone = _load_zone(s, caller.scope, zone_id)
-        _recompute(s, zone, caller.username)
+        recompute_in(s, zone, caller.username)
         zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zone.id).with_for_update())
         assert zs is not None
         without = zs.status not in (ZoneStatusValue.LAYAK_TERTIB, ZoneStatusValue.TERTIB)
@@ -346,7 +347,7 @@ def withdraw(
         zs.kategori = None
         zs.verified_without_evidence = False
         s.flush()
-        _recompute(
+        recompute_in(
             s, zone, caller.username, kind="withdraw", why=f"Verifikasi dicabut: {note.strip()}."
         )
         return _view(s, zs)
@@ -383,8 +384,10 @@ def status_counts(
     return {zid: classify(rules, c) for zid, c in counts_at(s, kecamatan_id, at, rules).items()}
 
 
-def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan_id: int) -> list[dict[str, Any]]:
+def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list[dict[str, Any]]:
+    """Every version of a kecamatan's rules, newest first (the defaults if none was set)."""
     with uow() as s:
+        kecamatan_id = get_kecamatan_by_slug(s, scope, kecamatan).id
         rows = list(
             s.scalars(
                 select(AssessmentRule)
@@ -421,7 +424,8 @@ def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan_id: int) -> l
 
 def new_rules(
     uow: sessionmaker[Session],
-    kecamatan_id: int,
+    scope: Scope,
+    kecamatan: str,
     min_penertiban: int,
     window_days: int,
     min_patrols: int,
@@ -438,6 +442,7 @@ def new_rules(
     if errors:
         raise InvalidInput("Aturan belum benar.", errors)
     with uow() as s, s.begin():
+        kecamatan_id = get_kecamatan_by_slug(s, scope, kecamatan).id
         s.execute(select(func.pg_advisory_xact_lock(kecamatan_id)))
         last = s.scalar(
             select(func.max(AssessmentRule.version)).where(

@@ -18,9 +18,9 @@ from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound
 from k3zones.geo import check_crs
 from k3zones.models import Decree, DecreeStatus, Kategori, Kelurahan, Zone, ZoneStatus
 from k3zones.periods import now_utc
+from k3zones.scope import Scope
 from k3zones.services.decrees import load_decree
 from k3zones.services.reference import get_kecamatan_by_slug, kecamatan_extent, resolve_kelurahan
-from k3zones.services.scope import Scope
 from k3zones.zones import ZoneFields, default_radius, parse_zone_fields
 
 MAX_IMPORT_FEATURES = 2000

@@ -1,73 +1,24 @@
 """The running system as `make run` starts it, for the e2e tests: gunicorn, a Celery worker
-and beat over the real PostGIS and Redis, on 127.0.0.1."""
+and beat over the real PostGIS and Redis, on 127.0.0.1. HTTP helpers: tests/support/e2e.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import BIN, ROOT, truncate_all
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def http(
-    method: str,
-    url: str,
-    body: bytes | None = None,
-    ctype: str = "application/json",
-    token: str | None = None,
-):
-    headers = {"Content-Type": ctype}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-def wait_for(fn, timeout: float = 30.0, what: str = "") -> object:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            got = fn()
-            if got:
-                return got
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@dataclass(frozen=True)
-class Stack:
-    base: str
-    token: str
-    demo: dict[str, str]
+from tests.support.e2e import Stack, free_port, http, wait_for
+from tests.support.paths import BIN, ROOT
+from tests.support.services import flush_redis, truncate_all
 
 
 @pytest.fixture(scope="module")
 def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
-    import redis
-
     truncate_all(engine)
-    redis.Redis.from_url(settings.redis_url).flushdb()
+    flush_redis(settings.redis_url)
     tmp_path = tmp_path_factory.mktemp("stack")
     env = {
         **os.environ,

@@ -3,13 +3,21 @@ real PostGIS and Redis, spoken to over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
 
+import pytest
+import redis
 from shapely.geometry import box, shape
 
-from tests.e2e.conftest import http, wait_for
+from k3zones.services.health import HEARTBEAT_KEY
+from tests.support.e2e import http, wait_for
+from tests.support.paths import TESTDATA
 
-pytestmark = __import__("pytest").mark.e2e
+pytestmark = pytest.mark.e2e
 
 
 def test_running_service_lists_the_ten_sample_zones(stack):
@@ -34,11 +42,8 @@ def declare_big_body(base: str, path: str, size: int) -> tuple[int, bytes]:
     """POST that announces a body of `size` bytes and waits for the answer before sending
     it, as a client with Expect: 100-continue does. The server refuses on Content-Length;
     pushing the whole body first would race its early close (a broken pipe, not a 413)."""
-    import http.client
-    from urllib.parse import urlsplit
-
     url = urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    conn = HTTPConnection(url.hostname, url.port, timeout=10)
     conn.putrequest("POST", path)
     conn.putheader("Content-Type", "application/json")
     conn.putheader("Content-Length", str(size))
@@ -50,10 +55,6 @@ def declare_big_body(base: str, path: str, size: int) -> tuple[int, bytes]:
 
 
 def test_beat_and_worker_report_in_through_redis(stack, settings):
-    import redis
-
-    from k3zones.services.health import HEARTBEAT_KEY
-
     def seen():
         status, _, body = http("GET", stack.base + "/readyz")
         worker = json.loads(body)["checks"]["worker"]
@@ -67,11 +68,6 @@ def test_beat_and_worker_report_in_through_redis(stack, settings):
 
 
 def test_a_phone_sends_a_report_and_a_photo_that_the_worker_processes(stack):
-    import hashlib
-    import uuid
-
-    from tests.conftest import TESTDATA
-
     rid = str(uuid.uuid4())
     body = {
         "id": rid,

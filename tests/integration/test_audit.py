@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.integration.helpers import assert_problem, line
+from tests.support.http import assert_problem
+from tests.support.payloads import line
 
 
 def test_zone_edit_shows_before_and_after(sample, login):

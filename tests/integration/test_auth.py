@@ -12,8 +12,7 @@ from api import create_app
 from k3zones import auth
 from k3zones.models import Role
 from k3zones.periods import now_utc
-from tests.conftest import demo_password, login_client
-from tests.integration.helpers import assert_problem
+from tests.support.http import assert_problem, demo_password, login_client
 
 BAD_LOGIN = "Nama pengguna atau kata sandi salah"
 BAD_TOKEN = "Sesi tidak valid"

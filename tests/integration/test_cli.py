@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, login_client
+from tests.support.http import login_client
+from tests.support.paths import ROOT
 
 FLASK = str(Path(sys.executable).parent / "flask")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.conftest import count
-from tests.integration.helpers import assert_problem
+from tests.support.http import assert_problem
+from tests.support.services import count
 
 SK = {
     "kecamatan": "medansatria",

@@ -10,7 +10,7 @@ from typing import Any
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.integration.helpers import assert_problem
+from tests.support.http import assert_problem
 
 
 def export(client: Any, fmt: str, **period: int) -> bytes:

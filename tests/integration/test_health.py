@@ -3,7 +3,8 @@
 from dataclasses import replace
 
 from api import create_app
-from tests.integration.helpers import assert_problem
+from tests.support.http import assert_problem
+from tests.support.services import with_port
 
 
 def test_healthz_and_readyz_when_everything_is_up(anon, db, redis_client):
@@ -16,15 +17,16 @@ def test_healthz_and_readyz_when_everything_is_up(anon, db, redis_client):
 
 
 def test_readyz_is_503_with_the_reason_when_redis_is_down(settings, db):
-    app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
+    # Port 1 of the same host: nothing listens there, whichever port K3_REDIS_PORT chose.
+    app = create_app(replace(settings, redis_url=with_port(settings.redis_url, 1)))
     body = assert_problem(app.test_client().get("/readyz"), 503, "Redis tidak dapat dihubungi")
     assert body["checks"]["database"]["ok"] is True
     assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_readyz_is_503_when_the_database_is_down(settings, db):
-    url = settings.database_url.replace(":55432/", ":1/")
-    app = create_app(replace(settings, database_url=url))
+    # Port 1 of the same host: nothing listens there, whichever port K3_PG_PORT chose.
+    app = create_app(replace(settings, database_url=with_port(settings.database_url, 1)))
     resp = app.test_client().get("/readyz")
     assert resp.headers["Retry-After"] == "5"
     assert_problem(resp, 503, "basis data tidak dapat dihubungi")

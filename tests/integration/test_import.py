@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import count
-from tests.integration.helpers import assert_problem, feature, line
+from tests.support.http import assert_problem
+from tests.support.payloads import feature, line
+from tests.support.services import count
 
 CRS84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from k3zones.assessment import Rules
-from k3zones.models import Outbox, Zone
+from k3zones.models import IndicatorSnapshot, Outbox, Zone
 from k3zones.periods import WIB
-from k3zones.services.zone_status import counts_at
-from tests.integration.helpers import assert_problem
-from tests.integration.test_reports import report
+from k3zones.services import indicator as ind
+from k3zones.services.zone_status import counts_at, recompute_zone
+from tests.support.http import assert_problem
+from tests.support.payloads import report
 
 
 def zone_id(client: Any, name: str) -> str:
@@ -147,8 +150,6 @@ def test_verify_fall_back_and_withdraw(sample, app, login, engine):
             .where(Outbox.dispatched_at.is_(None), Outbox.dedup_key == f"zone:{zid}")
         ).scalar()
     assert pending == 1
-    from k3zones.services.zone_status import recompute_zone
-
     assert recompute_zone(app.extensions["k3"].uow, uuid.UUID(zid)) == "layak_tertib"
     r = trantib.post(f"/api/v1/zones/{zid}/verify", json={"kategori": "cukup", "note": "Cek"})
     assert r.status_code == 200, r.get_json()
@@ -209,8 +210,6 @@ def test_snapshots_are_immutable_approved_by_pimpinan_and_exclusive(sample_2024,
         == 3
     )  # Alexindo was withdrawn now, after 2024
     # While one recomputation holds the period, another is answered 409.
-    import zlib
-
     key = zlib.crc32(f"snapshot:1:year:{date(2024, 1, 1)}".encode())
     with engine.begin() as c:
         c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -270,9 +269,6 @@ def test_rules_are_versioned_and_old_snapshots_keep_theirs(sample_2024, login, a
 
 
 def test_monthly_snapshot_completes_once_even_after_a_crash(sample_2024, app, monkeypatch):
-    from k3zones.models import IndicatorSnapshot
-    from k3zones.services import indicator as ind
-
     uow = app.extensions["k3"].uow
     calls = {"n": 0}
     real = ind.compute
@@ -284,8 +280,6 @@ def test_monthly_snapshot_completes_once_even_after_a_crash(sample_2024, app, mo
         return real(*a, **kw)
 
     monkeypatch.setattr(ind, "compute", dying)
-    import pytest
-
     with pytest.raises(SystemExit):
         ind.monthly_snapshots(uow)
     with uow() as s:

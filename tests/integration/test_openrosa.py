@@ -7,9 +7,15 @@ import csv
 import hashlib
 import io
 import re
+import time
+import uuid
+import xml.etree.ElementTree as ET
 from typing import Any
 
-from tests.conftest import demo_password
+from tests.support.http import demo_password
+from tests.support.paths import PHOTOS
+from tests.support.payloads import odk_instance
+from tests.support.services import count
 
 
 def basic(user: str, password: str | None = None) -> dict[str, str]:
@@ -83,23 +89,7 @@ def test_head_submission(anon, sample):
     assert int(r.headers["X-OpenRosa-Accept-Content-Length"]) > 10_000_000
 
 
-PHOTO = (
-    __import__("tests.conftest", fromlist=["TESTDATA"]).TESTDATA / "photos" / "jpg_gps_DSCN0042.jpg"
-).read_bytes()
-
-
-def instance(
-    iid: str, zone: str = "", count: int = 3, photos: int = 1, form: str = "k3-penertiban"
-) -> bytes:
-    fotos = "".join(f"<foto_{i}>IMG_{i}.jpg</foto_{i}>" for i in range(1, photos + 1))
-    return f"""<?xml version='1.0' ?><data id="{form}" version="2026112801">
-<start>2024-05-02T08:15:00.000+07:00</start><end>2024-05-02T09:05:00.000+07:00</end>
-<zone>{zone}</zone><location>-6.2072 106.979 12.0 6.5</location>
-<units>kecamatan polsek koramil</units>
-<temuan><kind>pkl</kind><count>{count}</count><catatan>trotoar</catatan></temuan>
-<tindakan><kind>teguran_lisan</kind><count>3</count></tindakan>
-<notes>Operasi gabungan</notes>{fotos}
-<meta><instanceID>uuid:{iid}</instanceID></meta></data>""".encode()
+PHOTO = (PHOTOS / "jpg_gps_DSCN0042.jpg").read_bytes()
 
 
 def submit(
@@ -123,12 +113,8 @@ def submit(
 
 
 def test_a_collect_submission_becomes_a_report_once(anon, sample, login, engine):
-    import uuid
-
-    from tests.conftest import count
-
     iid = str(uuid.uuid4())
-    xml = instance(iid)
+    xml = odk_instance(iid)
     r = submit(anon, xml, {"IMG_1.jpg": PHOTO})
     assert r.status_code == 201, r.data
     assert b"Laporan diterima" in r.data and r.headers["X-OpenRosa-Version"] == "1.0"
@@ -140,32 +126,29 @@ def test_a_collect_submission_becomes_a_report_once(anon, sample, login, engine)
     again = submit(anon, xml, {"IMG_1.jpg": PHOTO})
     assert again.status_code == 202
     assert count(engine, "report", "source = 'odk'") == 1 and count(engine, "photo") == 1
-    other = submit(anon, instance(iid, count=9), {"IMG_1.jpg": PHOTO})
-    assert other.status_code == 409 and b"isi" in other.data
+    other = submit(anon, odk_instance(iid, count=9), {"IMG_1.jpg": PHOTO})
+    # The same rule as the JSON API: same id, other content = 422 (change it with a new form).
+    assert other.status_code == 422 and b"isi berbeda" in other.data
 
 
 def test_split_upload_attaches_the_later_photo(anon, sample, login):
-    import uuid
-
     iid = str(uuid.uuid4())
-    xml = instance(iid, photos=2)
+    xml = odk_instance(iid, photos=2)
     assert submit(anon, xml, {"IMG_1.jpg": PHOTO}, incomplete=True).status_code == 201
     rep = login("demo.petugas").get(f"/api/v1/reports/{iid}").get_json()
     assert rep["status"] == "menunggu_foto" and rep["photos_received"] == 1
-    second = (PHOTOS_DIR / "jpg_gps_DSCN0010.jpg").read_bytes()
+    second = (PHOTOS / "jpg_gps_DSCN0010.jpg").read_bytes()
     assert submit(anon, xml, {"IMG_2.jpg": second}).status_code == 202
     rep = login("demo.petugas").get(f"/api/v1/reports/{iid}").get_json()
     assert rep["status"] == "lengkap" and rep["photos_received"] == 2
 
 
 def test_bad_submissions_get_a_message_collect_shows(anon, sample):
-    import uuid
-
     r = submit(anon, b"<data id='k3-patroli'><broken")
     assert r.status_code == 422 and b"<message" in r.data and b"rusak" in r.data
-    r = submit(anon, instance(str(uuid.uuid4()), count=-1, photos=0))
+    r = submit(anon, odk_instance(str(uuid.uuid4()), count=-1, photos=0))
     assert r.status_code == 422 and b"kurang dari nol" in r.data
-    r = submit(anon, instance(str(uuid.uuid4()), form="k3-lain", photos=0))
+    r = submit(anon, odk_instance(str(uuid.uuid4()), form="k3-lain", photos=0))
     assert r.status_code == 422 and b"tidak dikenal" in r.data
     r = anon.post(
         "/openrosa/medansatria/submission",
@@ -176,12 +159,7 @@ def test_bad_submissions_get_a_message_collect_shows(anon, sample):
     assert r.status_code == 400
 
 
-PHOTOS_DIR = __import__("tests.conftest", fromlist=["TESTDATA"]).TESTDATA / "photos"
-
-
 def test_the_xforms_bindings_choices_and_media(anon, sample):
-    import xml.etree.ElementTree as ET
-
     ns = {
         "h": "http://www.w3.org/1999/xhtml",
         "x": "http://www.w3.org/2002/xforms",
@@ -233,14 +211,11 @@ def test_the_xforms_bindings_choices_and_media(anon, sample):
 def test_collects_exact_sequence_with_real_photos(anon, sample, login, worker):
     """HEAD, POST (incomplete, photo 1), split POST (photos 2 and 3), then a retry of the
     first POST: one report, all photos, processed and flagged."""
-    import time
-    import uuid
-
     iid = str(uuid.uuid4())
-    xml = instance(iid, photos=3)
-    p1 = (PHOTOS_DIR / "jpg_mobile_HMD_Nokia_8.3_5G.jpg").read_bytes()
-    p2 = (PHOTOS_DIR / "heic_mobile_iphone_13_pro_max.HEIC").read_bytes()
-    p3 = (PHOTOS_DIR / "jpg_orientation_portrait_6.jpg").read_bytes()
+    xml = odk_instance(iid, photos=3)
+    p1 = (PHOTOS / "jpg_mobile_HMD_Nokia_8.3_5G.jpg").read_bytes()
+    p2 = (PHOTOS / "heic_mobile_iphone_13_pro_max.HEIC").read_bytes()
+    p3 = (PHOTOS / "jpg_orientation_portrait_6.jpg").read_bytes()
     head = anon.head("/openrosa/medansatria/submission", headers=basic("demo.petugas"))
     assert head.status_code == 204
     assert submit(anon, xml, {"IMG_1.jpg": p1}, incomplete=True).status_code == 201

@@ -19,13 +19,15 @@ from sqlalchemy import select
 
 from api import create_app
 from k3zones.evidence import EvidenceRules
-from k3zones.models import Outbox, Photo
+from k3zones.models import Kecamatan, Outbox, Photo, User
 from k3zones.outbox import enqueue, pending_count, relay
 from k3zones.principal import Principal
 from k3zones.services.photos import process_photo, put_photo, spool
+from k3zones.services.reports import submit_report
 from k3zones.storage import ObjectMissing, S3Storage
-from tests.conftest import TESTDATA, login_client
-from tests.integration.test_reports import report
+from tests.support.http import login_client
+from tests.support.paths import TESTDATA
+from tests.support.payloads import report
 
 JPEG = (TESTDATA / "photos" / "jpg_mobile_HMD_Nokia_8.3_5G.jpg").read_bytes()
 
@@ -140,15 +142,10 @@ def test_s3_storage_round_trip(s3):
 
 def test_photo_pipeline_on_s3(app, sample, s3):
     ctx = app.extensions["k3"]
-    from sqlalchemy import select as sel
-
-    from k3zones.models import Kecamatan, User
-    from k3zones.services.reports import submit_report
-
     with ctx.uow() as s:
-        u = s.scalar(sel(User).where(User.username == "demo.petugas"))
+        u = s.scalar(select(User).where(User.username == "demo.petugas"))
         assert u is not None
-        slug = s.scalar(sel(Kecamatan.slug).where(Kecamatan.id == u.kecamatan_id))
+        slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == u.kecamatan_id))
     who = Principal(u.id, u.username, u.full_name, u.role, u.kecamatan_id, slug, None)
     body = report()
     submit_report(ctx.uow, EvidenceRules(), who, body)

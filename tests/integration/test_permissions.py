@@ -38,14 +38,15 @@ from k3zones.models import (
 )
 from k3zones.periods import Period
 from k3zones.principal import Principal
-from k3zones.services import decrees, indicator, users, zone_status, zones
+from k3zones.scope import Scope
+from k3zones.services import decrees, indicator, teams, zone_status, zones
 from k3zones.services import exports as export_service
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.photos import put_photo, spool
 from k3zones.services.reports import submit_report
-from k3zones.services.scope import Scope
-from tests.conftest import TESTDATA, demo_password, login_client
-from tests.integration.test_openrosa import instance as odk_instance
+from tests.support.http import demo_password, login_client
+from tests.support.paths import TESTDATA
+from tests.support.payloads import odk_instance
 
 ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
 OWN, OTHER = "medansatria", "bantargebang"
@@ -129,14 +130,14 @@ class World:
         return str(u.id)
 
     def team(self, kec: str) -> str:
-        t = users.create_team(
+        t = teams.create_team(
             self.uow, None, kecamatan=kec, name=f"Tim {uid()}", kind=TeamKind.SATPOL_PP, units=[]
         )
         return str(t.id)
 
     def membership(self, kec: str) -> tuple[str, str]:
         team = self.team(kec)
-        t = users.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
+        t = teams.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
         return team, str(t.members[0].id)
 
     def principal(self, username: str) -> Principal:

@@ -14,9 +14,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tests.conftest import TESTDATA, count
-from tests.integration.helpers import assert_problem
-from tests.integration.test_reports import SULTAN_AGUNG, report
+from tests.support.http import assert_problem
+from tests.support.paths import TESTDATA
+from tests.support.payloads import SULTAN_AGUNG, report
+from tests.support.services import count
 
 PHOTOS = TESTDATA / "photos"
 BIN = Path(sys.executable).parent

@@ -7,26 +7,9 @@ import threading
 import uuid
 from typing import Any
 
-from tests.conftest import count
-from tests.integration.helpers import assert_problem
-
-SULTAN_AGUNG = [106.9790, -6.2072]  # on the sample Jl. Sultan Agung line
-
-
-def report(**over: Any) -> dict[str, Any]:
-    body = {
-        "id": str(uuid.uuid4()),
-        "type": "patroli",
-        "started_at": "2024-05-02T08:15:00+07:00",
-        "ended_at": "2024-05-02T09:00:00+07:00",
-        "location": {"type": "Point", "coordinates": SULTAN_AGUNG},
-        "accuracy_m": 8,
-        "findings": [{"kind": "pkl", "count": 3, "notes": "di trotoar"}],
-        "notes": "Patroli pagi",
-        "photos_expected": 1,
-    }
-    body.update(over)
-    return body
+from tests.support.http import assert_problem
+from tests.support.payloads import SULTAN_AGUNG, report
+from tests.support.services import count
 
 
 def test_report_is_matched_to_the_zone_by_gps(sample, login):
@@ -70,8 +53,6 @@ def test_idempotency_key_header(sample, login, engine):
 
 
 def test_twenty_concurrent_copies_make_one_report(app, sample, login, engine):
-    from tests.conftest import login_client
-
     body = report()
     token = login("demo.petugas").environ_base["HTTP_AUTHORIZATION"]
     results: list[Any] = []
@@ -89,7 +70,6 @@ def test_twenty_concurrent_copies_make_one_report(app, sample, login, engine):
     assert [r.status_code for r in results] == [201] * 20
     assert len({json.dumps(r.get_json(), sort_keys=True) for r in results}) == 1
     assert count(engine, "report", "source <> 'sample'") == 1
-    del login_client
 
 
 def test_offline_report_days_old_counts_in_its_own_period(sample, login):

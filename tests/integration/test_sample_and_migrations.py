@@ -3,11 +3,13 @@
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from geoalchemy2 import alembic_helpers
 from sqlalchemy import text
 
 from k3zones.db import Base
-from k3zones.sample import DEMO_USERS, load_sample
-from tests.conftest import alembic_config, count, demo_password
+from k3zones.services.sample import DEMO_USERS, load_sample
+from tests.support.http import demo_password
+from tests.support.services import alembic_config, count
 
 
 def test_loading_the_sample_twice_changes_nothing(app, db):
@@ -35,8 +37,6 @@ def test_loading_the_sample_twice_changes_nothing(app, db):
 
 
 def test_models_and_migrations_agree(engine):
-    from geoalchemy2 import alembic_helpers
-
     with engine.connect() as c:
         ctx = MigrationContext.configure(
             c, opts={"include_object": alembic_helpers.include_object, "compare_type": True}

@@ -1,6 +1,7 @@
 """Renstra targets and the count of zones each one needs."""
 
-from tests.integration.helpers import assert_problem
+from k3zones.periods import today_wib
+from tests.support.http import assert_problem
 
 
 def test_renstra_targets_of_medansatria_ask_for_3_4_4_zones(client, sample):
@@ -20,8 +21,6 @@ def test_set_a_target_and_read_it_back(client, sample):
 
 
 def test_retiring_a_zone_changes_later_years_only(client, sample):
-    from k3zones.periods import today_wib
-
     this_year = today_wib().year
     client.put(f"/api/v1/targets/{this_year}?kecamatan=medansatria", json={"target_pct": 40})
     zid = client.get("/api/v1/zones?kategori=kuning").get_json()["features"][0]["id"]

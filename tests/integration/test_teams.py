@@ -1,6 +1,6 @@
 """Teams and membership over time."""
 
-from tests.integration.helpers import assert_problem
+from tests.support.http import assert_problem
 
 
 def test_three_pillar_team_needs_its_three_units(sample, login):

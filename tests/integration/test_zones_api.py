@@ -5,8 +5,9 @@ from __future__ import annotations
 from shapely.geometry import box, shape
 from sqlalchemy import text
 
-from tests.conftest import count
-from tests.integration.helpers import assert_problem, feature, line
+from tests.support.http import assert_problem
+from tests.support.payloads import feature, line
+from tests.support.services import count
 
 MEDANSATRIA = box(106.97, -6.21, 107.00, -6.16)
 

@@ -4,9 +4,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 
 from k3zones import auth
-from k3zones.models import Role
+from k3zones.enums import Role
 
 SECRET = "s" * 48
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -18,10 +19,14 @@ def claims() -> auth.AccessClaims:
 
 def test_password_hash_verifies_only_the_right_password():
     h = auth.hash_password("Benar-Sekali#1")
-    assert h.startswith("$argon2")
-    assert auth.verify_password(h, "Benar-Sekali#1")
-    assert not auth.verify_password(h, "benar-sekali#1")
-    assert not auth.verify_password(None, "apa saja")
+    assert h.startswith("$argon2id$") and not auth.needs_rehash(h)  # at today's cost
+    # The checks use a hash made cheaply: verification reads its cost from the hash, and
+    # argon2 at full cost is slow on purpose (signing in with it: tests/integration).
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("Benar-Sekali#1")
+    assert auth.verify_password(cheap, "Benar-Sekali#1")
+    assert not auth.verify_password(cheap, "benar-sekali#1")
+    assert auth.needs_rehash(cheap)  # a weaker hash is replaced at the next sign-in
+    assert not auth.verify_password(None, "apa saja")  # no such user: still refused
     assert not auth.verify_password("bukan-hash", "apa saja")
 
 

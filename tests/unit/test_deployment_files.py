@@ -1,13 +1,12 @@
 """The deployment files agree with the code (no Docker engine here to try them)."""
 
+import json
 import re
-from pathlib import Path
 
 import yaml
 
 from k3zones.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def compose():
@@ -45,8 +44,6 @@ def test_dockerfile_copies_what_exists():
 
 
 def test_the_console_packages_are_locked():
-    import json
-
     lock = json.loads((ROOT / "console" / "package-lock.json").read_text())
     pkg = json.loads((ROOT / "console" / "package.json").read_text())
     for name, version in pkg["dependencies"].items():

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from k3zones.geo import Extent, GeometryInputError, check_crs, parse_geometry, to_geojson
+from tests.support.cases import check_all
+from tests.support.strategies import boxes, hostile_geometries
 
 MEDANSATRIA = Extent(106.955, -6.225, 107.015, -6.145, "Kecamatan Medansatria")
 
@@ -130,3 +136,155 @@ def test_geojson_output_is_lon_first_lists_rounded():
     g = parse_geometry({"type": "LineString", "coordinates": [[106.123456789, -6.2], [107, -6.1]]})
     out = to_geojson(g)
     assert out == {"type": "LineString", "coordinates": [[106.1234568, -6.2], [107.0, -6.1]]}
+
+
+# --- repair, validity and hostile input ----------------------------------------------
+
+
+def square(x: float, y: float, d: float = 0.01) -> list[list[float]]:
+    return [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+
+
+@pytest.mark.parametrize(
+    "multi, single",
+    [
+        ({"type": "MultiPoint", "coordinates": [[106.97, -6.2]]}, "Point"),
+        ({"type": "MultiPolygon", "coordinates": [[square(106.97, -6.2)]]}, "Polygon"),
+    ],
+)
+def test_every_single_part_multi_geometry_is_unwrapped(multi, single):
+    assert parse_geometry(multi).geom_type == single
+
+
+def test_a_real_multi_part_zone_stays_multi():
+    g = parse_geometry(
+        {"type": "MultiPolygon", "coordinates": [[square(106.97, -6.2)], [square(106.99, -6.2)]]}
+    )
+    assert g.geom_type == "MultiPolygon" and len(g.geoms) == 2
+
+
+def test_altitude_is_dropped_from_every_vertex():
+    ring = [[106.97, -6.2, 5], [106.98, -6.2, 7.5], [106.98, -6.19, 5], [106.97, -6.2, 5]]
+    g = parse_geometry({"type": "Polygon", "coordinates": [ring]})
+    assert not g.has_z and to_geojson(g)["coordinates"][0][1] == [106.98, -6.2]
+
+
+@pytest.mark.parametrize(
+    "geom, words",
+    [
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+            "Poligon tidak valid: sisi-sisinya berpotongan sendiri di sekitar [0.5, 0.5]",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[0, 0], [2, 0], [1, 1], [2, 2], [0, 2], [1, 1], [0, 0]]],
+            },
+            "Poligon tidak valid: cincin poligon berpotongan dengan dirinya sendiri "
+            "di sekitar [1, 1]",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [square(0, 0, 1), square(5, 5, 1)]},
+            "Poligon tidak valid: lubang (hole) berada di luar batas luar di sekitar [5, 5]",
+        ),
+        pytest.param(
+            {
+                "type": "Polygon",
+                "coordinates": [square(0, 0, 10), square(2, 2, 6), square(3, 3, 1)],
+            },
+            "Poligon tidak valid: ada lubang di dalam lubang di sekitar [3, 3]",
+            # GEOS says "Holes are nested" (older versions "Nested holes"): both in Indonesian.
+        ),
+        (
+            {"type": "MultiPolygon", "coordinates": [[square(0, 0, 10)], [square(1, 1, 2)]]},
+            "Poligon tidak valid: ada poligon di dalam poligon lain di sekitar [1, 1]",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [square(0, 0, 10), [[0, 5], [5, 0], [10, 5], [5, 10], [0, 5]]],
+            },
+            "Poligon tidak valid: bagian dalamnya terputus di sekitar [5, 0]",
+        ),
+        (
+            {"type": "LineString", "coordinates": [[106.97, -6.2], [106.97, -6.2]]},
+            "Geometri tidak valid: titiknya terlalu sedikit di sekitar [106.97, -6.2]",
+        ),
+    ],
+    ids=[
+        "bowtie",
+        "ring-touches-itself",
+        "hole-outside",
+        "nested-holes",
+        "nested-shells",
+        "disconnected",
+        "zero-length-line",
+    ],
+)
+def test_invalid_shapes_are_explained_in_indonesian_with_the_place(geom, words):
+    [err] = errors_of(geom)
+    assert err.message == words + "."
+    assert err.path == ("geometry", "coordinates")
+
+
+def test_the_path_leads_to_the_feature_ring_and_vertex():
+    ring = [[106.97, -6.2], [106.98, -6.2], [106.98, "-6.19"], [106.97, -6.2]]
+    [err] = errors_of({"type": "Polygon", "coordinates": [ring]}, path=("features", 3, "geometry"))
+    assert err.path == ("features", 3, "geometry", "coordinates", 0, 2)
+    assert err.as_dict() == {
+        "pointer": "/features/3/geometry/coordinates/0/2",
+        "message": "Koordinat harus berupa angka.",
+        "feature_index": 3,
+    }
+
+
+def test_a_broken_layer_gets_twenty_problems_not_thousands():
+    errs = errors_of({"type": "LineString", "coordinates": [["x", 1]] * 5000})
+    assert len(errs) == 20 and errs[-1].path == ("geometry", "coordinates", 19)
+
+
+def test_a_zone_on_the_edge_of_the_kecamatan_is_inside():
+    g = parse_geometry({"type": "Point", "coordinates": [106.955, -6.145]}, extent=MEDANSATRIA)
+    assert (g.x, g.y) == (106.955, -6.145)
+
+
+HOSTILE = [
+    ("type-list", {"type": ["Point"], "coordinates": [1, 2]}, ("geometry", "type")),
+    ("type-object", {"type": {}, "coordinates": [1, 2]}, ("geometry", "type")),
+    ("huge-lon", {"type": "Point", "coordinates": [10**400, -6.2]}, ("geometry", "coordinates")),
+    (
+        "huge-lat-in-line",
+        {"type": "LineString", "coordinates": [[106.9, -6.2], [106.9, -(10**400)]]},
+        ("geometry", "coordinates", 1),
+    ),
+]
+
+
+def explained_at(obj, path) -> None:
+    assert [e.path for e in errors_of(obj)] == [path], obj
+
+
+# Each of these once escaped as TypeError (an unhashable "type") or OverflowError (an
+# integer too large for a float), which the API answered with a 500.
+def test_hostile_values_are_explained_at_their_pointer():
+    check_all((name, functools.partial(explained_at, obj, path)) for name, obj, path in HOSTILE)
+
+
+@given(hostile_geometries)
+def test_any_geometry_is_parsed_or_explained_never_a_crash(obj):
+    try:
+        g = parse_geometry(obj)
+    except GeometryInputError as exc:
+        assert exc.errors and all(e.message and e.path[:1] == ("geometry",) for e in exc.errors)
+    else:
+        assert g.is_valid and not g.is_empty and not g.has_z
+
+
+@given(boxes(), st.integers(min_value=0, max_value=4))
+def test_a_valid_area_survives_the_round_trip_to_geojson(ring, start):
+    ring = ring[start:-1] + ring[:start] + [ring[start]]  # any vertex may come first
+    g = parse_geometry({"type": "Polygon", "coordinates": [ring]})
+    again = parse_geometry(to_geojson(g))
+    # Seven decimals of a degree: no vertex moves by more than about a centimetre.
+    assert again.geom_type == "Polygon" and again.hausdorff_distance(g) <= 1e-7

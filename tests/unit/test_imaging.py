@@ -1,15 +1,32 @@
 """Photo bytes, EXIF and hashes, without services."""
 
 import io
+import struct
+import zlib
 from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
 
 from k3zones import imaging
-from tests.conftest import TESTDATA
+from tests.support.paths import PHOTOS
 
-PHOTOS = TESTDATA / "photos"
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that declares its size and carries no pixels: all a bomb needs to be."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,10 +49,16 @@ def test_sniff_refuses_what_is_not_a_photo():
         assert imaging.sniff(head) is None
 
 
+def exif_of(name: str) -> imaging.ExifInfo:
+    """The EXIF `process` reads, without decoding the pixels (a 12 MP HEIF takes seconds)."""
+    with Image.open(PHOTOS / name) as img:
+        return imaging.read_exif(img)
+
+
 def test_gps_hemispheres_give_signs():
-    west = imaging.process(PHOTOS / "heic_mobile_HMD_Nokia_8.3_5G.heif").exif
+    west = exif_of("heic_mobile_HMD_Nokia_8.3_5G.heif")
     assert west.gps_lon is not None and west.gps_lon < 0 and west.gps_lat > 0  # Spain
-    east = imaging.process(PHOTOS / "jpg_gps_DSCN0010.jpg").exif
+    east = exif_of("jpg_gps_DSCN0010.jpg")
     assert east.gps_lon > 0 and east.gps_lat > 0
 
 
@@ -64,11 +87,16 @@ def test_taken_at_prefers_gps_time_then_offset_then_report_offset():
 
 
 def test_decompression_bomb_is_refused_from_the_header():
-    bomb = io.BytesIO()
-    Image.new("1", (20000, 20000)).save(bomb, "PNG")
-    assert len(bomb.getvalue()) < 200_000
+    bomb = png_header(20000, 20000)  # 400 megapixels declared in 65 bytes
+    with pytest.raises(imaging.ImageRejected, match="lebih dari 64 megapiksel"):
+        imaging.read_header(io.BytesIO(bomb))
+
+
+def test_the_pixel_limit_is_64_megapixels_inclusive():
+    head = imaging.read_header(io.BytesIO(png_header(8000, 8000)))
+    assert (head.mime, head.width, head.height) == ("image/png", 8000, 8000)
     with pytest.raises(imaging.ImageRejected, match="terlalu besar"):
-        imaging.read_header(io.BytesIO(bomb.getvalue()))
+        imaging.read_header(io.BytesIO(png_header(8001, 8000)))
 
 
 def test_truncated_jpeg_is_refused_when_decoded():

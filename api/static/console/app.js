@@ -4,7 +4,6 @@
 const cfg = window.K3_CONFIG || {};
 const state = { access: null, refresh: null, me: null, zones: {}, zoneLayer: null, reports: null,
                 selectedZone: null };
-window.k3 = state; // for the browser tests
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -99,7 +98,6 @@ async function loadZones() {
       f.properties.name, el("span", { class: "chip" }, f.properties.kategori),
       el("span", { class: "chip" + (f.properties.status === "tertib" ? " status-tertib" : "") }, STATUS[f.properties.status])))));
   if (fc.features.some((f) => f.properties.is_sample)) $("sample-banner").hidden = false;
-  state.zoneCount = fc.features.length;
 }
 
 function filterQuery() {
@@ -307,7 +305,8 @@ async function start(user) {
   for (const t of await getJSON("/api/v1/teams")) $("f-team").append(el("option", { value: t.id }, t.name));
   await loadZones();
   await Promise.all([loadReports(), loadIndicator(), loadQueue()]);
-  state.ready = true;
+  // Loaded: scripts waiting on the console (and people using assistive tech) can tell.
+  document.body.dataset.ready = "true";
 }
 
 (async () => {

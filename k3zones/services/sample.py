@@ -48,6 +48,7 @@ from k3zones.models import (
     ZoneStatusValue,
 )
 from k3zones.periods import WIB
+from k3zones.services.zone_status import recompute_in
 from k3zones.zones import default_radius
 
 KECAMATAN = {"slug": "medansatria", "name": "Medansatria", "kota": "Kota Bekasi"}
@@ -375,8 +376,6 @@ def _sample_report(
 
 
 def _load_history(s: Session, kecamatan_id: int, created: dict[str, int]) -> None:
-    from k3zones.services.zone_status import _recompute
-
     officer = s.scalar(select(User).where(User.username == "demo.petugas"))
     reviewer = s.scalar(select(User).where(User.username == "demo.trantib"))
     assert officer is not None and reviewer is not None
@@ -429,12 +428,12 @@ def _load_history(s: Session, kecamatan_id: int, created: dict[str, int]) -> Non
             )
         )
         s.flush()
-        _recompute(s, zone, "sistem")
+        recompute_in(s, zone, "sistem")
         created["zone_history"] += 1
     # The other zones start from the rules (belum tertib): every zone has a status row.
     for zone in s.scalars(select(Zone).where(Zone.kecamatan_id == kecamatan_id)):
         if s.get(ZoneStatus, zone.id) is None:
-            _recompute(s, zone, "sistem")
+            recompute_in(s, zone, "sistem")
 
 
 def _load_demo_people(

@@ -1,0 +1,46 @@
+"""The audit log."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from api.schemas.common import K3Schema, one_of
+
+# No domain enum yet: the actions k3zones.audit writes.
+_ACTIONS = ["create", "update", "delete"]
+
+
+class AuditQueryArgsSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String()
+    entity = fields.String(metadata={"example": "zone"})
+    entity_id = fields.String()
+    actor = fields.String(metadata={"description": "Nama pengguna"})
+    action = fields.String(validate=one_of(_ACTIONS))
+    since = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    until = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
+    cursor = fields.Integer(metadata={"description": "next_cursor dari halaman sebelumnya"})
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
+    )
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kecamatan = fields.String(allow_none=True)
+    actor_id = fields.UUID(allow_none=True)
+    actor = fields.String()
+    entity = fields.String()
+    entity_id = fields.String()
+    action = fields.String()
+    changes = fields.Dict()
+    request_id = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.Integer(allow_none=True)

@@ -1,0 +1,117 @@
+"""The base schema (strict, Indonesian messages), field helpers and shared schemas."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+# Per field class: marshmallow's message keys -> Indonesian text.
+_COMMON = {
+    "required": "Wajib diisi.",
+    "null": "Tidak boleh kosong (null).",
+    "validator_failed": "Nilai tidak valid.",
+}
+_BY_TYPE: list[tuple[type[fields.Field[Any]], dict[str, str]]] = [
+    (fields.UUID, {"invalid_uuid": "Bukan UUID yang valid.", "invalid": "Bukan UUID yang valid."}),
+    (fields.Integer, {"invalid": "Harus bilangan bulat.", "too_large": "Angka terlalu besar."}),
+    (
+        fields.Decimal,
+        {
+            "invalid": "Harus angka.",
+            "too_large": "Angka terlalu besar.",
+            "special": "Harus angka biasa (bukan NaN/Infinity).",
+        },
+    ),
+    (
+        fields.Float,
+        {
+            "invalid": "Harus angka.",
+            "too_large": "Angka terlalu besar.",
+            "special": "Harus angka biasa (bukan NaN/Infinity).",
+        },
+    ),
+    (fields.Boolean, {"invalid": "Harus true atau false."}),
+    (
+        fields.Date,
+        {
+            "invalid": "Tanggal tidak valid; gunakan format TTTT-BB-HH (mis. 2024-01-15).",
+            "format": "Tanggal tidak dapat ditampilkan.",
+        },
+    ),
+    (
+        fields.DateTime,
+        {
+            "invalid": "Waktu tidak valid; gunakan ISO 8601 dengan zona waktu.",
+            "invalid_awareness": "Waktu harus menyertakan zona waktu.",
+        },
+    ),
+    (fields.String, {"invalid": "Harus berupa teks.", "invalid_utf8": "Teks harus UTF-8."}),
+    (fields.Dict, {"invalid": "Harus berupa objek."}),
+    (fields.List, {"invalid": "Harus berupa larik (array)."}),
+    (fields.Nested, {"type": "Harus berupa objek.", "invalid": "Harus berupa objek."}),
+]
+
+
+class K3Schema(Schema):
+    """Refuses unknown fields; every message a field officer reads is Bahasa Indonesia."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {  # noqa: RUF012  (marshmallow reads this class attribute)
+        "unknown": "Kolom tidak dikenal.",
+        "type": "Data harus berupa objek JSON.",
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        msgs = dict(_COMMON)
+        for cls, m in _BY_TYPE:
+            if isinstance(field_obj, cls):
+                msgs.update(m)
+                break
+        field_obj.error_messages = {**field_obj.error_messages, **msgs}
+        inner = getattr(field_obj, "inner", None)
+        if isinstance(inner, fields.Field):
+            self.on_bind_field(field_name, inner)
+
+
+def values(vocabulary: Iterable[enum.StrEnum]) -> list[str]:
+    """The wire strings of a domain vocabulary (an enum class or some of its members)."""
+    return [member.value for member in vocabulary]
+
+
+def one_of(choices: list[str]) -> validate.OneOf:
+    return validate.OneOf(choices, error=f"Harus salah satu dari: {', '.join(choices)}.")
+
+
+def text(max_len: int, *, required: bool = False, **kw: Any) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(
+            min=1 if required else 0,
+            max=max_len,
+            error=f"Panjang teks harus 1 sampai {max_len} huruf."
+            if required
+            else f"Panjang teks paling banyak {max_len} huruf.",
+        ),
+        **kw,
+    )
+
+
+class GeometrySchema(Schema):
+    """A GeoJSON geometry (RFC 7946): lon/lat in WGS 84."""
+
+    type = fields.String(metadata={"example": "LineString"})
+    coordinates = fields.Raw(metadata={"example": [[106.9705, -6.2065], [106.9790, -6.2075]]})
+
+
+class KecamatanArgSchema(K3Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kecamatan = fields.String(
+        metadata={"description": "Slug kecamatan (bawaan: kecamatan pengguna)"}
+    )

@@ -1,0 +1,73 @@
+"""The domain's vocabularies. No SQLAlchemy here: pure rules, schemas and parsers import
+them without pulling in the ORM."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kategori(enum.StrEnum):
+    MERAH = "merah"
+    KUNING = "kuning"
+
+
+class DecreeStatus(enum.StrEnum):
+    BERLAKU = "berlaku"  # in force
+    DICABUT = "dicabut"  # revoked
+
+
+class Role(enum.StrEnum):
+    PETUGAS = "petugas"  # field officer
+    TRANTIB = "trantib"  # Seksi Trantib reviewer
+    PIMPINAN = "pimpinan"  # camat / sekcam
+    ADMIN = "admin"  # kecamatan administrator
+    KOTA = "kota"  # city level: reads every kecamatan
+
+
+class TeamKind(enum.StrEnum):
+    SATPOL_PP = "satpol_pp"
+    TIGA_PILAR = "tiga_pilar"
+    DLH = "dlh"
+    KELURAHAN = "kelurahan"
+    RT_RW = "rt_rw"
+
+
+class TeamUnit(enum.StrEnum):
+    """Units that take part in a 3-pilar operation (with Satpol PP and DLH)."""
+
+    KECAMATAN = "kecamatan"
+    POLSEK = "polsek"
+    KORAMIL = "koramil"
+    SATPOL_PP = "satpol_pp"
+    DLH = "dlh"
+
+
+class ReportType(enum.StrEnum):
+    PATROLI = "patroli"  # monitoring
+    PENERTIBAN = "penertiban"  # enforcement
+
+
+class ReviewState(enum.StrEnum):
+    MENUNGGU = "menunggu"  # waiting for Seksi Trantib
+    DITERIMA = "diterima"
+    PERLU_PERBAIKAN = "perlu_perbaikan"  # the officer amends it
+    DITOLAK = "ditolak"
+
+
+class PhotoStatus(enum.StrEnum):
+    DITERIMA = "diterima"  # stored, waiting for the worker
+    DIPROSES = "diproses"  # processed: thumbnails, EXIF, checks
+    GAGAL = "gagal"  # not a readable image; the officer may send it again
+
+
+class ZoneStatusValue(enum.StrEnum):
+    BELUM_TERTIB = "belum_tertib"  # no accepted penertiban yet
+    DALAM_PENERTIBAN = "dalam_penertiban"  # enforcement recorded, not yet orderly
+    LAYAK_TERTIB = "layak_tertib"  # meets the rules; waits for Seksi Trantib
+    TERTIB = "tertib"  # verified by Seksi Trantib: counts in the indicator
+
+
+class TertibKategori(enum.StrEnum):
+    BAIK = "baik"
+    CUKUP = "cukup"
+    KURANG = "kurang"

@@ -1,0 +1,63 @@
+"""The parts a running process needs (database, Redis, photo storage, evidence rules),
+built once from the settings by whoever hosts the domain: the web app, a worker, the CLI,
+a benchmark. Nothing here knows HTTP or Celery; the host hands in how a task is queued."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis import Redis
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from k3zones import audit, outbox
+from k3zones.db import make_engine, make_session_factory
+from k3zones.evidence import EvidenceRules
+from k3zones.settings import Settings
+from k3zones.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    uow: sessionmaker[Session]
+    redis: Redis
+    storage: Storage
+    rules: EvidenceRules
+    # Pinged before relaying: a dead broker is found at once, not by the queue's retries.
+    broker: Redis
+    # How a task reaches the queue; set by the host (Celery's send_task in this project).
+    send: outbox.Sender | None = None
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = make_engine(settings.database_url)
+        uow = make_session_factory(engine)
+        # Every unit of work records its writes in the audit trail (same transaction).
+        audit.install(uow)
+        return cls(
+            settings=settings,
+            engine=engine,
+            uow=uow,
+            redis=Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
+            storage=settings.make_storage(),
+            rules=EvidenceRules(),
+            broker=Redis.from_url(
+                settings.celery_broker_url, socket_connect_timeout=1, socket_timeout=1
+            ),
+        )
+
+    def relay(self, ids: list[int] | None = None) -> int:
+        """Hand waiting outbox work to the queue now (best effort: beat relays the rest)."""
+        if self.send is None:
+            return 0
+        try:
+            self.broker.ping()
+            return outbox.relay(self.uow, self.send, ids=ids)
+        except Exception:  # the caller's work is committed; it waits in the outbox
+            log.warning("outbox relay deferred: broker unreachable", exc_info=True)
+            return 0
