@@ -74,10 +74,8 @@ class WilayahTertib(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Persentase Peningkatan Wilayah Tertib: realisasi, target, capaian, dan zonanya"""
         p = _period(args)
-        if args.get("kecamatan") is None and principal().role == Role.KOTA:
-            slugs = ind.all_slugs(k3().uow, current_scope())
-        else:
-            slugs = [kecamatan_or_own(args.get("kecamatan"))]
+        every = args.get("kecamatan") is None and principal().role == Role.KOTA
+        slugs = None if every else [kecamatan_or_own(args.get("kecamatan"))]
         items = [
             asdict(r) for r in ind.indicator(k3().uow, current_scope(), slugs, p, args["source"])
         ]

@@ -78,6 +78,6 @@ run_unit tests/unit "$@" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = "$NO_TESTS" ] || exit "$rc"
 unit_rc=$rc
 rc=0
-run_with_services tests/integration tests/e2e "$@" || rc=$?
+run_with_services tests/integration tests/security tests/e2e "$@" || rc=$?
 if [ "$rc" = "$NO_TESTS" ] && [ "$unit_rc" = 0 ]; then rc=0; fi
 exit "$rc"

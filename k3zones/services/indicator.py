@@ -191,12 +191,17 @@ def best_snapshot(s: Session, kecamatan_id: int, p: Period) -> IndicatorSnapshot
 
 
 def indicator(
-    uow: sessionmaker[Session], scope: Scope, slugs: list[str], p: Period, source: str = "langsung"
+    uow: sessionmaker[Session],
+    scope: Scope,
+    slugs: list[str] | None,
+    p: Period,
+    source: str = "langsung",
 ) -> list[IndicatorResult]:
-    """The indicator for each kecamatan asked (a city-level reader may ask for all)."""
+    """The indicator for each kecamatan asked; None asks for every kecamatan in scope (a
+    city-level reader's overview)."""
     out = []
     with uow() as s:
-        for slug in slugs:
+        for slug in _slugs_in(s, scope) if slugs is None else slugs:
             k = get_kecamatan_by_slug(s, scope, slug)
             manual = s.get(IndicatorManual, (k.id, p.year)) if p.kind == "year" else None
             if manual is not None:
@@ -222,13 +227,14 @@ def indicator(
     return out
 
 
+def _slugs_in(s: Session, scope: Scope) -> list[str]:
+    q = select(Kecamatan.slug).where(scope.clause(Kecamatan.id)).order_by(Kecamatan.slug)
+    return list(s.scalars(q))
+
+
 def all_slugs(uow: sessionmaker[Session], scope: Scope) -> list[str]:
     with uow() as s:
-        return list(
-            s.scalars(
-                select(Kecamatan.slug).where(scope.clause(Kecamatan.id)).order_by(Kecamatan.slug)
-            )
-        )
+        return _slugs_in(s, scope)
 
 
 def create_snapshot(uow: sessionmaker[Session], scope: Scope, slug: str, p: Period) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,38 @@ def test_first_admin_then_list_deactivate_and_reset(app, sample, engine):
 
     audit = login_client(app, "demo.admin").get("/api/v1/audit?entity=app_user").get_json()
     assert any(e["actor"].startswith("cli:") for e in audit["items"])
+
+
+def _readme_cli_lines() -> list[list[str]]:
+    """The `bin/k3 ...` lines of the README's shell blocks."""
+    out, in_shell = [], False
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_shell = line.strip() in ("```sh", "```bash", "```console")
+        elif in_shell and line.startswith("bin/k3 "):
+            out.append(shlex.split(line)[1:])
+    return out
+
+
+def test_every_cli_line_of_the_readme_is_a_real_command(app):
+    """Each `bin/k3 ...` line parses against the real commands: an unknown command or
+    option fails here (--help stops before anything runs or asks for a password)."""
+    lines = _readme_cli_lines()
+    assert len(lines) >= 5
+    runner = app.test_cli_runner()
+    for args in lines:
+        r = runner.invoke(args=[*[a for a in args if a != "--help"], "--help"])
+        assert r.exit_code == 0, (args, r.output)
+        assert "Usage:" in r.output
+
+
+def test_bin_k3_runs_the_cli_with_the_local_services():
+    r = subprocess.run(
+        [str(ROOT / "bin" / "k3"), "users", "list", "--help"],
+        cwd="/",  # works from anywhere, as an operator would call it
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "--kecamatan" in r.stdout
