@@ -24,7 +24,8 @@ from k3zones.outbox import enqueue, pending_count, relay
 from k3zones.principal import Principal
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import submit_report
-from k3zones.storage import ObjectMissing, S3Storage
+from k3zones.storage import ObjectMissing
+from k3zones.storage_s3 import S3Storage
 from tests.support.http import login_client
 from tests.support.paths import TESTDATA
 from tests.support.payloads import report

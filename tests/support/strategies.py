@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
+from k3zones.reports import FIELDS
 from tests.support.payloads import report
 
 # The unit layer's profile: a bounded number of examples per property (the whole layer
@@ -59,22 +60,8 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 )
 
 REPORT_ID = "0b9f7c52-3c2e-4c8e-9a57-7a1d2b3c4d5e"
-REPORT_FIELDS = [
-    "id",
-    "type",
-    "zone_id",
-    "team_id",
-    "units",
-    "started_at",
-    "ended_at",
-    "location",
-    "accuracy_m",
-    "findings",
-    "actions",
-    "notes",
-    "photos_expected",
-    "kolom_lain",
-]
+# Every field the report rules know, and one they do not.
+REPORT_FIELDS = [*sorted(FIELDS), "kolom_lain"]
 
 
 def _penertiban() -> dict[str, Any]:
