@@ -35,6 +35,7 @@ from api import (
     zones,
 )
 from api.cli import register_cli
+from api.parser import refuse_unstorable_text
 from k3zones.runtime import Runtime
 from k3zones.settings import Settings
 from workers import celery_init_app
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     api = problems.K3Api(app)
     problems.register(app)
+    app.before_request(refuse_unstorable_text)
     security.register(app)
     for module in (
         auth_views,

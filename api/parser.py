@@ -14,6 +14,9 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from k3zones import strictjson
+from k3zones.errors import FieldError, InvalidInput
+
 _T = TypeVar("_T")
 _R = TypeVar("_R", bound=AfterRequestCallable[Any])
 
@@ -47,10 +50,11 @@ class K3Parser(FlaskParser):
                     f"{req.mimetype or 'tanpa Content-Type'}.",
                 )
             return core.missing
-        try:
-            return core.parse_json(body)
-        except RecursionError:
-            _fail(BadRequest, "JSON terlalu dalam bersarang.")
+        text = body.decode("utf-8")  # UnicodeDecodeError: worded by webargs' handler below
+        if not text:
+            raise json.JSONDecodeError("Expecting value", "", 0)  # webargs: no body
+        # Strict: NaN, Infinity, huge numbers, NUL and lone surrogates are 422s at their field.
+        return strictjson.loads(text)
 
     def _handle_invalid_json_error(
         self,
@@ -128,3 +132,22 @@ def read_json_body() -> Any:
     if data is core.missing:
         _fail(BadRequest, "Kirim data JSON di badan permintaan (body kosong).")
     return data
+
+
+def refuse_unstorable_text() -> None:
+    """Before any view: query parameters, path segments and the Idempotency-Key carry no
+    NUL or lone surrogate (PostgreSQL cannot store them; they would end as a 500). JSON
+    bodies are checked by the parser, multipart fields where they are read."""
+    errors: list[FieldError] = []
+    for name, value in flask.request.args.items(multi=True):
+        why = strictjson.text_problem(name) or strictjson.text_problem(value)
+        if why:
+            errors.append(FieldError(("query", name.replace("\x00", "?")), why))
+    for name, value in (flask.request.view_args or {}).items():
+        if isinstance(value, str) and (why := strictjson.text_problem(value)):
+            errors.append(FieldError(("path", name), why))
+    key = flask.request.headers.get("Idempotency-Key")
+    if key is not None and (why := strictjson.text_problem(key)):
+        errors.append(FieldError(("header", "Idempotency-Key"), why))
+    if errors:
+        raise InvalidInput("Permintaan belum benar.", errors)

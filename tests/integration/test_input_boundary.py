@@ -1,0 +1,82 @@
+"""The API's input boundary: a value JSON allows but the API cannot hold (NaN, Infinity,
+numbers beyond any column, NUL, lone surrogates, deep nesting) in a body, a query
+parameter, a path segment or the Idempotency-Key is a 422 problem+json at its field,
+nothing is written, and the server never answers 500."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from tests.support.http import assert_problem
+from tests.support.payloads import report
+from tests.support.services import count
+
+
+def _post_raw(client, path: str, text: str, **headers: str):
+    return client.post(path, data=text, content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("raw", "pointer"),
+    [
+        ('"count": NaN', "/findings/0/count"),
+        ('"count": Infinity', "/findings/0/count"),
+        ('"count": 1e400', "/findings/0/count"),
+        ('"count": ' + "9" * 5000, "/findings/0/count"),
+        ('"count": 1, "notes": "trotoar\\u0000"', "/findings/0/notes"),
+        ('"count": 1, "notes": "\\udc00"', "/findings/0/notes"),
+    ],
+)
+def test_a_report_with_a_value_the_api_cannot_hold_is_refused_at_its_field(
+    login, engine, raw, pointer
+):
+    phone = login("demo.petugas")
+    body = json.dumps(report(findings=[{"kind": "pkl", "count": 0}]))
+    text = body.replace('"count": 0', raw)
+    r = _post_raw(phone, "/api/v1/reports", text)
+    problem = assert_problem(r, 422)
+    assert pointer in {e["pointer"] for e in problem["errors"]}
+    assert count(engine, "report") == 0
+
+
+def test_deep_nesting_is_refused_before_any_rule(login, engine):
+    r = _post_raw(login("demo.petugas"), "/api/v1/reports", "[" * 50_000 + "]" * 50_000)
+    assert_problem(r, 422, "bersarang")
+
+
+def test_a_zone_name_with_nul_is_refused_and_nothing_changes(client, sample, engine):
+    zones = client.get("/api/v1/zones").get_json()
+    zid = zones["features"][0]["id"]
+    before = client.get(f"/api/v1/zones/{zid}").get_json()
+    r = client.patch(
+        f"/api/v1/zones/{zid}",
+        data='{"properties": {"name": "Jl. \\u0000 Baru"}}',
+        content_type="application/json",
+    )
+    problem = assert_problem(r, 422, "NUL")
+    assert problem["errors"][0]["pointer"] == "/properties/name"
+    assert client.get(f"/api/v1/zones/{zid}").get_json() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "pointer"),
+    [
+        ("/api/v1/reports?kecamatan=medan%00satria", "/query/kecamatan"),
+        ("/api/v1/reports?kelurahan=%00", "/query/kelurahan"),
+        ("/api/v1/audit?action=up%00date", "/query/action"),
+        (f"/api/v1/photos/{uuid.uuid4()}/orig%00inal", "/path/variant"),
+    ],
+)
+def test_nul_in_a_query_or_path_is_a_422_not_a_500(client, sample, path, pointer):
+    problem = assert_problem(client.get(path), 422)
+    assert pointer in {e["pointer"] for e in problem["errors"]}
+
+
+def test_nul_in_the_idempotency_key_is_refused(login, engine):
+    phone = login("demo.petugas")
+    r = phone.post("/api/v1/reports", json=report(), headers={"Idempotency-Key": "k\x00"})
+    assert_problem(r, 422)
+    assert count(engine, "report") == 0
