@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from shapely import get_num_geometries
+from shapely import get_num_geometries, union_all
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -23,6 +24,10 @@ Path = tuple[str | int, ...]
 
 # Types a zone may have. Multi-part types come out of QGIS layers by default; a
 # single-part one is unwrapped so the zone stays a plain Point/LineString/Polygon.
+# A titik pantau is a point, a street or a block: a few hundred vertices at most. Beyond
+# this the monitoring area's buffer is work no request should make the database do.
+MAX_VERTICES = 5000
+NODING_VERTICES = 300
 ZONE_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 
 # Indonesia's extent with a margin, used to recognise coordinates given lat-first.
@@ -109,7 +114,7 @@ def _check_positions(
         return 0
     total = 0
     for i, item in enumerate(coords):
-        if len(errors) >= limit:  # enough to act on; do not flood the officer
+        if len(errors) >= limit or total > MAX_VERTICES:  # enough to act on / to refuse
             break
         total += _check_positions(item, depth - 1, (*path, i), errors, limit)
     return total
@@ -213,6 +218,16 @@ def parse_geometry(
         raise GeometryInputError(errors)
     if count == 0:
         raise GeometryInputError([FieldError(cpath, "Geometri kosong: tidak ada koordinat.")])
+    if count > MAX_VERTICES:
+        raise GeometryInputError(
+            [
+                FieldError(
+                    cpath,
+                    f"Geometri terlalu rumit: lebih dari {MAX_VERTICES} titik. Sederhanakan "
+                    "dulu (QGIS: Vector > Geometry Tools > Simplify).",
+                )
+            ]
+        )
     errors.extend(_check_structure(gtype, coords, cpath))
     if errors:
         raise GeometryInputError(errors)
@@ -225,6 +240,16 @@ def parse_geometry(
         label = {"Polygon": "Poligon", "MultiPolygon": "Poligon"}.get(gtype, "Geometri")
         raise GeometryInputError(
             [FieldError(cpath, f"{label} tidak valid: {explain_invalid(geom)}.")]
+        )
+    if geom.geom_type in ("LineString", "MultiLineString") and _overlaps_itself(geom):
+        raise GeometryInputError(
+            [
+                FieldError(
+                    cpath,
+                    "Garis menumpuk dirinya sendiri (bolak-balik di ruas yang sama). Gambar "
+                    "setiap ruas jalan sekali saja.",
+                )
+            ]
         )
     if geom.geom_type.startswith("Multi") and get_num_geometries(geom) == 1:
         geom = geom.geoms[0]  # type: ignore[attr-defined]
@@ -241,6 +266,30 @@ def parse_geometry(
             ]
         )
     return geom
+
+
+def _overlaps_itself(line: BaseGeometry) -> bool:
+    """A line that runs over its own path (back and forth over one segment, or a part
+    drawn twice). Its buffer costs the database seconds per hundred points, and it adds
+    nothing a single pass would not cover. Crossing itself (a loop road) is fine.
+
+    A segment drawn twice is found by hashing (any size); partial overlaps by noding,
+    which is itself slow on such lines, so only up to NODING_VERTICES (the statement
+    timeout bounds whatever slips past)."""
+    parts = list(getattr(line, "geoms", [line]))
+    seen: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
+    for part in parts:
+        for a, b in pairwise(part.coords):
+            if a == b:
+                continue
+            key = (a, b) if a <= b else (b, a)
+            if key in seen:
+                return True
+            seen.add(key)
+    if len(seen) > NODING_VERTICES:
+        return False
+    merged = union_all(line)  # self-noded: every stretch covered once
+    return bool(line.length > merged.length * (1 + 1e-6) + 1e-12)
 
 
 def _check_structure(gtype: str, coords: Any, path: Path) -> list[FieldError]:

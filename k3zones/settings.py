@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from k3zones.storage import Storage, make_storage
+from k3zones.storage import Storage
+from k3zones.storage_factory import make_storage
 
 
 class SettingsError(ValueError):

@@ -80,3 +80,21 @@ def test_nul_in_the_idempotency_key_is_refused(login, engine):
     r = phone.post("/api/v1/reports", json=report(), headers={"Idempotency-Key": "k\x00"})
     assert_problem(r, 422)
     assert count(engine, "report") == 0
+
+
+@pytest.mark.timeout(30)  # the degenerate line once ran past gunicorn's 30 s inside the insert
+def test_a_line_back_and_forth_is_refused_before_the_database_and_nothing_is_written(
+    client, sample, engine
+):
+    decree = client.get("/api/v1/decrees").get_json()[0]["id"]
+    a, b = [106.9790, -6.2072], [106.9800, -6.2072]
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Ruas bolak-balik", "kategori": "kuning", "decree_id": decree},
+        "geometry": {"type": "LineString", "coordinates": [a if i % 2 else b for i in range(1000)]},
+    }
+    zones_before = count(engine, "zone")
+    r = client.post("/api/v1/zones", json=feature)
+    problem = assert_problem(r, 422, "menumpuk")
+    assert problem["errors"][0]["pointer"] == "/geometry/coordinates"
+    assert count(engine, "zone") == zones_before

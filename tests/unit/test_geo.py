@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import pytest
 from hypothesis import given
@@ -288,3 +289,42 @@ def test_a_valid_area_survives_the_round_trip_to_geojson(ring, start):
     again = parse_geometry(to_geojson(g))
     # Seven decimals of a degree: no vertex moves by more than about a centimetre.
     assert again.geom_type == "Polygon" and again.hausdorff_distance(g) <= 1e-7
+
+
+# --- bounded work: what would cost the database seconds is refused here ------------------
+
+A, B = [106.98, -6.2], [106.981, -6.2]
+
+
+def _message(obj: dict) -> str:
+    with pytest.raises(GeometryInputError) as exc:
+        parse_geometry(obj)
+    return exc.value.errors[0].message
+
+
+@pytest.mark.parametrize("n", [3, 200, 1000, 5000])
+def test_a_line_back_and_forth_over_one_segment_is_refused(n):
+    coords = [A if i % 2 == 0 else B for i in range(n)]
+    assert "menumpuk" in _message({"type": "LineString", "coordinates": coords})
+
+
+def test_a_line_that_doubles_back_part_way_or_is_drawn_twice_is_refused():
+    part_way = [[106.98, -6.2], [106.982, -6.2], [106.981, -6.2]]
+    assert "menumpuk" in _message({"type": "LineString", "coordinates": part_way})
+    twice = {"type": "MultiLineString", "coordinates": [[A, B], [B, A]]}
+    assert "menumpuk" in _message(twice)
+
+
+def test_a_loop_road_that_crosses_itself_is_a_line_like_any_other():
+    loop = [[106.98, -6.2], [106.982, -6.2], [106.981, -6.201], [106.981, -6.199]]
+    assert parse_geometry({"type": "LineString", "coordinates": loop}).geom_type == "LineString"
+
+
+def test_more_vertices_than_a_zone_needs_are_refused_with_what_to_do():
+    ring = [
+        [106.98 + 0.001 * math.cos(t / 1000), -6.2 + 0.001 * math.sin(t / 1000)]
+        for t in range(0, 6284, 1)
+    ]
+    ring.append(ring[0])
+    msg = _message({"type": "Polygon", "coordinates": [ring]})
+    assert "terlalu rumit" in msg and "Simplify" in msg

@@ -7,7 +7,8 @@ import io
 import pytest
 
 from k3zones.settings import Settings, SettingsError
-from k3zones.storage import LocalStorage, ObjectMissing, StorageError, make_storage
+from k3zones.storage import LocalStorage, ObjectMissing, StorageError
+from k3zones.storage_factory import make_storage
 
 ENV = {"K3_DATABASE_URL": "postgresql+psycopg://k3:pw@db:5432/k3zones", "K3_SECRET_KEY": "k" * 32}
 

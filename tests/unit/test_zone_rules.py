@@ -180,7 +180,13 @@ def test_the_kecamatan_area_is_checked_on_zone_geometry():
     [
         ({"type": "Point", "coordinates": [106.97, -6.2]}, 100),
         (LINE, 50),
-        ({"type": "MultiLineString", "coordinates": [LINE["coordinates"]] * 2}, 50),
+        (
+            {
+                "type": "MultiLineString",
+                "coordinates": [LINE["coordinates"], [[106.97, -6.21], [106.98, -6.21]]],
+            },
+            50,
+        ),
     ],
 )
 def test_the_default_radius_follows_the_geometry_type(geometry, radius):
