@@ -22,8 +22,10 @@ from api import (
     console,
     decrees,
     exports,
+    headers,
     health,
     openrosa,
+    photo_reads,
     problems,
     reference,
     reports,
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     app.before_request(refuse_unstorable_text)
     security.register(app)
+    headers.register(app)
     for module in (
         auth_views,
         reference,
@@ -117,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         users,
         teams,
         audit,
+        photo_reads,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from api.context import current_scope, k3
+from api.context import k3, principal
 from api.parser import Blueprint
 from api.schemas.audit import AuditPageSchema, AuditQueryArgsSchema
 from k3zones.services.audit_log import AuditFilter, list_audit
@@ -21,10 +21,12 @@ class AuditLog(MethodView):
     @blp.arguments(AuditQueryArgsSchema, location="query")
     @blp.response(200, AuditPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """Jejak audit, terbaru dulu (filter: entitas, pelaku, aksi, tanggal WIB)"""
+        """Jejak audit, terbaru dulu (filter: entitas, pelaku, aksi, tanggal WIB). Alamat IP,
+        perangkat dan peramban sesi masuk, NIP/telepon, serta EXIF/GPS foto hanya untuk
+        admin; peran lain melihat "[disembunyikan]" dan daftar `hidden`."""
         items, cursor = list_audit(
             k3().uow,
-            current_scope(),
+            principal(),
             AuditFilter(
                 kecamatan=args.get("kecamatan"),
                 entity=args.get("entity"),

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from api.context import k3, limiter, principal
 from api.parser import Blueprint
+from api.problems import problem
 from api.schemas.users import (
     PROTECTED_SELF_FIELDS,
     LoginSchema,
@@ -18,7 +19,7 @@ from api.schemas.users import (
     TokenSchema,
     UserSchema,
 )
-from api.security import bearer_token
+from api.security import SignInGuard, bearer_token, throttled_message
 from k3zones.errors import FieldError, Forbidden, Unauthenticated
 from k3zones.scope import Scope
 from k3zones.services import auth as auth_service
@@ -55,17 +56,13 @@ class Login(MethodView):
         """Masuk: menukar nama pengguna dan kata sandi dengan access + refresh token"""
         ctx = k3()
         username = data["username"].strip().lower()
-        # Both limits count every attempt: per account (guessing one officer's password)
-        # and per address (trying many accounts).
-        with (
-            limiter().limit(
-                ctx.settings.login_limit_per_user, key_func=lambda: f"login-user:{username}"
-            ),
-            limiter().limit(
-                ctx.settings.login_limit_per_address,
-                key_func=lambda: f"login-addr:{request.remote_addr}",
-            ),
-        ):
+        # Only failures count, per account and address (see api.security.SignInGuard):
+        # a good sign-in never does, so nobody elsewhere can lock an officer out.
+        guard = SignInGuard.for_request(username, "login")
+        wait = guard.blocked_for()
+        if wait:
+            return problem(429, throttled_message(wait), headers={"Retry-After": str(wait)})
+        try:
             pair = auth_service.login(
                 ctx.uow,
                 ctx.settings,
@@ -75,6 +72,10 @@ class Login(MethodView):
                 user_agent=request.headers.get("User-Agent"),
                 ip=request.remote_addr,
             )
+        except auth_service.BadCredentials:
+            guard.failed()
+            raise
+        guard.succeeded()
         return _tokens(pair)
 
 
@@ -134,9 +135,14 @@ class Me(MethodView):
 class MyPassword(MethodView):
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
+    @blp.alt_response(429, description="Terlalu banyak percobaan; lihat Retry-After")
     def post(self, data: dict[str, Any]) -> Any:
         """Mengganti kata sandi sendiri; sesi di perangkat lain berakhir"""
-        users.change_own_password(
-            k3().uow, principal(), data["current_password"], data["new_password"]
-        )
+        ctx, p = k3(), principal()
+        # Each try checks the old password: limited per user so a stolen session cannot
+        # guess it.
+        with limiter().limit(
+            ctx.settings.password_change_limit, key_func=lambda: f"password:{p.user_id}"
+        ):
+            users.change_own_password(ctx.uow, p, data["current_password"], data["new_password"])
         return ""

@@ -6,7 +6,6 @@ installed by scripts/bootstrap.sh and the Dockerfile) and are served from here: 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -35,7 +34,8 @@ def page() -> str:
     """The console (sign-in happens inside the page, with the API's own tokens)."""
     s = k3().settings
     config = {"tileUrl": s.tile_url, "tileAttribution": s.tile_attribution}
-    return render_template("console.html", config=json.dumps(config))
+    # Passed as JSON data (tojson escapes <, >, & and '), never as executable script.
+    return render_template("console.html", config=config)
 
 
 @blp.get("/vendor/<package>/<path:filename>")

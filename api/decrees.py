@@ -9,6 +9,7 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own
+from api.downloads import content_disposition
 from api.parser import Blueprint
 from api.schemas.decrees import DecreeQueryArgsSchema, DecreeSchema, DecreeUpdateSchema
 from k3zones.models import DecreeStatus
@@ -97,7 +98,7 @@ class DecreeAttachment(MethodView):
         """Mengunduh pindaian SK"""
         filename, sha256, content = decrees.get_attachment(k3().uow, current_scope(), decree_id)
         resp = Response(content, mimetype="application/pdf")
-        resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        resp.headers["Content-Disposition"] = content_disposition(filename)
         resp.headers["ETag"] = f'"{sha256}"'
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp

@@ -8,7 +8,8 @@ from typing import Any
 from flask import Response, url_for
 from flask.views import MethodView
 
-from api.context import current_scope, k3, kecamatan_or_own, principal
+from api.context import current_scope, k3, kecamatan_or_own, limiter, principal
+from api.downloads import content_disposition
 from api.parser import Blueprint
 from api.schemas.exports import ExportRequestSchema
 from k3zones.services import exports
@@ -34,13 +35,20 @@ def _job(job: exports.JobView) -> dict[str, Any]:
 class Exports(MethodView):
     @blp.arguments(ExportRequestSchema)
     @blp.response(202)
+    @blp.alt_response(429, description="Terlalu banyak permintaan ekspor; lihat Retry-After")
     def post(self, data: dict[str, Any]) -> Any:
         """Meminta ekspor; jawabannya 202 dengan alamat status (unduh bila selesai)"""
         ctx = k3()
         p = ind.parse_period(data.get("year"), data.get("month"), data.get("quarter"))
-        job = exports.request_export(
-            ctx.uow, principal(), kecamatan_or_own(data.get("kecamatan")), p, data["format"]
-        )
+        # Per user; only jobs actually created (202) count.
+        with limiter().limit(
+            ctx.settings.export_limit_per_user,
+            key_func=lambda: f"exports:{principal().user_id}",
+            deduct_when=lambda r: r.status_code == 202,
+        ):
+            job = exports.request_export(
+                ctx.uow, principal(), kecamatan_or_own(data.get("kecamatan")), p, data["format"]
+            )
         ctx.relay()
         body = _job(job)
         return body, 202, {"Location": body["status_url"]}
@@ -63,5 +71,5 @@ class ExportFile(MethodView):
         key, filename, mime = exports.job_file(ctx.uow, current_scope(), job_id)
         # text/* gets "; charset=utf-8" from Werkzeug.
         resp = Response(ctx.storage.get_bytes(key), mimetype=mime.split(";")[0])
-        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        resp.headers["Content-Disposition"] = content_disposition(filename)
         return resp

@@ -13,7 +13,7 @@ from email.utils import formatdate
 from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
-from api.context import k3, principal
+from api.context import k3, limiter, principal
 from api.problems import status_of
 from k3zones import odk
 from k3zones.errors import DomainError, NotFound
@@ -92,16 +92,21 @@ def submission(slug: str) -> Response:
         return None if f is None else collect.Part(f.stream, f.mimetype)
 
     try:
-        created = collect.receive(
-            ctx.uow,
-            ctx.storage,
-            ctx.rules,
-            principal(),
-            slug,
-            xml_file.read(),
-            part,
-            ctx.settings.max_photo_bytes,
-        )
+        # Per officer, like report POSTs (the same limit, counted for ODK on its own).
+        with limiter().limit(
+            ctx.settings.report_limit_per_officer,
+            key_func=lambda: f"odk-reports:{principal().user_id}",
+        ):
+            created = collect.receive(
+                ctx.uow,
+                ctx.storage,
+                ctx.rules,
+                principal(),
+                slug,
+                xml_file.read(),
+                part,
+                ctx.settings.max_photo_bytes,
+            )
     except NotFound:
         abort(404)
     except DomainError as exc:
@@ -118,8 +123,13 @@ def _http_error(exc: HTTPException) -> Response:
         404: "Alamat atau formulir tidak ditemukan untuk akun Anda.",
         413: "Kiriman terlalu besar.",
         405: "Metode tidak didukung.",
+        429: "Terlalu banyak kiriman dari akun ini. Coba kirim lagi nanti; laporan tetap "
+        "tersimpan di ponsel.",
     }
-    return message(exc.code or 500, texts.get(exc.code or 500, "Permintaan tidak dapat diproses."))
+    resp = message(exc.code or 500, texts.get(exc.code or 500, "Permintaan tidak dapat diproses."))
+    if exc.code == 429:
+        resp.headers["Retry-After"] = "600"
+    return resp
 
 
 def message(status: int, text: str) -> Response:

@@ -111,5 +111,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     # only with K3_BENCH=1 (make bench)
     ("bench.Insert", "POST"): EVERYONE,
     # audit trail
-    ("audit.AuditLog", "GET"): STAFF,
+    ("audit.AuditLog", "GET"): STAFF,  # sign-in IP/device, NIP/phone, EXIF: admin only
+    # who opened a photo's original (with EXIF/GPS), when and from where
+    ("photo_reads.PhotoReads", "GET"): ADMINS,
 }

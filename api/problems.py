@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from api.context import limiter
@@ -52,6 +53,8 @@ _STATUS = {
 }
 
 # Default details for errors raised by Werkzeug itself (its texts are English).
+RETRY_AFTER_S = 30  # how soon a phone may try again after a 503
+
 _DETAIL = {
     400: "Permintaan tidak dapat dibaca. Periksa data yang dikirim.",
     404: "Alamat {path} tidak ditemukan.",
@@ -188,8 +191,22 @@ def handle_domain_error(error: DomainError) -> Response:
     detail = error.message
     if errors and status == 422 and error.message.endswith("belum benar."):
         detail = f"{error.message} {_summary(errors)}"
-    headers = {"WWW-Authenticate": 'Bearer realm="k3zones"'} if status == 401 else None
-    return problem(status, detail, errors=errors, headers=headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="k3zones"'} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_S)
+    return problem(status, detail, errors=errors, headers=headers or None)
+
+
+def handle_database_unavailable(error: SQLAlchemyError) -> Response:
+    """The database restarting, unreachable, or a statement over its time limit: nothing
+    was written (the transaction rolled back); the client should try again shortly."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+    return problem(
+        503,
+        "Server sedang sibuk atau basis data tidak dapat dihubungi. Coba kirim lagi sebentar "
+        "lagi; data Anda tidak tersimpan sebagian.",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -206,5 +223,7 @@ class K3Api(Api):  # type: ignore[misc]
 
 def register(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
-from api.context import k3, principal
+from api.context import k3, limiter, principal
 from api.parser import Blueprint, read_json_body
 from api.schemas.reports import (
     PhotoSchema,
@@ -57,14 +57,16 @@ def _filter(args: dict[str, Any]) -> ReportFilter:
 
 def photo_links(photo: dict[str, Any]) -> dict[str, Any]:
     """A photo as the API shows it: with the addresses of its files (derived images only
-    once the worker has made them)."""
+    once the worker has made them; the original only to whom the service allows it)."""
     ready = photo["status"] == "diproses"
+    photo = dict(photo)
+    original_allowed = photo.pop("original_allowed", False)
 
     def url(variant: str) -> str:
         return url_for("reports.PhotoFile", photo_id=photo["id"], variant=variant)
 
     urls = {
-        "original": url("original"),
+        "original": url("original") if original_allowed else None,
         "web": url("web") if ready else None,
         "thumb": url("thumb") if ready else None,
     }
@@ -103,6 +105,7 @@ class Reports(MethodView):
     @blp.alt_response(
         422, description="Laporan belum benar, atau kunci dipakai ulang dengan isi berbeda"
     )
+    @blp.alt_response(429, description="Terlalu banyak laporan dari petugas ini; lihat Retry-After")
     def post(self) -> Any:
         """Mengirim laporan. Aman diulang: id sama (atau Idempotency-Key sama) dan isi sama
         menghasilkan jawaban pertama lagi, tanpa laporan kedua."""
@@ -110,7 +113,13 @@ class Reports(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key harus 1 sampai 200 karakter.")
-        result = reports.submit_report(ctx.uow, ctx.rules, principal(), read_json_body(), key)
+        # Per officer; a retry answered from the idempotency record is not counted.
+        with limiter().limit(
+            ctx.settings.report_limit_per_officer,
+            key_func=lambda: f"reports:{principal().user_id}",
+            deduct_when=lambda r: r.headers.get("Idempotent-Replayed") != "true",
+        ):
+            result = reports.submit_report(ctx.uow, ctx.rules, principal(), read_json_body(), key)
         headers = {"Location": url_for("reports.Report", report_id=result.body["id"])}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
@@ -195,10 +204,18 @@ class ReportPhoto(MethodView):
     )
     @blp.response(201, PhotoSchema)
     @blp.alt_response(200, schema=PhotoSchema, description="Foto ini sudah diterima sebelumnya")
+    @blp.alt_response(429, description="Terlalu banyak foto dari petugas ini; lihat Retry-After")
     def put(self, report_id: uuid.UUID, photo_id: uuid.UUID) -> Any:
         """Mengirim satu foto laporan (isi mentah atau multipart). Aman diulang."""
         ctx = k3()
-        upload = _read_upload(ctx.settings.max_photo_bytes)
+        # Per officer, checked before the body is read; a photo already received (200)
+        # is not counted.
+        with limiter().limit(
+            ctx.settings.photo_limit_per_officer,
+            key_func=lambda: f"photos:{principal().user_id}",
+            deduct_when=lambda r: r.status_code != 200,
+        ):
+            upload = _read_upload(ctx.settings.max_photo_bytes)
         try:
             client_sha = request.headers.get("X-Content-SHA256") or request.args.get("sha256")
             result = photos.put_photo(
@@ -215,7 +232,8 @@ class ReportPhoto(MethodView):
 class PhotoFile(MethodView):
     @blp.response(200, description="Berkas foto")
     def get(self, photo_id: uuid.UUID, variant: str) -> Any:
-        """Berkas foto: original (apa adanya), web, atau thumb (tegak, tanpa EXIF)"""
+        """Berkas foto: original (apa adanya; hanya petugas pengambil dan Trantib/admin
+        kecamatan, setiap pembukaan dicatat), web, atau thumb (tegak, tanpa EXIF)"""
         ctx = k3()
         key, mime, etag = photos.photo_object(ctx.uow, principal(), photo_id, variant)
         if request.if_none_match.contains(etag):

@@ -31,11 +31,11 @@ class Users(MethodView):
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
-        """Daftar pengguna di kecamatan"""
+        """Daftar pengguna di kecamatan (NIP dan telepon hanya untuk admin)"""
         role = args.get("role")
         return users.list_users(
             k3().uow,
-            current_scope(),
+            principal(),
             kecamatan=args.get("kecamatan"),
             role=Role(role) if role else None,
             active=args.get("active"),
@@ -63,8 +63,8 @@ class Users(MethodView):
 class User(MethodView):
     @blp.response(200, UserSchema)
     def get(self, user_id: uuid.UUID) -> Any:
-        """Satu pengguna"""
-        return users.get_user(k3().uow, current_scope(), user_id)
+        """Satu pengguna (NIP dan telepon hanya untuk admin dan pemilik akun)"""
+        return users.get_user(k3().uow, principal(), user_id)
 
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)

@@ -7,6 +7,7 @@ used once each (every refresh rotates them).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -21,8 +22,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from k3zones.enums import Role
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("k3zones-dummy-password")
 
 MIN_PASSWORD = 10
 ALGORITHM = "HS256"
@@ -33,9 +32,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so an unknown name costs the same
+    argon2 work as a known one. Made on first use (not at import: the unit layer imports
+    this module and must stay fast), with the same parameters as real hashes."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches. With no stored hash (unknown user) the same argon2
+    work is done against a dummy hash and the answer is False."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

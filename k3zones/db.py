@@ -23,14 +23,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(database_url: str, **kwargs: object) -> Engine:
+def make_engine(database_url: str, statement_timeout_ms: int = 0, **kwargs: object) -> Engine:
     # pool_pre_ping: a restarted database must not turn into 500s on the next request.
+    # statement_timeout: no statement holds a connection (and a web worker) without end;
+    # PostgreSQL cancels it and the transaction rolls back.
+    options = f"-c timezone=UTC -c statement_timeout={int(statement_timeout_ms)}"
     return create_engine(
         database_url,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"options": "-c timezone=UTC"},
+        connect_args={"options": options},
         **kwargs,
     )
 

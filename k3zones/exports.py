@@ -3,12 +3,19 @@
 Pure: figures in, file bytes out. Bahasa Indonesia, Indonesian numbers (1.046.227,50).
 Tabel 3.18 zones designated and made orderly; 3.19 target, realisasi, capaian; 3.20 this
 year beside last year; 3.21 against the Renstra end target.
+
+Safe to open in a spreadsheet (OWASP CSV injection): text that starts with `=`, `+`, `-`,
+`@`, tab or CR (zone names, notes...) is written as text, never as a formula: an XLSX
+string cell (with Excel's quote prefix), a CSV cell behind a leading apostrophe. Figures
+are `Num` cells: numbers in the XLSX (shown in the reader's locale), Indonesian text in
+the CSV and DOCX, so a negative figure is a number and never escaped.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,6 +35,54 @@ def id_number(value: Decimal | int | None, places: int = 2) -> str:
         whole = whole[:-3]
     text = ".".join(groups) + ("," + frac if places else "")
     return ("-" if q < 0 else "") + text
+
+
+# First characters that make a spreadsheet read a cell as a formula (OWASP), with the
+# full-width forms some spreadsheet programs also accept.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Characters XML 1.0 (XLSX, DOCX) cannot hold: dropped instead of failing the whole file.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Num:
+    """A figure: stays a number in the XLSX, Indonesian text (`id_number`) elsewhere."""
+
+    value: Decimal | int | None
+    places: int = 2
+    suffix: str = ""
+
+    def text(self) -> str:
+        return id_number(self.value, self.places) + (self.suffix if self.value is not None else "")
+
+    def excel_format(self) -> str:
+        """Excel number format; Excel shows the separators of the reader's locale."""
+        digits = "#,##0" + ("." + "0" * self.places if self.places else "")
+        return digits + (f'" {self.suffix.strip()}"' if self.suffix.strip() else "")
+
+
+Cell = str | Num
+Table = tuple[str, list[str], list[list[Cell]]]
+
+
+def is_formula_like(text: str) -> bool:
+    """Would a spreadsheet take this text for a formula? The lone placeholder "-" would
+    not (it is no expression), so it is left as it is."""
+    return text.startswith(FORMULA_START) and text != "-"
+
+
+def csv_text(text: str) -> str:
+    """Text for a CSV cell: a leading apostrophe before formula-like text (OWASP)."""
+    return "'" + text if is_formula_like(text) else text
+
+
+def xml_text(text: str) -> str:
+    """Text an XML document (XLSX, DOCX) can hold: control characters dropped."""
+    return _NOT_XML.sub("", text)
+
+
+def cell_text(c: Cell) -> str:
+    return c.text() if isinstance(c, Num) else c
 
 
 @dataclass
@@ -61,51 +116,56 @@ def _pct_of(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 
 def tables(d: ExportData) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) for each table, all text already in Indonesian format."""
-    t318 = []
+    """(title, header, rows) for each table, all text in Indonesian format (CSV, DOCX)."""
+    return [(t, h, [[cell_text(c) for c in row] for row in rows]) for t, h, rows in cells(d)]
+
+
+def cells(d: ExportData) -> list[Table]:
+    """(title, header, rows) for each table; figures as `Num` (numbers in the XLSX)."""
+    t318: list[list[Cell]] = []
     for i, z in enumerate(d.zones, 1):
         tertib = z["status"] == "tertib"
         t318.append(
             [
-                str(i),
-                z["name"],
+                Num(i, 0),
+                str(z["name"]),
                 f"Zona {z['kategori_zona'].capitalize()}",
                 "√" if tertib else "-",
                 (z.get("kategori") or "-").capitalize() if tertib else "-",
             ]
         )
     t318.append(["", "Jumlah Total Titik", "", f"{d.zones_tertib} dari {d.zones_designated}", ""])
-    t318.append(["", "Persentase", "", id_number(d.current.realisasi_pct) + " %", ""])
+    t318.append(["", "Persentase", "", Num(d.current.realisasi_pct, 2, " %"), ""])
     c = d.current
-    t319 = [
+    t319: list[list[Cell]] = [
         [
             INDIKATOR,
             "Persen",
-            id_number(c.target_pct),
-            id_number(c.realisasi_pct),
-            id_number(c.capaian_pct),
+            Num(c.target_pct),
+            Num(c.realisasi_pct),
+            Num(c.capaian_pct),
         ]
     ]
     p = d.previous
-    t320 = [
+    t320: list[list[Cell]] = [
         [
             INDIKATOR,
             "Persen",
-            id_number(p.target_pct if p else None),
-            id_number(p.realisasi_pct if p else None),
-            id_number(p.capaian_pct if p else None),
-            id_number(c.target_pct),
-            id_number(c.realisasi_pct),
-            id_number(c.capaian_pct),
+            Num(p.target_pct if p else None),
+            Num(p.realisasi_pct if p else None),
+            Num(p.capaian_pct if p else None),
+            Num(c.target_pct),
+            Num(c.realisasi_pct),
+            Num(c.capaian_pct),
         ]
     ]
-    t321 = [
+    t321: list[list[Cell]] = [
         [
             INDIKATOR,
             "Persen",
-            id_number(d.end_target_pct),
-            id_number(c.realisasi_pct),
-            id_number(_pct_of(c.realisasi_pct, d.end_target_pct)),
+            Num(d.end_target_pct),
+            Num(c.realisasi_pct),
+            Num(_pct_of(c.realisasi_pct, d.end_target_pct)),
         ]
     ]
     prev_year = p.year if p else d.year - 1
@@ -154,16 +214,22 @@ def to_csv(d: ExportData) -> bytes:
     out = io.StringIO()
     # Semicolons: the decimal comma of Indonesian numbers would split a comma-CSV.
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    w.writerow([f"Kecamatan {d.kecamatan}", d.period_label])
-    for title, header, rows in tables(d):
-        w.writerow([])
-        w.writerow([title])
-        w.writerow(header)
-        w.writerows(rows)
-    w.writerow([])
-    w.writerow([d.footer])
+
+    def row(values: list[Cell]) -> None:
+        # Figures are our own Indonesian text ("-1.234,57" is a number): never escaped.
+        w.writerow([c.text() if isinstance(c, Num) else csv_text(c) for c in values])
+
+    row([f"Kecamatan {d.kecamatan}", d.period_label])
+    for title, header, rows in cells(d):
+        row([])
+        row([title])
+        row(list(header))
+        for r in rows:
+            row(r)
+    row([])
+    row([d.footer])
     for n in d.notes:
-        w.writerow([n])
+        row([n])
     # BOM so spreadsheet programs read the text as UTF-8 (√, accented names).
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -178,26 +244,46 @@ def to_xlsx(d: ExportData) -> bytes:
     assert ws is not None
     ws.title = "Wilayah Tertib"
     thin = Side(style="thin")
-    ws.append([f"Indikator {INDIKATOR} - Kecamatan {d.kecamatan}"])
+
+    def append(values: list[Cell]) -> None:
+        # Text goes in as text and is then pinned as a string cell: openpyxl would
+        # otherwise store "=..." as a formula. Figures go in as numbers.
+        ws.append([None] * len(values))
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(ws.max_row, col)
+            if isinstance(value, Num):
+                if value.value is None:
+                    cell.value = "-"
+                    cell.data_type = "s"
+                else:
+                    cell.value = Decimal(value.value)
+                    cell.number_format = value.excel_format()
+            elif value != "":
+                cell.value = xml_text(value)
+                cell.data_type = "s"
+                if is_formula_like(value):
+                    cell.quotePrefix = True  # stays text even when edited in Excel
+
+    append([f"Indikator {INDIKATOR} - Kecamatan {d.kecamatan}"])
     ws["A1"].font = Font(bold=True, size=12)
-    ws.append([d.period_label])
-    for title, header, rows in tables(d):
-        ws.append([])
-        ws.append([title])
+    append([d.period_label])
+    for title, header, rows in cells(d):
+        append([])
+        append([title])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
-        ws.append(header)
+        append(list(header))
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         for row in rows:
-            ws.append(row)
+            append(row)
             for cell in ws[ws.max_row]:
                 cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    ws.append([])
-    ws.append([d.footer])
+    append([])
+    append([d.footer])
     for n in d.notes:
-        ws.append([n])
+        append([n])
     for col, width in zip("ABCDEFGH", (6, 42, 16, 16, 16, 14, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()
@@ -212,25 +298,25 @@ def to_docx(d: ExportData) -> bytes:
 
     doc = Document()
     doc.add_heading(f"{INDIKATOR}", level=1)
-    doc.add_paragraph(f"Kecamatan {d.kecamatan} - {d.period_label}")
+    doc.add_paragraph(xml_text(f"Kecamatan {d.kecamatan} - {d.period_label}"))
     for title, header, rows in tables(d):
-        doc.add_paragraph(title).runs[0].bold = True
+        doc.add_paragraph(xml_text(title)).runs[0].bold = True
         table = doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.text = text
+            cell.text = xml_text(text)
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.bold = True
         for row in rows:
-            cells = table.add_row().cells
-            for cell, text in zip(cells, row, strict=True):
-                cell.text = text
+            cells_ = table.add_row().cells
+            for cell, text in zip(cells_, row, strict=True):
+                cell.text = xml_text(text)
         doc.add_paragraph()
-    foot = doc.add_paragraph(d.footer)
+    foot = doc.add_paragraph(xml_text(d.footer))
     foot.runs[0].font.size = Pt(8)
     for n in d.notes:
-        doc.add_paragraph(n).runs[0].font.size = Pt(8)
+        doc.add_paragraph(xml_text(n)).runs[0].font.size = Pt(8)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

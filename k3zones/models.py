@@ -166,6 +166,8 @@ class DecreeAttachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Read by parsing the PDF on upload; null for scans stored before that check.
+    page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_at: Mapped[datetime] = _now()
 
@@ -723,3 +725,28 @@ class ExportJob(Base):
     snapshot_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = _now()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PhotoOriginalRead(Base):
+    """Each time someone downloaded a photo's original (full EXIF, GPS): who, when, from
+    which address. Append-only, like the audit log; written with the read itself."""
+
+    __tablename__ = "photo_original_read"
+    __table_args__ = (
+        Index("ix_photo_original_read_kecamatan_id", "kecamatan_id", "id"),
+        Index("ix_photo_original_read_photo", "photo_id"),
+        Index("ix_photo_original_read_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photo.id", ondelete="RESTRICT"))
+    report_id: Mapped[uuid.UUID] = mapped_column()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -119,7 +119,8 @@ def parse_submission(xml: bytes) -> tuple[dict[str, object], list[str]]:
     """An ODK instance -> (the report body the JSON API takes, the photo filenames).
     Validation of the values is left to the report rules, so both paths judge alike."""
     try:
-        root = ET.fromstring(xml)
+        # Collect never writes a DOCTYPE: any DTD, internal or external, is refused.
+        root = ET.fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:  # entities, DTDs, external references
         raise SubmissionError(
             "Berkas XML kiriman memuat entitas atau DTD yang tidak diizinkan; kirim ulang dari "

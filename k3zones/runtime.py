@@ -35,7 +35,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.statement_timeout_ms)
         uow = make_session_factory(engine)
         # Every unit of work records its writes in the audit trail (same transaction).
         audit.install(uow)
@@ -50,6 +50,16 @@ class Runtime:
                 settings.celery_broker_url, socket_connect_timeout=1, socket_timeout=1
             ),
         )
+
+    def for_worker(self) -> None:
+        """A worker process: its jobs get the longer statement limit. Called before the
+        first job, so no connection of the request-sized pool is in use."""
+        old = self.engine
+        self.engine = make_engine(
+            self.settings.database_url, self.settings.worker_statement_timeout_ms
+        )
+        self.uow.configure(bind=self.engine)
+        old.dispose(close=False)  # a forked child must not close its parent's sockets
 
     def relay(self, ids: list[int] | None = None) -> int:
         """Hand waiting outbox work to the queue now (best effort: beat relays the rest)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from k3zones.storage import Storage
 from k3zones.storage_factory import make_storage
@@ -25,9 +27,40 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} harus bilangan bulat, bukan {raw!r}") from exc
 
 
+def _read_files(env: Mapping[str, str]) -> dict[str, str]:
+    """K3_X_FILE=/run/secrets/x (a Docker secret) stands for K3_X with that file's content,
+    for every K3_ variable; the trailing newline of the file is dropped. An empty variable
+    counts as unset; setting both K3_X and K3_X_FILE is refused."""
+    out = dict(env)
+    for key, path in env.items():
+        if not (key.startswith("K3_") and key.endswith("_FILE")) or not path:
+            continue
+        name = key.removesuffix("_FILE")
+        if env.get(name):
+            raise SettingsError(f"{name} dan {key} keduanya diisi; pakai salah satu saja")
+        try:
+            out[name] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{key}: berkas {path} tidak dapat dibaca ({exc})") from exc
+    return out
+
+
+def _with_password(url: str, password: str, name: str, url_name: str) -> str:
+    """`url` with `password` (K3_DB_PASSWORD, K3_REDIS_PASSWORD) put in, percent-encoded."""
+    if not password or not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is not None:
+        raise SettingsError(f"{url_name} sudah memuat kata sandi dan {name} juga diisi; pilih satu")
+    user, at, host = parts.netloc.rpartition("@")
+    netloc = f"{user if at else ''}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
+    # URLs may carry passwords: never in repr (a logged Settings must not leak them).
+    database_url: str = field(repr=False)
     # Signs access tokens. Required; never committed (make run generates one in var/).
     secret_key: str = field(default="", repr=False)
     access_token_seconds: int = 15 * 60
@@ -35,8 +68,25 @@ class Settings:
     # A phone that lost the answer to a refresh may send the same token again this soon
     # without being taken for a thief (its session survives).
     refresh_reuse_grace_seconds: int = 30
+    # Sign-in (login and ODK Basic): only FAILED attempts count, never good ones.
+    # Failures per username from one address; then that address waits for that account.
     login_limit_per_user: str = "10 per 15 minutes"
+    # Failures from one address over all usernames (guessing many accounts); an address
+    # where the user signed in successfully before is not held to it.
     login_limit_per_address: str = "100 per 15 minutes"
+    # Failures per username over all addresses. Crossing it writes a "login_throttled"
+    # audit entry for the kecamatan's admin; until the window ends, an address that fails
+    # for that account is blocked for it (addresses with an earlier good sign-in are not).
+    login_limit_per_user_total: str = "50 per hour"
+    # How long an address stays known for a user after a good sign-in from it.
+    login_trusted_address_days: int = 30
+    # Per signed-in user: password changes (each one checks the old password).
+    password_change_limit: str = "10 per hour"  # noqa: S105 (a rate, not a secret)
+    # Per officer; retries answered from the idempotency record do not count.
+    report_limit_per_officer: str = "120 per hour;600 per day"
+    photo_limit_per_officer: str = "600 per hour;3000 per day"
+    # Per user: export jobs created.
+    export_limit_per_user: str = "20 per hour"
     # How many proxies in front of the API set X-Forwarded-For (0: none, trust nothing).
     proxy_count: int = 0
     # Photos: where they are kept, and the largest one accepted.
@@ -50,11 +100,17 @@ class Settings:
     # Base map of the console; empty for none (an office network without internet).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "&copy; kontributor OpenStreetMap"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    broker_url: str = ""
+    # Where people reach the app (K3_PUBLIC_URL); https here turns on HSTS.
+    public_url: str = ""
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
+    broker_url: str = field(default="", repr=False)
     port: int = 8000
     # JSON bodies larger than this are refused with 413 (photos get their own limit).
     max_json_bytes: int = 2 * 1024 * 1024
+    # Longest a single SQL statement may run: in a request (then answered 503, try again),
+    # and in a worker job (snapshots and exports of a whole city take longer).
+    statement_timeout_ms: int = 15_000
+    worker_statement_timeout_ms: int = 600_000
     # Zones are matched by an area this many metres around their geometry, per type.
     default_radius_m: Mapping[str, int] = field(
         default_factory=lambda: {"Point": 100, "LineString": 50, "Polygon": 25}
@@ -81,11 +137,29 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        env = _read_files(os.environ if env is None else env)
         url = env.get("K3_DATABASE_URL", "")
         if not url:
             raise SettingsError(
                 "K3_DATABASE_URL belum diisi (contoh: postgresql+psycopg://user:pass@host/db)"
+            )
+        # Passwords may come apart from the URLs (Docker secrets: K3_DB_PASSWORD_FILE,
+        # K3_REDIS_PASSWORD_FILE); the Redis one serves the broker too when it is a Redis
+        # without a password of its own.
+        url = _with_password(
+            url, env.get("K3_DB_PASSWORD", ""), "K3_DB_PASSWORD", "K3_DATABASE_URL"
+        )
+        redis_password = env.get("K3_REDIS_PASSWORD", "")
+        redis_url = _with_password(
+            env.get("K3_REDIS_URL", cls.redis_url),
+            redis_password,
+            "K3_REDIS_PASSWORD",
+            "K3_REDIS_URL",
+        )
+        broker_url = env.get("K3_BROKER_URL", "")
+        if urlsplit(broker_url).scheme in ("redis", "rediss") and not urlsplit(broker_url).password:
+            broker_url = _with_password(
+                broker_url, redis_password, "K3_REDIS_PASSWORD", "K3_BROKER_URL"
             )
         secret = env.get("K3_SECRET_KEY", "")
         if len(secret) < 32:
@@ -101,6 +175,20 @@ class Settings:
             login_limit_per_address=env.get(
                 "K3_LOGIN_LIMIT_PER_ADDRESS", cls.login_limit_per_address
             ),
+            login_limit_per_user_total=env.get(
+                "K3_LOGIN_LIMIT_PER_USER_TOTAL", cls.login_limit_per_user_total
+            ),
+            login_trusted_address_days=_int(
+                env, "K3_LOGIN_TRUSTED_ADDRESS_DAYS", cls.login_trusted_address_days
+            ),
+            password_change_limit=env.get("K3_PASSWORD_CHANGE_LIMIT", cls.password_change_limit),
+            report_limit_per_officer=env.get(
+                "K3_REPORT_LIMIT_PER_OFFICER", cls.report_limit_per_officer
+            ),
+            photo_limit_per_officer=env.get(
+                "K3_PHOTO_LIMIT_PER_OFFICER", cls.photo_limit_per_officer
+            ),
+            export_limit_per_user=env.get("K3_EXPORT_LIMIT_PER_USER", cls.export_limit_per_user),
             proxy_count=_int(env, "K3_PROXY_COUNT", 0),
             storage_backend=env.get("K3_STORAGE", "local"),
             storage_dir=env.get("K3_STORAGE_DIR", "var/storage"),
@@ -111,9 +199,12 @@ class Settings:
             max_photo_bytes=_int(env, "K3_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
             tile_url=env.get("K3_TILE_URL", cls.tile_url),
             tile_attribution=env.get("K3_TILE_ATTRIBUTION", cls.tile_attribution),
-            redis_url=env.get("K3_REDIS_URL", cls.redis_url),
-            broker_url=env.get("K3_BROKER_URL", ""),
+            public_url=env.get("K3_PUBLIC_URL", ""),
+            redis_url=redis_url,
+            broker_url=broker_url,
             port=_int(env, "K3_PORT", 8000),
             max_json_bytes=_int(env, "K3_MAX_JSON_BYTES", 2 * 1024 * 1024),
+            statement_timeout_ms=_int(env, "K3_STATEMENT_TIMEOUT_MS", 15_000),
+            worker_statement_timeout_ms=_int(env, "K3_WORKER_STATEMENT_TIMEOUT_MS", 600_000),
             heartbeat_seconds=_int(env, "K3_HEARTBEAT_SECONDS", 60),
         )

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -49,6 +50,18 @@ def safe_key(key: str) -> str:
     return "/".join(parts)
 
 
+@contextmanager
+def _os_errors(key: str) -> Iterator[None]:
+    """A missing file is ObjectMissing; any other OS error (disk full, permissions, a
+    mount gone) is StorageError, which callers answer as "try again" and workers retry."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise ObjectMissing(key) from exc
+    except OSError as exc:
+        raise StorageError(f"{key}: {exc.strerror or exc}") from exc
+
+
 class LocalStorage:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -59,40 +72,34 @@ class LocalStorage:
 
     def put_file(self, key: str, src: IO[bytes], content_type: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside, then rename: readers see the old object or the new, never half.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with _os_errors(key):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside, then rename: readers see the old object or the new, never half.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         self.put_file(key, io.BytesIO(data), content_type)
 
     def get_bytes(self, key: str) -> bytes:
-        try:
+        with _os_errors(key):
             return self._path(key).read_bytes()
-        except FileNotFoundError as exc:
-            raise ObjectMissing(key) from exc
 
     def download_to(self, key: str, dst: IO[bytes]) -> None:
-        try:
-            with self._path(key).open("rb") as src:
-                shutil.copyfileobj(src, dst, CHUNK)
-        except FileNotFoundError as exc:
-            raise ObjectMissing(key) from exc
+        with _os_errors(key), self._path(key).open("rb") as src:
+            shutil.copyfileobj(src, dst, CHUNK)
 
     def stream(self, key: str) -> Iterator[bytes]:
-        try:
+        with _os_errors(key):
             f = self._path(key).open("rb")
-        except FileNotFoundError as exc:
-            raise ObjectMissing(key) from exc
 
         def chunks() -> Iterator[bytes]:
             with f:
@@ -102,7 +109,9 @@ class LocalStorage:
         return chunks()
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        with _os_errors(key):
+            return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        with _os_errors(key):
+            self._path(key).unlink(missing_ok=True)

@@ -94,10 +94,47 @@ ensure_db() {
   fi
 }
 
-redis_cli_at() { local port="$1"; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
+# Redis asks for a password too (requirepass), generated once per checkout like the
+# PostgreSQL one. URL-safe characters only: it goes into K3_REDIS_URL as it is.
+redis_password() {
+  local f="$VAR/secrets/redis_password" pw
+  if [ ! -s "$f" ]; then
+    mkdir -p "$VAR/secrets"; chmod 700 "$VAR/secrets"
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$f")
+  fi
+  pw="$(cat "$f")"
+  [[ "$pw" =~ ^[A-Za-z0-9._~-]+$ ]] || die "$f: kata sandi Redis hanya boleh huruf, angka, . _ ~ -"
+  printf '%s' "$pw"
+}
+
+# The password goes through the environment (REDISCLI_AUTH), never on a command line.
+redis_cli_at() {
+  local port="$1"; shift
+  REDISCLI_AUTH="$(redis_password)" redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
 redis_cli() { redis_cli_at "$REDIS_PORT" "$@"; }
 
-redis_running() { redis_cli ping >/dev/null 2>&1; }
+# What answers on a port: ok (our password works), nopass (a Redis without any password:
+# started by an older k3zones, before Redis had one), auth (it refuses our password:
+# another Redis, or var/secrets/redis_password changed), down (nothing, or not ready).
+redis_state_at() {
+  local out
+  out="$(redis_cli_at "$1" ping 2>&1)" || { echo down; return 0; }
+  case "$out" in
+    *"without any password configured"* | *"no password is set"*) echo nopass ;;
+    *NOAUTH* | *WRONGPASS* | *"invalid password"* | *"invalid username-password"*) echo auth ;;
+    PONG) echo ok ;;
+    *) echo down ;;
+  esac
+}
+redis_state() { redis_state_at "$REDIS_PORT"; }
+
+redis_running() { [ "$(redis_state)" != down ]; }
+
+# This checkout's Redis was started by a k3zones from before Redis had a password (it
+# never wrote redis.conf). It keeps working without one; stopping it is left to the user,
+# since other processes may be using it.
+redis_legacy() { [ "$(redis_state)" = nopass ] && [ ! -f "$REDIS_DIR/redis.conf" ]; }
 
 # The port of this checkout's Redis when its process is alive, else nothing.
 redis_own_port() {
@@ -111,7 +148,17 @@ redis_own_port() {
 redis_start() {
   command -v redis-server >/dev/null || die "Redis tidak terpasang; jalankan scripts/bootstrap.sh"
   mkdir -p "$REDIS_DIR"
-  if redis_running; then log "Redis sudah berjalan di port $REDIS_PORT"; return 0; fi
+  case "$(redis_state)" in
+    ok) log "Redis sudah berjalan di port $REDIS_PORT"; return 0 ;;
+    nopass)
+      log "PERINGATAN: Redis di port $REDIS_PORT berjalan TANPA kata sandi (dinyalakan oleh" \
+        "versi k3zones yang lama); untuk sementara dipakai tanpa kata sandi. Agar memakai" \
+        "kata sandi: setelah proses lain selesai memakainya, jalankan" \
+        "scripts/services.sh stop lalu scripts/services.sh start (atau make run/make test)."
+      return 0 ;;
+    auth)
+      die "Redis di port $REDIS_PORT menolak kata sandi di $VAR/secrets/redis_password (Redis lain, atau berkasnya berganti); hentikan Redis itu atau pilih port lain (K3_REDIS_PORT)" ;;
+  esac
   local own
   own="$(redis_own_port)"
   if [ -n "$own" ] && [ "$own" != "$REDIS_PORT" ]; then
@@ -119,10 +166,12 @@ redis_start() {
   fi
   log "menyalakan Redis di 127.0.0.1:$REDIS_PORT"
   echo "$REDIS_PORT" > "$REDIS_DIR/redis.port"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
+  # The password in a file only we can read, not on the command line (ps shows that).
+  (umask 077; printf 'requirepass %s\n' "$(redis_password)" > "$REDIS_DIR/redis.conf")
+  redis-server "$REDIS_DIR/redis.conf" --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
     --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" \
     --appendonly yes --save "" >/dev/null 9>&-
-  for _ in $(seq 50); do redis_running && return 0; sleep 0.1; done
+  for _ in $(seq 50); do [ "$(redis_state)" = ok ] && return 0; sleep 0.1; done
   tail -20 "$REDIS_DIR/redis.log" >&2; die "Redis gagal menyala"
 }
 
@@ -131,7 +180,8 @@ redis_stop() {
   local port
   port="$(redis_own_port)"
   port="${port:-$REDIS_PORT}"
-  if redis_cli_at "$port" ping >/dev/null 2>&1; then
+  # ok or nopass (an older Redis without a password): both obey our SHUTDOWN.
+  if [[ "$(redis_state_at "$port")" =~ ^(ok|nopass)$ ]]; then
     log "mematikan Redis"
     redis_cli_at "$port" shutdown nosave >/dev/null 2>&1 || true
   fi
@@ -151,7 +201,14 @@ print_env() {
   local db="$1" redis_db="$2"
   echo "export K3_DATABASE_URL='$(db_url "$db")'"
   echo "export K3_SECRET_KEY='$(secret_key)'"
-  echo "export K3_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/$redis_db'"
+  if redis_legacy; then
+    # Without the password until it is restarted (see redis_start); the tests say so.
+    echo "export K3_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/$redis_db'"
+    echo "export K3_REDIS_LEGACY_NO_PASSWORD=1"
+  else
+    echo "export K3_REDIS_URL='redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/$redis_db'"
+    echo "unset K3_REDIS_LEGACY_NO_PASSWORD"
+  fi
 }
 
 # One start/stop/acquire/release at a time per checkout (two `make test` at once). The
@@ -209,8 +266,13 @@ case "${1:-}" in
   stop) lock_services; rm -f "$STOP_WHEN_IDLE"; redis_stop; pg_stop ;;
   status)
     if pg_running; then echo "postgresql: berjalan (127.0.0.1:$(pg_running_port))"; else echo "postgresql: mati"; fi
-    if redis_running; then echo "redis: berjalan (127.0.0.1:$REDIS_PORT)"; else echo "redis: mati"; fi ;;
-  running) pg_running && [ "$(pg_running_port)" = "$PG_PORT" ] && redis_running ;;
+    case "$(redis_state)" in
+      ok) echo "redis: berjalan (127.0.0.1:$REDIS_PORT, dengan kata sandi)" ;;
+      nopass) echo "redis: berjalan TANPA kata sandi (127.0.0.1:$REDIS_PORT; stop lalu start untuk memasangnya)" ;;
+      auth) echo "redis: Redis lain di 127.0.0.1:$REDIS_PORT menolak kata sandi kita" ;;
+      *) echo "redis: mati" ;;
+    esac ;;
+  running) pg_running && [ "$(pg_running_port)" = "$PG_PORT" ] && [[ "$(redis_state)" =~ ^(ok|nopass)$ ]] ;;
   env) print_env "$PG_DB" 0 ;;
   env-test) ensure_db "$PG_TEST_DB"; print_env "$PG_TEST_DB" 15 ;;
   acquire|release)

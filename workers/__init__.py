@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_process_init, worker_ready
 from flask import Flask
 
 from k3zones.services.health import record_heartbeat
@@ -18,6 +18,8 @@ def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
         "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
         # Work the API could not hand over at once (broker down) leaves the outbox here.
         "relay-outbox": {"task": "workers.tasks.relay_outbox", "schedule": 10.0},
+        # Photos whose task was lost (worker killed, broker restarted) are queued again.
+        "sweep-unfinished": {"task": "workers.tasks.sweep_unfinished", "schedule": 300.0},
         # Crontabs are read in the Celery timezone, Asia/Jakarta.
         "recompute-zones-nightly": {
             "task": "workers.tasks.recompute_all_zones",
@@ -56,6 +58,10 @@ def celery_init_app(app: Flask) -> Celery:
             "interval_start": 0,
             "interval_step": 0.2,
             "interval_max": 0.5,
+            # A task taken by a worker that died unacknowledged goes back to the queue
+            # after this long (Redis's default is an hour). Longer than our longest task
+            # (an export or a month's snapshots: seconds), so a slow task is not run twice.
+            "visibility_timeout": 600,
         },
         task_reject_on_worker_lost=True,
         include=["workers.tasks"],
@@ -66,6 +72,13 @@ def celery_init_app(app: Flask) -> Celery:
         record_heartbeat(app.extensions["k3"].redis)
 
     worker_ready.connect(_report_in, weak=False)
+
+    def _worker_limits(**_: object) -> None:
+        app.extensions["k3"].for_worker()
+
+    # worker_init: the main process (solo pool); worker_process_init: each prefork child.
+    worker_init.connect(_worker_limits, weak=False)
+    worker_process_init.connect(_worker_limits, weak=False)
 
     celery_app.set_default()
     app.extensions["celery"] = celery_app

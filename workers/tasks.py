@@ -9,9 +9,10 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task
 from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from k3zones.runtime import Runtime
-from k3zones.services import exports, indicator, photos, zone_status
+from k3zones.services import exports, indicator, photos, sweeper, zone_status
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -34,13 +35,20 @@ def heartbeat() -> None:
     record_heartbeat(runtime().redis)
 
 
-@task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(StorageError,),
-    retry_backoff=True,
-    max_retries=10,
-)
+# Faults that pass: the database restarting or unreachable, the photo storage failing for a
+# while. A task meeting one is retried with growing pauses (up to 10 minutes apart) instead
+# of failing for good; the sweeper queues again whatever is still left after that.
+TRANSIENT = (StorageError, OperationalError, InterfaceError)
+RETRY: dict[str, Any] = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 30,
+}
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
 def process_photo(photo_id: str) -> str:
     """EXIF, derived images and evidence flags for one photo. Idempotent, so acks_late:
     a worker killed mid-photo leaves it for the next."""
@@ -54,7 +62,7 @@ def relay_outbox() -> int:
     return int(runtime().relay())
 
 
-@task(ignore_result=True, acks_late=True)
+@task(ignore_result=True, acks_late=True, **RETRY)
 def recompute_zone(zone_id: str) -> str:
     """A zone's status after a review or a verification (coalesced through the outbox)."""
     return zone_status.recompute_zone(runtime().uow, uuid.UUID(zone_id))
@@ -66,14 +74,25 @@ def recompute_all_zones() -> int:
     return zone_status.recompute_all(runtime().uow)
 
 
-@task(ignore_result=True, acks_late=True)
+@task(ignore_result=True, acks_late=True, **RETRY)
 def monthly_snapshots() -> int:
     """1st of the month, 01:00 WIB: every kecamatan's snapshot of the month before."""
     return indicator.monthly_snapshots(runtime().uow)
 
 
-@task(ignore_result=True, acks_late=True)
+@task(ignore_result=True, acks_late=True, **RETRY)
 def build_export(job_id: str) -> str:
     """Build an LKIP export file (idempotent: a finished job is left alone)."""
     ctx = runtime()
     return exports.build(ctx.uow, ctx.storage, uuid.UUID(job_id))
+
+
+@task(ignore_result=True)
+def sweep_unfinished() -> int:
+    """Every few minutes: photos still waiting long after they were received are queued
+    again (their task was lost), then handed to the queue."""
+    ctx = runtime()
+    n = sweeper.requeue_stuck_photos(ctx.uow)
+    if n:
+        ctx.relay()
+    return n

@@ -6,8 +6,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from api.schemas.common import K3Schema, one_of
 
-# No domain enum yet: the actions k3zones.audit writes.
-_ACTIONS = ["create", "update", "delete"]
+# No domain enum yet: the actions k3zones.audit writes, and the sign-in guard's alert.
+_ACTIONS = ["create", "update", "delete", "login_throttled"]
 
 
 class AuditQueryArgsSchema(K3Schema):
@@ -36,9 +36,22 @@ class AuditEntrySchema(Schema):
     entity = fields.String()
     entity_id = fields.String()
     action = fields.String()
-    changes = fields.Dict()
+    changes = fields.Dict(
+        metadata={
+            "description": "Kolom yang berubah: {before, after}. Untuk selain admin, nilai "
+            'pribadi (IP/perangkat sesi, NIP, telepon, EXIF/GPS foto) berisi "[disembunyikan]".'
+        }
+    )
     request_id = fields.String(allow_none=True)
-    ip = fields.String(allow_none=True)
+    ip = fields.String(
+        allow_none=True, metadata={"description": "Alamat pelaku; null untuk selain admin"}
+    )
+    hidden = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Apa yang disembunyikan dari pembaca ini (mis. ip, changes.user_agent)"
+        },
+    )
 
 
 class AuditPageSchema(Schema):

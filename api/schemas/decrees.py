@@ -14,6 +14,7 @@ class DecreeAttachmentSchema(K3Schema):
     filename = fields.String()
     size_bytes = fields.Integer()
     sha256 = fields.String()
+    page_count = fields.Integer(allow_none=True, metadata={"description": "Jumlah halaman PDF"})
     uploaded_at = fields.DateTime()
 
 

@@ -52,6 +52,25 @@ class ReportBodySchema(Schema):
     photos_expected = fields.Integer(metadata={"description": "0 sampai 10"})
 
 
+class PhotoUrlsSchema(Schema):
+    original = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Berkas asli apa adanya (EXIF, GPS). Hanya untuk petugas pengambil "
+            "dan Seksi Trantib/admin kecamatan; null untuk yang lain. Setiap pembukaan dicatat."
+        },
+    )
+    web = fields.String(
+        allow_none=True, metadata={"description": "Tanpa EXIF; null sebelum diproses"}
+    )
+    thumb = fields.String(
+        allow_none=True, metadata={"description": "Tanpa EXIF; null sebelum diproses"}
+    )
+
+
+_DETAIL = "Hanya untuk petugas pengambil dan Seksi Trantib/admin kecamatan; null untuk yang lain."
+
+
 class PhotoSchema(Schema):
     id = fields.Raw()
     report_id = fields.Raw()
@@ -63,13 +82,21 @@ class PhotoSchema(Schema):
     width = fields.Raw()
     height = fields.Raw()
     taken_at = fields.Raw()
-    gps = fields.Raw()
-    exif = fields.Raw()
-    flags = fields.Raw()
+    gps = fields.Dict(
+        allow_none=True, metadata={"description": f"Titik GPS dari EXIF (GeoJSON). {_DETAIL}"}
+    )
+    exif = fields.Dict(allow_none=True, metadata={"description": f"Metadata EXIF. {_DETAIL}"})
+    flags = fields.Raw(
+        metadata={
+            "description": "Temuan pemeriksaan bukti. duplicate/near_duplicate menyebut "
+            "report_id dan photo_id laporan lain; bila laporan itu di kecamatan lain, "
+            "keduanya null dan kecamatan_lain true (kecuali untuk pengguna kota)."
+        }
+    )
     error = fields.Raw()
     received_at = fields.Raw()
     processed_at = fields.Raw()
-    urls = fields.Raw()
+    urls = fields.Nested(PhotoUrlsSchema)
 
 
 class ReportSchema(Schema):
@@ -119,7 +146,12 @@ class ReportQueryArgsSchema(K3Schema):
     zone = fields.UUID()
     type = fields.String(validate=one_of(values(ReportType)))
     team = fields.UUID()
-    officer = fields.UUID()
+    officer = fields.UUID(
+        metadata={
+            "description": "Laporan satu petugas: hanya Seksi Trantib dan admin kecamatan "
+            "(yang lain 403), atau id sendiri"
+        }
+    )
     date_from = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
     date_to = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
     flag = fields.String(

@@ -35,9 +35,18 @@ class UserSchema(K3Schema):
     nip = fields.String(
         allow_none=True,
         validate=validate.Length(max=64),
-        metadata={"description": "NIP atau nomor badge"},
+        metadata={
+            "description": "NIP atau nomor badge. Terbaca hanya oleh admin dan pemilik akun; "
+            "null untuk yang lain."
+        },
     )
-    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    phone = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=32),
+        metadata={
+            "description": "Terbaca hanya oleh admin dan pemilik akun; null untuk yang lain."
+        },
+    )
     role = fields.String(required=True, validate=one_of(values(Role)))
     kecamatan = fields.String(allow_none=True, metadata={"description": "Slug kecamatan"})
     active = fields.Boolean(dump_only=True)

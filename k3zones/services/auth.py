@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import auth
 from k3zones.errors import Unauthenticated
-from k3zones.models import AuthSession, Kecamatan, RefreshToken, User
+from k3zones.models import AuditLog, AuthSession, Kecamatan, RefreshToken, User
 from k3zones.periods import now_utc
 from k3zones.principal import Principal
 from k3zones.settings import Settings
@@ -19,6 +19,12 @@ from k3zones.settings import Settings
 BAD_LOGIN = "Nama pengguna atau kata sandi salah."
 BAD_TOKEN = "Sesi tidak valid atau sudah berakhir. Silakan masuk lagi."  # noqa: S105
 REUSED = "reuse"
+THROTTLED = "login_throttled"
+
+
+class BadCredentials(Unauthenticated):
+    """Wrong username or password: the only sign-in outcome that counts as a failure
+    (a right password for a deactivated account does not)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def login(
         user = s.scalar(select(User).where(User.username == username.strip().lower()))
         ok = auth.verify_password(user.password_hash if user else None, password)
         if user is None or not ok:
-            raise Unauthenticated(BAD_LOGIN)
+            raise BadCredentials(BAD_LOGIN)
         if not user.active:
             # Said only once the password is right: it is then the owner asking.
             raise Unauthenticated("Akun ini sudah dinonaktifkan. Hubungi admin kecamatan.")
@@ -138,11 +144,55 @@ def verify_basic(uow: sessionmaker[Session], username: str, password: str) -> Pr
             .where(User.username == username.strip().lower())
         ).first()
     user, slug = row if row is not None else (None, None)
-    if user is None or not auth.verify_password(user.password_hash, password) or not user.active:
-        raise Unauthenticated(BAD_LOGIN)
+    # Always one argon2 verification (a dummy hash for an unknown name): an unknown
+    # username must not answer faster than a known one.
+    ok = auth.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok:
+        raise BadCredentials(BAD_LOGIN)
+    if not user.active:
+        raise Unauthenticated(BAD_LOGIN)  # same answer; not counted as a guess
     return Principal(
         user.id, user.username, user.full_name, user.role, user.kecamatan_id, slug, None
     )
+
+
+def record_login_throttled(
+    uow: sessionmaker[Session],
+    username: str,
+    failures: int,
+    window: str,
+    *,
+    ip: str | None,
+    channel: str,
+    request_id: str | None = None,
+) -> bool:
+    """Write the audit entry the kecamatan's admin sees when an account's failed sign-ins
+    cross the ceiling over all addresses. Nothing is written for an unknown username
+    (attackers choose those names; the log is for real accounts). The address that
+    crossed the ceiling goes in the entry's `ip`, shown to admins only. True when written."""
+    with uow() as s, s.begin():
+        user = s.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            return False
+        s.add(
+            AuditLog(
+                kecamatan_id=user.kecamatan_id,
+                actor_id=None,
+                actor="sistem",
+                entity="user",
+                entity_id=str(user.id),
+                action=THROTTLED,
+                changes={
+                    "username": user.username,
+                    "failures": failures,
+                    "window": window,
+                    "channel": channel,
+                },
+                request_id=request_id,
+                ip=ip,
+            )
+        )
+    return True
 
 
 def authenticate(uow: sessionmaker[Session], settings: Settings, bearer: str) -> Principal:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +19,58 @@ from k3zones.periods import now_utc, today_wib
 from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
 
+log = logging.getLogger(__name__)
+
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# A decree scan is a few pages; the parse of a larger page tree is refused, not walked.
+MAX_ATTACHMENT_PAGES = 200
+NOT_PDF = "Berkas SK harus PDF (isi berkas bukan PDF)."
+BROKEN_PDF = (
+    "Berkas SK tidak dapat dibaca sebagai PDF (rusak atau bukan PDF sungguhan); "
+    "simpan ulang pindaian sebagai PDF lalu unggah lagi."
+)
+ENCRYPTED_PDF = (
+    "Berkas SK terkunci kata sandi atau terenkripsi; simpan ulang sebagai PDF tanpa "
+    "kata sandi lalu unggah lagi."
+)
+
+
+def pdf_page_count(content: bytes) -> int:
+    """Parse the upload as a PDF (pypdf) and return its page count; InvalidInput when it
+    is no PDF, does not parse, has no pages or too many, or is encrypted.
+
+    Encrypted PDFs are refused: an SK scan is an official record every official with
+    access must be able to open and print for years, and the server could not check what
+    an encrypted file holds. Parse work is bounded: the 20 MB cap, the page cap, and
+    pypdf's own limits on decompressed streams; page contents are never decoded.
+    """
+    if not content.startswith(b"%PDF-"):
+        raise InvalidInput(NOT_PDF)
+    # Loaded here: only this upload parses PDFs; other processes never pay the import.
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            raise InvalidInput(ENCRYPTED_PDF)
+        pages = len(reader.pages)
+        if pages > MAX_ATTACHMENT_PAGES:
+            raise InvalidInput(
+                f"Berkas SK terlalu banyak halaman ({pages}); paling banyak "
+                f"{MAX_ATTACHMENT_PAGES} halaman."
+            )
+        for page in reader.pages:  # every page object must resolve and have a size
+            box = page.mediabox
+            if box.width <= 0 or box.height <= 0:
+                raise ValueError("empty page box")
+    except InvalidInput:
+        raise
+    except Exception as exc:  # any parser failure (RecursionError too) is the file's fault
+        log.info("decree upload refused, PDF does not parse: %r", exc)
+        raise InvalidInput(BROKEN_PDF) from exc
+    if pages == 0:
+        raise InvalidInput(BROKEN_PDF)
+    return pages
 
 
 @dataclass(frozen=True)
@@ -75,6 +128,7 @@ def _view(s: Session, d: Decree) -> DecreeView:
             "filename": att.filename,
             "size_bytes": att.size_bytes,
             "sha256": att.sha256,
+            "page_count": att.page_count,
             "uploaded_at": att.uploaded_at,
         },
         created_at=d.created_at,
@@ -230,13 +284,13 @@ def put_attachment(
     filename: str,
     content: bytes,
 ) -> DecreeView:
-    """Store the scanned decree. Checked by its bytes: only PDF is accepted."""
+    """Store the scanned decree. Checked by its bytes: only a PDF that parses is accepted
+    (`pdf_page_count`); its page count is kept."""
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(
             f"Berkas SK terlalu besar; paling besar {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
         )
-    if not content.startswith(b"%PDF-"):
-        raise InvalidInput("Berkas SK harus PDF (isi berkas bukan PDF).")
+    pages = pdf_page_count(content)
     with uow() as s, s.begin():
         d = load_decree(s, scope, decree_id, lock=True)
         name = (filename or "sk.pdf").replace("/", "_").replace("\\", "_")[:255]
@@ -248,6 +302,7 @@ def put_attachment(
         att.content_type = "application/pdf"
         att.size_bytes = len(content)
         att.sha256 = hashlib.sha256(content).hexdigest()
+        att.page_count = pages
         att.content = content
         att.uploaded_at = now_utc()
         s.flush()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import exports
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from k3zones.models import ExportJob, IndicatorManual, Kecamatan, RenstraTarget, Role
+from k3zones.models import AuditLog, ExportJob, IndicatorManual, Kecamatan, RenstraTarget, Role
 from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
@@ -130,6 +130,27 @@ def _year_figures(s: Session, k: Kecamatan, year: int) -> exports.YearFigures | 
     return exports.YearFigures(year, r.target_pct, r.realisasi_pct, r.capaian_pct)
 
 
+def failure_message(job_id: uuid.UUID) -> str:
+    """What the requester reads when a build fails: plain Indonesian and the code the admin
+    finds in the log, never the exception (it may hold paths, SQL or stored data)."""
+    return f"Ekspor gagal dibuat; hubungi admin dengan kode {job_id}."
+
+
+def _request_id_of(uow: sessionmaker[Session], job_id: uuid.UUID) -> str | None:
+    """The id of the HTTP request that asked for the job (from its audit row), if any."""
+    try:
+        with uow() as s:
+            return s.scalar(
+                select(AuditLog.request_id)
+                .where(AuditLog.entity == ExportJob.__tablename__)
+                .where(AuditLog.entity_id == str(job_id))
+                .order_by(AuditLog.id)
+                .limit(1)
+            )
+    except Exception:  # the log line matters more than this detail (database down...)
+        return None
+
+
 def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> str:
     """Build the file of an export job (idempotent: a finished job is left as it is)."""
     with uow() as s, s.begin():
@@ -194,11 +215,11 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
             job.snapshot_id = uuid.UUID(sid) if sid else None
             job.finished_at = now_utc()
         return "selesai"
-    except Exception as exc:  # recorded on the job; the requester sees why
-        log.exception("export %s failed", job_id)
+    except Exception:  # logged in full under the job id; the requester reads a plain message
+        log.exception("export %s failed (request %s)", job_id, _request_id_of(uow, job_id) or "-")
         with uow() as s, s.begin():
             job = s.get(ExportJob, job_id)
             if job is not None:
-                job.status, job.error = "gagal", f"Ekspor gagal: {exc}"[:500]
+                job.status, job.error = "gagal", failure_message(job_id)
                 job.finished_at = now_utc()
         return "gagal"

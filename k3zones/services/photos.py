@@ -7,22 +7,38 @@ import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO, Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import imaging
-from k3zones.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable, Unsupported
+from k3zones.audit import current_actor
+from k3zones.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    Unsupported,
+)
 from k3zones.evidence import EvidenceRules, photo_flags, summarise, unreadable_flag
-from k3zones.models import Kecamatan, Photo, PhotoStatus, Report
+from k3zones.models import Kecamatan, Photo, PhotoOriginalRead, PhotoStatus, Report
 from k3zones.outbox import enqueue
 from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import MAX_PHOTOS
-from k3zones.services.report_views import photo_dict, visible
+from k3zones.services.report_views import (
+    photo_dict,
+    recycled_refs,
+    report_kecamatan,
+    sees_photo_details,
+    visible,
+)
 from k3zones.services.reports import report_for_photo
 from k3zones.spatial import distance_m
 from k3zones.storage import ObjectMissing, Storage, StorageError
@@ -30,6 +46,8 @@ from k3zones.storage import ObjectMissing, Storage, StorageError
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "workers.tasks.process_photo"
+# A photo sent again still unprocessed this long after it came in is queued again.
+RESEND_REQUEUE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,12 @@ def spool(src: IO[bytes], max_bytes: int) -> Upload | None:
 def _original_key(r: Report, slug: str, photo_id: uuid.UUID, sha: str) -> str:
     when = r.started_at.astimezone(WIB)
     return f"originals/{slug}/{when:%Y/%m}/{r.id}/{photo_id}-{sha[:16]}"
+
+
+def queue_processing(s: Session, photo_id: uuid.UUID) -> None:
+    """Ask a worker to process a photo (in the caller's transaction; one job per photo
+    while one is waiting)."""
+    enqueue(s, PROCESS_TASK, {"photo_id": str(photo_id)}, dedup_key=f"photo:{photo_id}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +130,22 @@ def put_photo(
         if existing is not None and existing.report_id != r.id:
             raise Conflict("id foto ini sudah dipakai laporan lain; buat UUID baru.")
         if existing is not None and existing.sha256 == upload.sha256:
-            return PutResult(False, photo_dict(existing), False)  # a retry: nothing to do
+            # A retry: stored already. If its processing has not finished a while after it
+            # came in, its task was lost: the phone resending is the first sign, so queue it
+            # again (processing is idempotent). The sender is the report's officer.
+            stuck = (
+                existing.status == PhotoStatus.DITERIMA
+                and existing.received_at < now_utc() - RESEND_REQUEUE_AFTER
+            )
+            if stuck:
+                enqueue(
+                    s,
+                    PROCESS_TASK,
+                    {"photo_id": str(existing.id)},
+                    dedup_key=f"photo:{existing.id}",
+                )
+            refs = report_kecamatan(s, recycled_refs(existing.flags))
+            return PutResult(False, photo_dict(existing, details=True, kecamatan_of=refs), stuck)
         if existing is not None and existing.status != PhotoStatus.GAGAL:
             raise Conflict(
                 "Foto dengan id ini sudah diterima dengan isi berbeda. Gunakan id baru untuk "
@@ -152,10 +191,10 @@ def put_photo(
         p.processed_at = None
         p.received_at = now_utc()
         s.flush()
-        enqueue(s, PROCESS_TASK, {"photo_id": str(p.id)}, dedup_key=f"photo:{p.id}")
+        queue_processing(s, p.id)
         s.flush()
         s.refresh(p)
-        return PutResult(existing is None, photo_dict(p), True)
+        return PutResult(existing is None, photo_dict(p, details=True, kecamatan_of={}), True)
 
 
 def _near_duplicate(s: Session, p: Photo, h: int, max_bits: int) -> dict[str, Any] | None:
@@ -295,24 +334,55 @@ def _fail(uow: sessionmaker[Session], photo_id: uuid.UUID, sha: str, reason: str
 VARIANTS = {"original", "web", "thumb"}
 
 
+ORIGINAL_REFUSED = (
+    "Foto asli (dengan EXIF dan lokasi GPS) hanya dapat dibuka petugas yang mengambilnya "
+    "dan Seksi Trantib/admin kecamatan. Buka versi web foto ini (tanpa EXIF): alamat yang "
+    "sama dengan akhiran /web, atau /thumb untuk gambar kecil."
+)
+
+
 def photo_object(
     uow: sessionmaker[Session], caller: Principal, photo_id: uuid.UUID, variant: str
 ) -> tuple[str, str, str]:
-    """(storage key, content type, ETag) of a photo the caller may see."""
+    """(storage key, content type, ETag) of a photo the caller may see. The original goes
+    only to whom sees_photo_details allows (403 for other readers of the report), and every
+    read of it is recorded (who, when, address) in the same transaction, before a byte of
+    it is sent."""
     if variant not in VARIANTS:
         raise NotFound("Varian foto tidak dikenal (original, web, thumb).")
-    with uow() as s:
+    with uow() as s, s.begin():
         row = s.execute(
             visible(
-                select(Photo, Report.id).join(Report, Report.id == Photo.report_id), caller
+                select(Photo, Report.officer_id).join(Report, Report.id == Photo.report_id),
+                caller,
             ).where(Photo.id == photo_id)
         ).first()
         if row is None:
             raise NotFound("Foto tidak ditemukan.")
         p: Photo = row[0]
         if variant == "original":
+            if not sees_photo_details(caller, row[1], p.kecamatan_id):
+                raise Forbidden(ORIGINAL_REFUSED)
+            _record_original_read(s, caller, p)
             return p.original_key, p.content_type, p.sha256
         key = p.web_key if variant == "web" else p.thumb_key
         if key is None:
             raise NotFound("Foto belum selesai diproses; coba lagi sebentar lagi.")
         return key, "image/jpeg", f"{p.sha256[:32]}-{variant}"
+
+
+def _record_original_read(s: Session, caller: Principal, p: Photo) -> None:
+    actor = current_actor.get()
+    # A Core insert: the read log is itself a log, kept out of the audit trail's hook.
+    s.execute(
+        insert(PhotoOriginalRead).values(
+            kecamatan_id=p.kecamatan_id,
+            photo_id=p.id,
+            report_id=p.report_id,
+            user_id=caller.user_id,
+            username=caller.username,
+            role=caller.role.value,
+            ip=actor.ip if actor else None,
+            request_id=actor.request_id if actor else None,
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.db import snapshot
-from k3zones.errors import FieldError, InvalidInput, NotFound
+from k3zones.errors import FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.geo import to_geojson
 from k3zones.models import (
     Kelurahan,
@@ -50,8 +51,84 @@ def visible(q: Any, caller: Principal) -> Any:
     return q
 
 
-def photo_dict(p: Photo) -> dict[str, Any]:
-    gps = to_shape(p.gps) if p.gps is not None else None
+# Who sees a photo's original file, its EXIF and its GPS point: the officer who took it
+# (the report's author: only they send its photos) and the reviewers of its kecamatan.
+# Everyone else reads the web and thumb images, which carry no EXIF.
+PHOTO_DETAIL_ROLES = frozenset({Role.TRANTIB, Role.ADMIN})
+# Who may list reports by officer (a trail of one person's work): the same reviewers.
+OFFICER_TRAIL_ROLES = frozenset({Role.TRANTIB, Role.ADMIN})
+# Evidence flags that point at another report (k3zones.evidence.photo_flags).
+RECYCLED_FLAGS = ("duplicate", "near_duplicate")
+ELSEWHERE = "laporan di kecamatan lain"
+
+
+def sees_photo_details(caller: Principal, officer_id: uuid.UUID, kecamatan_id: int) -> bool:
+    """May the caller download the original of a photo of this report and read its EXIF
+    and GPS? The report's officer and the trantib/admin of its kecamatan; not pimpinan,
+    kota, nor team-mates."""
+    return caller.user_id == officer_id or (
+        caller.role in PHOTO_DETAIL_ROLES and caller.kecamatan_id == kecamatan_id
+    )
+
+
+def recycled_refs(flags: Mapping[str, Any] | None) -> set[str]:
+    """Ids of the other reports a photo's recycled-photo flags name."""
+    out: set[str] = set()
+    if not isinstance(flags, Mapping):
+        return out
+    for name in RECYCLED_FLAGS:
+        f = flags.get(name)
+        if isinstance(f, dict) and f.get("report_id"):
+            out.add(str(f["report_id"]))
+    return out
+
+
+def report_kecamatan(s: Session, report_ids: Iterable[str]) -> dict[str, int]:
+    """The kecamatan of each report id (ids that name no report are left out)."""
+    ids = set()
+    for rid in report_ids:
+        try:
+            ids.add(uuid.UUID(rid))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    rows = s.execute(select(Report.id, Report.kecamatan_id).where(Report.id.in_(ids)))
+    return {str(rid): kid for rid, kid in rows}
+
+
+def redact_recycled(
+    flags: dict[str, Any], home: int | None, kecamatan_of: Mapping[str, int] | None
+) -> dict[str, Any]:
+    """Recycled-photo detection is city-wide, but only kota users (kecamatan_of None) read
+    which report of another kecamatan a photo was recycled from. For everyone else such a
+    flag keeps its finding and numbers and loses the ids: "laporan di kecamatan lain"."""
+    if kecamatan_of is None or not flags:
+        return flags
+    out = dict(flags)
+    for name in RECYCLED_FLAGS:
+        f = out.get(name)
+        if not isinstance(f, dict) or not f.get("report_id"):
+            continue
+        if home is not None and kecamatan_of.get(str(f["report_id"])) == home:
+            continue
+        out[name] = {
+            **f,
+            "report_id": None,
+            "photo_id": None,
+            "kecamatan_lain": True,
+            "message": str(f.get("message", "")).replace("laporan lain", ELSEWHERE),
+        }
+    return out
+
+
+def photo_dict(
+    p: Photo, *, details: bool, kecamatan_of: Mapping[str, int] | None
+) -> dict[str, Any]:
+    """A photo as its reader may see it. details: the original, EXIF and GPS (see
+    sees_photo_details); without them exif and gps are null. kecamatan_of: the kecamatan
+    of the reports its recycled flags name (report_kecamatan), None for a kota reader."""
+    gps = to_shape(p.gps) if p.gps is not None and details else None
     return {
         "id": str(p.id),
         "report_id": str(p.report_id),
@@ -64,12 +141,32 @@ def photo_dict(p: Photo) -> dict[str, Any]:
         "height": p.height,
         "taken_at": p.taken_at.isoformat() if p.taken_at else None,
         "gps": to_geojson(gps) if gps is not None else None,
-        "exif": p.exif,
-        "flags": p.flags,
+        "exif": p.exif if details else None,
+        "flags": redact_recycled(p.flags, p.kecamatan_id, kecamatan_of),
         "error": p.error,
         "received_at": p.received_at.isoformat() if p.received_at else None,
         "processed_at": p.processed_at.isoformat() if p.processed_at else None,
+        # Read by the API to give (or withhold) the original's address; not shown as such.
+        "original_allowed": details,
     }
+
+
+def photo_dicts(
+    s: Session, photos: list[Photo], caller: Principal | None, officer_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """The photos of one report for a caller. None: the report's own officer amending it
+    or a reviewer of its kecamatan (k3zones.services.reports), who see the details."""
+    city = caller is not None and caller.role == Role.KOTA
+    refs = set().union(*(recycled_refs(p.flags) for p in photos)) if photos else set()
+    kecamatan_of = None if city else report_kecamatan(s, refs)
+    return [
+        photo_dict(
+            p,
+            details=caller is None or sees_photo_details(caller, officer_id, p.kecamatan_id),
+            kecamatan_of=kecamatan_of,
+        )
+        for p in photos
+    ]
 
 
 def _iso(dt: datetime | None, offset_min: int | None = None) -> str | None:
@@ -86,7 +183,6 @@ def report_dict(
     zone_name: str | None = None,
     officer: str | None = None,
     team_name: str | None = None,
-    photos: list[Photo] | None = None,
 ) -> dict[str, Any]:
     """The report as the API and the idempotency record show it."""
     out: dict[str, Any] = {
@@ -121,8 +217,6 @@ def report_dict(
         "flags": r.flags,
         "source": r.source,
     }
-    if photos is not None:
-        out["photos"] = [photo_dict(p) for p in photos]
     return out
 
 
@@ -154,8 +248,13 @@ def load_visible(
     return r
 
 
-def full_dict(s: Session, r: Report) -> dict[str, Any]:
-    return report_dict(r, photos=photos_of(s, r.id), **names(s, r))
+def full_dict(s: Session, r: Report, caller: Principal | None = None) -> dict[str, Any]:
+    """The report with its photos. caller None: its officer amending it, or a reviewer of
+    its kecamatan (k3zones.services.reports), who see the photos' details; either way
+    another kecamatan's report is never named."""
+    out = report_dict(r, **names(s, r))
+    out["photos"] = photo_dicts(s, photos_of(s, r.id), caller, r.officer_id)
+    return out
 
 
 def get_report(
@@ -163,7 +262,7 @@ def get_report(
 ) -> dict[str, Any]:
     with snapshot(uow) as s:
         r = load_visible(s, caller, report_id)
-        out = full_dict(s, r)
+        out = full_dict(s, r, caller)
         out["versions"] = [
             {
                 "version": v.version,
@@ -226,7 +325,18 @@ def _lookup(s: Session, key: Any, value: Any, ids: set[Any]) -> dict[Any, Any]:
 def list_reports(
     uow: sessionmaker[Session], caller: Principal, f: ReportFilter
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first (by device start time), keyset-paginated."""
+    """Newest first (by device start time), keyset-paginated. Listing one officer's
+    reports (a trail of a person's work) is for the reviewers of the kecamatan; anyone may
+    list their own."""
+    if (
+        f.officer_id is not None
+        and f.officer_id != caller.user_id
+        and caller.role not in OFFICER_TRAIL_ROLES
+    ):
+        raise Forbidden(
+            "Menyaring laporan per petugas hanya untuk Seksi Trantib dan admin kecamatan.",
+            [FieldError(("officer",), "Hapus filter ini, atau isi dengan id Anda sendiri.")],
+        )
     limit = max(1, min(f.limit, MAX_PAGE))
     with snapshot(uow) as s:
         q = visible(select(Report), caller)

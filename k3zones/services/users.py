@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select, update
@@ -29,6 +29,28 @@ from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+# Who reads a person's NIP and phone number: the kecamatan admin (who manages accounts)
+# and the person themselves. Other staff and kota see the list without them.
+CONTACT_READERS = frozenset({Role.ADMIN})
+
+
+def sees_contact(caller: Principal, user_id: uuid.UUID) -> bool:
+    return caller.role in CONTACT_READERS or caller.user_id == user_id
+
+
+def _reader(caller: Principal | Scope) -> tuple[Scope, Principal | None]:
+    """A Principal is a person reading through the API: the contact rule applies. A bare
+    Scope is the system answering for itself (the CLI operator, sign-in and /me telling a
+    user about their own account): everything in that scope."""
+    if isinstance(caller, Principal):
+        return caller.scope, caller
+    return caller, None
+
+
+def _contact(view: UserView, reader: Principal | None) -> UserView:
+    if reader is None or sees_contact(reader, view.id):
+        return view
+    return replace(view, nip=None, phone=None)
 
 
 # --- users -----------------------------------------------------------------------------
@@ -211,12 +233,14 @@ def create_user(
 
 def list_users(
     uow: sessionmaker[Session],
-    scope: Scope,
+    caller: Principal | Scope,
     *,
     kecamatan: str | None = None,
     role: Role | None = None,
     active: bool | None = None,
 ) -> list[UserView]:
+    """The people in scope; NIP and phone only as sees_contact allows (null otherwise)."""
+    scope, reader = _reader(caller)
     with uow() as s:
         q = select(User).order_by(User.username)
         if scope.kecamatan_ids is not None:
@@ -233,26 +257,31 @@ def list_users(
         for m in _memberships(s, [u.id for u in users], current_only=True):
             teams.setdefault(m.user_id, []).append(m)
         return [
-            UserView(
-                u.id,
-                u.username,
-                u.full_name,
-                u.nip,
-                u.phone,
-                u.role.value,
-                slugs.get(u.kecamatan_id) if u.kecamatan_id else None,
-                u.active,
-                u.is_sample,
-                u.created_at,
-                teams.get(u.id, []),
+            _contact(
+                UserView(
+                    u.id,
+                    u.username,
+                    u.full_name,
+                    u.nip,
+                    u.phone,
+                    u.role.value,
+                    slugs.get(u.kecamatan_id) if u.kecamatan_id else None,
+                    u.active,
+                    u.is_sample,
+                    u.created_at,
+                    teams.get(u.id, []),
+                ),
+                reader,
             )
             for u in users
         ]
 
 
-def get_user(uow: sessionmaker[Session], scope: Scope, user_id: uuid.UUID) -> UserView:
+def get_user(uow: sessionmaker[Session], caller: Principal | Scope, user_id: uuid.UUID) -> UserView:
+    """One person in scope; NIP and phone only as sees_contact allows (null otherwise)."""
+    scope, reader = _reader(caller)
     with uow() as s:
-        return _user_view(s, load_user(s, scope, user_id))
+        return _contact(_user_view(s, load_user(s, scope, user_id)), reader)
 
 
 def get_user_by_username(uow: sessionmaker[Session], username: str) -> UserView:

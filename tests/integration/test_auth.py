@@ -191,7 +191,7 @@ def test_deactivated_user_is_stopped_at_once(anon, sample, login):
     )
 
 
-def test_login_is_rate_limited_per_username(anon, sample, settings):
+def test_login_failures_are_limited_per_username_and_address(anon, sample, settings):
     limit = int(settings.login_limit_per_user.split()[0])
     for _ in range(limit):
         assert (
@@ -213,9 +213,26 @@ def test_login_is_rate_limited_per_username(anon, sample, settings):
         json={"username": "demo.petugas", "password": demo_password("demo.petugas")},
     )
     assert ok.status_code == 200
+    # The same officer from another address is not locked out by these failures.
+    ok = anon.post(
+        "/api/v1/auth/login",
+        json={"username": "demo.trantib", "password": demo_password("demo.trantib")},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert ok.status_code == 200
 
 
-def test_login_is_rate_limited_per_address(sample, settings):
+def test_good_sign_ins_are_never_counted(anon, sample, settings):
+    limit = int(settings.login_limit_per_user.split()[0])
+    for _ in range(limit + 2):
+        r = anon.post(
+            "/api/v1/auth/login",
+            json={"username": "demo.trantib", "password": demo_password("demo.trantib")},
+        )
+        assert r.status_code == 200
+
+
+def test_login_failures_are_limited_per_address(sample, settings):
     app = create_app(replace(settings, login_limit_per_address="5 per minute"))
     c = app.test_client()
     for i in range(5):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
+
+from pypdf import PdfWriter
 
 from tests.support.http import assert_problem
 from tests.support.services import count
@@ -88,9 +91,20 @@ def test_bad_decrees_are_explained_and_not_written(client, sample, engine):
     assert count(engine, "decree") == 1
 
 
+def real_pdf(pages: int = 2, password: str | None = None) -> bytes:
+    w = PdfWriter()
+    for _ in range(pages):
+        w.add_blank_page(595, 842)  # A4 in points
+    if password is not None:
+        w.encrypt(password, "pemilik", algorithm="RC4-128")
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
 def test_scanned_pdf_is_kept_byte_for_byte(client, sample):
     did = client.get("/api/v1/decrees").get_json()[0]["id"]
-    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 100 + b"\n%%EOF\n"
+    pdf = real_pdf(2)
     r = client.put(
         f"/api/v1/decrees/{did}/attachment",
         data=pdf,
@@ -99,8 +113,13 @@ def test_scanned_pdf_is_kept_byte_for_byte(client, sample):
     assert r.status_code == 200, r.get_json()
     att = r.get_json()["attachment"]
     assert att["sha256"] == hashlib.sha256(pdf).hexdigest() and att["size_bytes"] == len(pdf)
+    assert att["page_count"] == 2
+    assert client.get(f"/api/v1/decrees/{did}").get_json()["attachment"]["page_count"] == 2
     got = client.get(r.get_json()["attachment_url"])
     assert got.status_code == 200 and got.mimetype == "application/pdf" and got.data == pdf
+    assert got.headers["Content-Disposition"] == (
+        "attachment; filename=\"SK 15-2024.pdf\"; filename*=UTF-8''SK%2015-2024.pdf"
+    )
 
     assert_problem(
         client.put(
@@ -111,6 +130,18 @@ def test_scanned_pdf_is_kept_byte_for_byte(client, sample):
         422,
         "bukan PDF",
     )
+    # Starts like a PDF, is none: refused by the parser, not by its first bytes.
+    fake = b"%PDF-1.4\n" + bytes(range(256)) * 100 + b"\n%%EOF\n"
+    for body, words in [(fake, "tidak dapat dibaca"), (real_pdf(1, password="x"), "sandi")]:
+        assert_problem(
+            client.put(
+                f"/api/v1/decrees/{did}/attachment",
+                data=body,
+                headers={"Content-Type": "application/pdf"},
+            ),
+            422,
+            words,
+        )
     huge = b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024)
     assert_problem(
         client.put(
@@ -123,3 +154,19 @@ def test_scanned_pdf_is_kept_byte_for_byte(client, sample):
     )
     # The earlier file is untouched by the refused uploads.
     assert client.get(f"/api/v1/decrees/{did}/attachment").data == pdf
+
+
+def test_stored_file_name_never_reaches_the_header_unsanitised(client, sample):
+    did = client.get("/api/v1/decrees").get_json()[0]["id"]
+    name = 'SK "Camat"\\..\\../evil;\x7f é—2024.pdf'
+    r = client.put(
+        f"/api/v1/decrees/{did}/attachment",
+        data=real_pdf(1),
+        headers={"Content-Type": "application/pdf", "X-Filename": name.encode().decode("latin-1")},
+    )
+    assert r.status_code == 200, r.get_json()
+    cd = client.get(f"/api/v1/decrees/{did}/attachment").headers["Content-Disposition"]
+    assert cd.startswith('attachment; filename="') and "filename*=UTF-8''" in cd
+    ascii_part = cd.split('filename="')[1].split('"')[0]
+    assert ascii_part.isascii() and not set(ascii_part) & set('"\\/;\r\n\x7f')
+    assert cd.count('"') == 2 and "\r" not in cd and "\n" not in cd

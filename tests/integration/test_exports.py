@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
+import uuid
 from typing import Any
 
 from docx import Document
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from tests.support.http import assert_problem
 
 
 def export(client: Any, fmt: str, **period: int) -> bytes:
+    """Ask for an export, wait for the real worker to build it, download the file."""
     r = client.post("/api/v1/exports", json={"format": fmt, **period})
     assert r.status_code == 202, r.get_json()
     status_url = r.headers["Location"]
@@ -25,7 +29,9 @@ def export(client: Any, fmt: str, **period: int) -> bytes:
         time.sleep(0.2)
     assert job["status"] == "selesai", job
     f = client.get(job["download_url"])
-    assert f.status_code == 200 and "attachment" in f.headers["Content-Disposition"]
+    cd = f.headers["Content-Disposition"]
+    assert f.status_code == 200 and cd.startswith('attachment; filename="lkip-wilayah-tertib-')
+    assert f"filename*=UTF-8''{job['filename']}" in cd
     return f.data
 
 
@@ -36,6 +42,10 @@ def test_2024_export_says_what_the_lkip_says(sample_2024, login, worker):
     pim.post(f"/api/v1/snapshots/{snap['snapshot_id']}/approve")
 
     wb = load_workbook(io.BytesIO(export(trantib, "xlsx", year=2024)))
+    # Figures are number cells (Excel shows them in the reader's locale), not text.
+    figures = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, int | float)]
+    assert any(c.value == 30 and c.number_format == '#,##0.00" %"' for c in figures)
+    assert all(c.data_type == "n" for c in figures)
     cells = [
         tuple(c for c in row if c is not None) for row in wb.active.iter_rows(values_only=True)
     ]
@@ -45,9 +55,9 @@ def test_2024_export_says_what_the_lkip_says(sample_2024, login, worker):
     assert rows["Jl. Alexindo"][3:] == ("√", "Baik")
     assert sum(1 for r in rows.values() if r[3] == "√") == 3 and len(rows) == 10
     flat = [c for r in cells for c in r]
-    assert "3 dari 10" in flat and "30,00 %" in flat
-    t319 = next(r for r in cells if r and r[0].startswith("Persentase") and len(r) == 5)
-    assert t319[2:] == ("30,00", "30,00", "100,00")
+    assert "3 dari 10" in flat
+    t319 = next(r for r in cells if r and str(r[0]).startswith("Persentase") and len(r) == 5)
+    assert t319[2:] == (30, 30, 100)
     assert any("disetujui pimpinan" in str(c) and "belum" not in str(c) for c in flat)
 
     doc = Document(io.BytesIO(export(pim, "docx", year=2024)))
@@ -83,3 +93,80 @@ def test_bad_export_requests(sample_2024, login):
     assert_problem(
         login("demo.petugas").post("/api/v1/exports", json={"format": "csv", "year": 2024}), 403
     )
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil","klik")',
+    "+1+1",
+    "@SUM(A1)",
+    "-2+3",
+    "\t=1",
+    "\r=cmd|' /C calc'!A0",
+]
+
+
+def test_zone_names_that_look_like_formulas_are_text_in_the_real_files(
+    sample_2024, login, worker, engine
+):
+    """Zones renamed to formula-like text: the worker's XLSX holds string cells, the CSV
+    an apostrophe before each, and the figures stay numbers."""
+    with engine.begin() as c:
+        ids = c.execute(text("SELECT id FROM zone ORDER BY name LIMIT :n"), {"n": len(HOSTILE)})
+        for zid, name in zip(list(ids.scalars()), HOSTILE, strict=True):
+            c.execute(text("UPDATE zone SET name = :n WHERE id = :i"), {"n": name, "i": zid})
+    trantib = login("demo.trantib")
+
+    wb = load_workbook(io.BytesIO(export(trantib, "xlsx", year=2024)))
+    every = [c for row in wb.active.iter_rows() for c in row if c.value is not None]
+    for name in HOSTILE:
+        [cell] = [c for c in every if c.value == name]
+        assert cell.data_type == "s" and cell.quotePrefix, (name, cell.data_type)
+    assert not any(c.data_type == "f" for c in every)
+    assert [c.value for c in every if c.column == 1 and c.data_type == "n"] == list(range(1, 11))
+
+    raw = export(trantib, "csv", year=2024).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    names = {r[1] for r in rows if len(r) == 5 and r[0].isdigit()}
+    assert {"'" + n for n in HOSTILE} <= names
+    assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for r in rows for c in r)
+    assert not any(c.startswith("-") and c != "-" and not c[1:2].isdigit() for r in rows for c in r)
+
+    doc = Document(io.BytesIO(export(trantib, "docx", year=2024)))
+    docx_names = {row.cells[1].text for row in doc.tables[0].rows[1:]}
+    assert '=HYPERLINK("http://evil","klik")' in docx_names
+
+
+class BrokenStorage:
+    """A store that fails the way a real one can, with details nobody should read."""
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        raise OSError("/var/lib/k3zones/rahasia: SELECT password_hash FROM app_user")
+
+
+def test_a_failed_build_shows_a_plain_message_and_logs_the_details(
+    sample_2024, uow, engine, caplog
+):
+    from k3zones.audit import Actor, acting_as
+    from k3zones.models import Role
+    from k3zones.periods import Period
+    from k3zones.principal import Principal
+    from k3zones.services import exports
+
+    with engine.connect() as c:
+        uid, kid = c.execute(
+            text("SELECT id, kecamatan_id FROM app_user WHERE username = 'demo.trantib'")
+        ).one()
+    caller = Principal(uid, "demo.trantib", "Trantib", Role.TRANTIB, kid, "medansatria", None)
+    # Asked for as an HTTP request would (its request id is audited), never relayed.
+    with acting_as(Actor(uid, "demo.trantib", "req-h2-ekspor")):
+        job = exports.request_export(uow, caller, "medansatria", Period("year", 2024), "xlsx")
+    with caplog.at_level(logging.ERROR, logger="k3zones.services.exports"):
+        assert exports.build(uow, BrokenStorage(), job.id) == "gagal"  # type: ignore[arg-type]
+    shown = exports.get_job(uow, caller.scope, job.id)
+    assert shown.status == "gagal"
+    assert shown.error == f"Ekspor gagal dibuat; hubungi admin dengan kode {job.id}."
+    assert "rahasia" not in shown.error and "SELECT" not in shown.error
+    [record] = [r for r in caplog.records if str(job.id) in r.getMessage()]
+    assert "req-h2-ekspor" in record.getMessage() and record.exc_info is not None
+    assert "rahasia" in caplog.text  # the admin finds the cause under the code
+    assert uuid.UUID(str(job.id))

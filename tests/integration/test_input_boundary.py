@@ -5,12 +5,15 @@ nothing is written, and the server never answers 500."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 
 import pytest
+from sqlalchemy import text
 
-from tests.support.http import assert_problem
+from api import create_app
+from tests.support.http import assert_problem, login_client
 from tests.support.payloads import report
 from tests.support.services import count
 
@@ -98,3 +101,17 @@ def test_a_line_back_and_forth_is_refused_before_the_database_and_nothing_is_wri
     problem = assert_problem(r, 422, "menumpuk")
     assert problem["errors"][0]["pointer"] == "/geometry/coordinates"
     assert count(engine, "zone") == zones_before
+
+
+def test_a_statement_over_its_time_limit_is_a_503_with_retry_after(settings, sample, engine):
+    """No request holds a web worker without end: a statement waiting past the limit is
+    cancelled by PostgreSQL and the phone is told to try again."""
+    app = create_app(dataclasses.replace(settings, statement_timeout_ms=300))
+    client = login_client(app, "demo.admin")
+    with engine.connect() as c, c.begin():
+        c.execute(text("LOCK TABLE zone IN ACCESS EXCLUSIVE MODE"))  # a long migration, say
+        r = client.get("/api/v1/zones")
+    problem = assert_problem(r, 503, "Coba kirim lagi")
+    assert r.headers["Retry-After"] == "30"
+    assert "Traceback" not in str(problem) and "canceling" not in str(problem)
+    assert client.get("/api/v1/zones").status_code == 200  # and then it works again

@@ -42,7 +42,7 @@ from k3zones.scope import Scope
 from k3zones.services import decrees, indicator, teams, zone_status, zones
 from k3zones.services import exports as export_service
 from k3zones.services.decrees import DecreeChanges, put_attachment
-from k3zones.services.photos import put_photo, spool
+from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import submit_report
 from tests.support.http import demo_password, login_client
 from tests.support.paths import TESTDATA
@@ -53,7 +53,13 @@ OWN, OTHER = "medansatria", "bantargebang"
 ALL = Scope.everything()
 # Inside each kecamatan's service area, for zones the factories draw.
 POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+# A real one-page PDF (uploads are parsed; a file that only starts with %PDF is refused).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+)
 JPEG = (TESTDATA / "photos" / "jpg_gps_DSCN0010.jpg").read_bytes()
 OTHER_OFFICER = "petugas.bantargebang"
 OTHER_TRANTIB = "trantib.bantargebang"
@@ -180,6 +186,12 @@ class World:
         pid = uuid.uuid4()
         put_photo(self.uow, self.storage, author, uuid.UUID(rid), pid, up, None)
         return str(pid)
+
+    def processed_photo(self, kec: str) -> str:
+        """A photo with its web and thumb images made (as the worker would)."""
+        pid = self.photo(kec)
+        process_photo(self.uow, self.storage, EvidenceRules(), uuid.UUID(pid))
+        return pid
 
     def verified_zone(self, kec: str) -> str:
         zid = self.zone(kec)
@@ -485,8 +497,21 @@ CASES = [
         raw_type="image/jpeg",
         ok=(201,),
     ),
+    # The original (EXIF, GPS): its officer (demo.petugas took it) and the reviewers only,
+    # refused in the service (403). Another kecamatan's is 404 for every role, before any
+    # 403 (no existence leak): tests/security/test_api1_bola.py.
     Case(
-        "reports.PhotoFile", "GET", lambda w, k: f"/api/v1/photos/{w.photo(k)}/original", EVERYONE
+        "reports.PhotoFile",
+        "GET",
+        lambda w, k: f"/api/v1/photos/{w.photo(k)}/original",
+        "petugas trantib admin",
+        other=False,
+    ),
+    Case(
+        "reports.PhotoFile",
+        "GET",
+        lambda w, k: f"/api/v1/photos/{w.processed_photo(k)}/web",
+        EVERYONE,
     ),
     Case("status.ZoneStatus", "GET", lambda w, k: f"/api/v1/zones/{w.zone(k)}/status", EVERYONE),
     Case(
@@ -646,6 +671,12 @@ CASES = [
         "GET",
         lambda w, k: f"/api/v1/audit?kecamatan={k}",
         "trantib pimpinan admin",
+    ),
+    Case(
+        "photo_reads.PhotoReads",
+        "GET",
+        lambda w, k: f"/api/v1/photo-reads?kecamatan={k}",
+        "admin",
     ),
 ]
 

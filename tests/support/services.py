@@ -2,8 +2,9 @@
 integration and e2e fixtures use them.
 
 `make test` exports K3_DATABASE_URL (the k3zones_test database, on K3_PG_PORT) and
-K3_REDIS_URL (db 15, on K3_REDIS_PORT). Nothing here hard-codes a port: every address is
-read from those URLs. Importing this module connects to nothing.
+K3_REDIS_URL (db 15, on K3_REDIS_PORT, with the password of var/secrets/redis_password).
+Nothing here hard-codes a port or a password: every address is read from those URLs.
+Importing this module connects to nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -82,6 +84,16 @@ def flush_redis(url: str) -> None:
         client.flushdb()
     finally:
         client.close()
+
+
+def with_password(url: str, password: str | None) -> str:
+    """The same Redis or database URL with another password (None: none at all), to show
+    that the server refuses a client without the right one."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    auth = f"{user}:{quote(password, safe='')}@" if password is not None else (user and f"{user}@")
+    return urlunsplit(parts._replace(netloc=auth + host))
 
 
 def with_port(url: str, port: int) -> str:

@@ -30,6 +30,67 @@ def test_defaults_and_the_broker_falling_back_to_redis():
     assert s.celery_broker_url == "redis://broker:6379/0"
 
 
+def test_any_k3_variable_may_come_from_a_file(tmp_path):
+    key = tmp_path / "secret_key"
+    key.write_text("s" * 40 + "\n")  # as `echo ... > file` leaves it
+    limit = tmp_path / "limit"
+    limit.write_text("5 per minute")
+    s = Settings.from_env(
+        {
+            "K3_DATABASE_URL": ENV["K3_DATABASE_URL"],
+            "K3_SECRET_KEY_FILE": str(key),
+            "K3_LOGIN_LIMIT_PER_USER_FILE": str(limit),
+            "K3_SECRET_KEY": "",  # empty counts as unset
+        }
+    )
+    assert s.secret_key == "s" * 40 and s.login_limit_per_user == "5 per minute"
+    assert "s" * 40 not in repr(s)
+
+
+def test_a_variable_and_its_file_together_or_a_missing_file_are_refused(tmp_path):
+    key = tmp_path / "secret_key"
+    key.write_text("s" * 40)
+    with pytest.raises(SettingsError, match="K3_SECRET_KEY dan K3_SECRET_KEY_FILE keduanya diisi"):
+        Settings.from_env({**ENV, "K3_SECRET_KEY_FILE": str(key)})
+    with pytest.raises(SettingsError, match=r"K3_SECRET_KEY_FILE: berkas .*tidak dapat dibaca"):
+        Settings.from_env(
+            {"K3_DATABASE_URL": ENV["K3_DATABASE_URL"], "K3_SECRET_KEY_FILE": "/tidak/ada"}
+        )
+
+
+def test_passwords_from_files_go_into_the_database_and_redis_urls(tmp_path):
+    (tmp_path / "db").write_text("d@b/p w%\n")
+    (tmp_path / "redis").write_text("r:p\n")
+    env = {
+        "K3_SECRET_KEY": "k" * 32,
+        "K3_DATABASE_URL": "postgresql+psycopg://k3zones@postgis:5432/k3zones",
+        "K3_DB_PASSWORD_FILE": str(tmp_path / "db"),
+        "K3_REDIS_URL": "redis://redis:6379/0",
+        "K3_REDIS_PASSWORD_FILE": str(tmp_path / "redis"),
+    }
+    s = Settings.from_env(env)
+    assert s.database_url == "postgresql+psycopg://k3zones:d%40b%2Fp%20w%25@postgis:5432/k3zones"
+    assert s.redis_url == "redis://:r%3Ap@redis:6379/0"
+    # The broker is the same Redis (and its result backend is redis_url).
+    assert s.celery_broker_url == s.redis_url
+    # A broker Redis of its own without a password gets the same one; one with its own keeps it.
+    s = Settings.from_env({**env, "K3_BROKER_URL": "redis://broker:6379/1"})
+    assert s.celery_broker_url == "redis://:r%3Ap@broker:6379/1"
+    s = Settings.from_env({**env, "K3_BROKER_URL": "redis://:own@broker:6379/1"})
+    assert s.celery_broker_url == "redis://:own@broker:6379/1"
+    # The clients decode them back to the passwords themselves.
+    from redis.connection import parse_url
+    from sqlalchemy.engine import make_url
+
+    assert make_url(s.database_url).password == "d@b/p w%"
+    assert parse_url(s.redis_url)["password"] == "r:p"
+    for secret in ("d%40b", "r%3Ap", "own"):
+        assert secret not in repr(s)
+    # A URL that already has a password and the password variable as well: ambiguous.
+    with pytest.raises(SettingsError, match="K3_REDIS_URL sudah memuat kata sandi"):
+        Settings.from_env({**env, "K3_REDIS_URL": "redis://:lain@redis:6379/0"})
+
+
 def test_an_unknown_or_incomplete_storage_backend_is_refused(tmp_path):
     with pytest.raises(StorageError, match="pilih local atau s3"):
         make_storage("ftp", local_dir=str(tmp_path))

@@ -1,7 +1,11 @@
 // Konsol Seksi Trantib: plain JavaScript over the k3zones API (no build step).
 "use strict";
 
-const cfg = window.K3_CONFIG || {};
+// Every string from the API or from people reaches the page as text (textContent, text
+// nodes, attributes set one by one), never as HTML: no innerHTML, no HTML strings given to
+// Leaflet. The Content-Security-Policy (api/headers.py) is the second wall behind this.
+// Configuration is JSON data in <script type="application/json">, never executed.
+const cfg = JSON.parse(document.getElementById("k3-config")?.textContent || "{}");
 const state = { access: null, refresh: null, me: null, zones: {}, zoneLayer: null, reports: null,
                 selectedZone: null };
 
@@ -9,11 +13,20 @@ const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
   const n = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === "onclick") n.addEventListener("click", v); else if (v !== undefined) n.setAttribute(k, v);
+    if (k === "onclick") n.addEventListener("click", v);
+    else if (/^on/i.test(k)) throw new Error("el(): event handler attribute " + k);
+    else if (v !== undefined) n.setAttribute(k, v);
   }
   for (const k of kids) n.append(k instanceof Node ? k : document.createTextNode(String(k)));
   return n;
 };
+// A node showing `s` as plain text: what Leaflet's bindTooltip/bindPopup must be given
+// (a string there is parsed as HTML).
+const textNode = (s) => { const n = document.createElement("span"); n.textContent = String(s ?? ""); return n; };
+// Leaflet's attribution control takes HTML: keep only the text of the configured one
+// (parsed inert by DOMParser: no script runs, nothing loads) and escape it again.
+const attributionText = (html) => new DOMParser().parseFromString(String(html || ""), "text/html").body.textContent
+  .replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const fmt = (x) => x === null || x === undefined ? "-" :
   Number(x).toLocaleString("id-ID", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const STATUS = { belum_tertib: "Belum tertib", dalam_penertiban: "Dalam penertiban",
@@ -87,7 +100,7 @@ async function loadZones() {
     pointToLayer: (f, ll) => L.circleMarker(ll, Object.assign(zoneStyle(f.properties), { radius: 10 })),
     onEachFeature: (f, layer) => {
       state.zones[f.id] = { feature: f, layer };
-      layer.bindTooltip(f.properties.name);
+      layer.bindTooltip(textNode(f.properties.name));
       layer.on("click", () => showZone(f.id));
     },
   }).addTo(map);
@@ -120,7 +133,7 @@ async function loadReports() {
     const flagged = Object.keys(f.properties.flags || {}).length > 0;
     const m = L.circleMarker([lat, lon], { radius: 7, color: flagged ? "#e65100" : "#0b57d0", weight: 2, fillOpacity: 0.7 });
     m.on("click", () => showReport(f.id));
-    m.bindTooltip((f.properties.type === "penertiban" ? "Penertiban " : "Patroli ") + f.properties.period);
+    m.bindTooltip(textNode((f.properties.type === "penertiban" ? "Penertiban " : "Patroli ") + f.properties.period));
     state.reports.addLayer(m);
   }
   state.reportCount = fc.features.length;
@@ -138,6 +151,8 @@ async function showZone(id) {
   box.replaceChildren(
     el("h2", {}, z.properties.name),
     el("p", {}, "Kategori: zona ", z.properties.kategori, " · Kelurahan: ", z.properties.kelurahan_name || "-"),
+    z.properties.decree_nomor ? el("p", { id: "zone-decree" }, "SK: ", z.properties.decree_nomor) : el("span"),
+    z.properties.notes ? el("p", { class: "muted", id: "zone-notes" }, z.properties.notes) : el("span"),
     el("p", {}, "Status: ", el("strong", { id: "zone-status", class: st.status === "tertib" ? "status-tertib" : "" },
       STATUS[st.status] + (st.kategori ? " (" + st.kategori + ")" : ""))),
     el("p", { class: "muted" }, (st.evidence.alasan || []).join(" ")),
@@ -193,9 +208,11 @@ function flagChips(flags) {
 }
 
 // --- report detail and review -------------------------------------------------------------
-async function photoImg(url) {
-  const blob = await (await api(url)).blob(); // photos are access-checked: fetched with the token
-  return el("img", { src: URL.createObjectURL(blob), alt: "Foto laporan" });
+async function photoImg(p) {
+  const blob = await (await api(p.urls.thumb)).blob(); // photos are access-checked: fetched with the token
+  const camera = [p.exif?.make, p.exif?.model].filter(Boolean).join(" ");
+  return el("figure", {}, el("img", { src: URL.createObjectURL(blob), alt: "Foto laporan" }),
+    el("figcaption", { class: "photo-camera" }, camera || "Kamera tidak diketahui"));
 }
 
 async function showReport(id) {
@@ -213,10 +230,14 @@ async function showReport(id) {
   };
   box.replaceChildren(
     el("h2", {}, "Laporan ", r.type, " ", r.period),
-    el("p", {}, "Zona: ", r.zone || "-", " · Petugas: ", r.officer || "-", " · Tinjauan: ",
-      el("strong", { id: "review-state" }, r.review_state)),
+    el("p", {}, "Zona: ", r.zone || "-", " · Petugas: ", r.officer || "-", " · Tim: ", r.team || "-",
+      " · Tinjauan: ", el("strong", { id: "review-state" }, r.review_state)),
     el("p", {}, "Temuan: ", r.findings.map((f) => `${f.kind} ${f.count}`).join(", ") || "tidak ada",
       r.actions.length ? " · Tindakan: " + r.actions.map((a) => `${a.kind} ${a.count}`).join(", ") : ""),
+    el("ul", { class: "notes", id: "report-notes" },
+      ...(r.notes ? [el("li", {}, "Catatan petugas: ", r.notes)] : []),
+      ...[...r.findings, ...r.actions].filter((i) => i.notes).map((i) => el("li", {}, i.kind, ": ", i.notes)),
+      ...(r.review_note ? [el("li", {}, "Catatan tinjauan: ", r.review_note)] : [])),
     el("div", { id: "report-flags" }, ...flagChips(r.flags)),
     imgs,
     canReview ? el("div", { class: "row" },
@@ -224,7 +245,7 @@ async function showReport(id) {
       el("button", { id: "needs-fix", onclick: () => review("perlu_perbaikan") }, "Perlu perbaikan"),
       el("button", { id: "reject", onclick: () => review("ditolak") }, "Tolak")) : el("span"),
   );
-  for (const p of r.photos) if (p.urls.thumb) imgs.append(await photoImg(p.urls.thumb));
+  for (const p of r.photos) if (p.urls.thumb) imgs.append(await photoImg(p));
 }
 
 async function loadQueue() {
@@ -290,7 +311,7 @@ async function start(user) {
   $("login").hidden = true; $("app").hidden = false;
   $("who").textContent = `${user.full_name} (${user.role})`;
   map = L.map("map", { maxZoom: 19 }); // set here too: without tiles nothing else sets it
-  if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution }).addTo(map);
+  if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: attributionText(cfg.tileAttribution) }).addTo(map);
   map.setView([-6.19, 106.985], 14);
   state.reports = L.markerClusterGroup({ disableClusteringAtZoom: 17 }).addTo(map);
   map.on("moveend", () => loadReports().catch(() => {}));
