@@ -8,216 +8,20 @@ fails `test_every_endpoint_has_a_row`.
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
-from geoalchemy2.shape import from_shape
-from shapely.geometry import box
-from sqlalchemy import select
 
 from api.policy import PUBLIC
-from k3zones.audit import SYSTEM, acting_as
-from k3zones.auth import hash_password
-from k3zones.evidence import EvidenceRules
-from k3zones.models import (
-    AuthSession,
-    Kecamatan,
-    Kelurahan,
-    RenstraTarget,
-    Role,
-    TeamKind,
-    TertibKategori,
-    User,
-)
-from k3zones.periods import Period
-from k3zones.principal import Principal
-from k3zones.scope import Scope
-from k3zones.services import decrees, indicator, teams, zone_status, zones
-from k3zones.services import exports as export_service
-from k3zones.services.decrees import DecreeChanges, put_attachment
-from k3zones.services.photos import process_photo, put_photo, spool
-from k3zones.services.reports import submit_report
+from k3zones.models import Role
 from tests.support.http import demo_password, login_client
-from tests.support.paths import TESTDATA
 from tests.support.payloads import odk_instance
-
-ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
-OWN, OTHER = "medansatria", "bantargebang"
-ALL = Scope.everything()
-# Inside each kecamatan's service area, for zones the factories draw.
-POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
-# A real one-page PDF (uploads are parsed; a file that only starts with %PDF is refused).
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
-)
-JPEG = (TESTDATA / "photos" / "jpg_gps_DSCN0010.jpg").read_bytes()
-OTHER_OFFICER = "petugas.bantargebang"
-OTHER_TRANTIB = "trantib.bantargebang"
-
-
-@functools.cache
-def _hash() -> str:
-    return hash_password(demo_password("x"))
-
-
-def uid() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-class World:
-    """Makes a fresh object of a kind in a kecamatan, so a write never meets a used one."""
-
-    role = "petugas"
-    other_officer = OTHER_OFFICER
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.storage = app.extensions["k3"].storage
-        self.uow = app.extensions["k3"].uow
-        self.radius = dict(app.extensions["k3"].settings.default_radius_m)
-
-    def decree(self, kec: str) -> str:
-        d = decrees.create_decree(
-            self.uow,
-            ALL,
-            kec,
-            DecreeChanges(nomor=f"300/Kep.{uid()}/2024", tanggal=date(2024, 2, 1), perihal="Uji"),
-        )
-        return str(d.id)
-
-    def decree_with_pdf(self, kec: str) -> str:
-        did = self.decree(kec)
-        put_attachment(self.uow, ALL, uuid.UUID(did), "sk.pdf", PDF)
-        return did
-
-    def zone(self, kec: str) -> str:
-        did = self.decree(kec)
-        z = zones.create_zone(
-            self.uow,
-            ALL,
-            uuid.UUID(did),
-            {
-                "properties": {"name": f"Zona {uid()}", "kategori": "kuning"},
-                "geometry": {"type": "Point", "coordinates": POINT[kec]},
-            },
-            self.radius,
-        )
-        return str(z.id)
-
-    def user(self, kec: str, role: Role = Role.PETUGAS) -> str:
-        # Straight into the table with one precomputed hash: argon2 is slow on purpose, and
-        # creating users through the API is tested where it is the subject.
-        name = f"u{uid()}"
-        with self.uow() as s, s.begin():
-            kec_id = (
-                None
-                if role == Role.KOTA
-                else s.scalar(select(Kecamatan.id).where(Kecamatan.slug == kec))
-            )
-            u = User(
-                id=uuid.uuid4(),
-                username=name,
-                full_name=name,
-                role=role,
-                kecamatan_id=kec_id,
-                password_hash=_hash(),
-            )
-            s.add(u)
-        return str(u.id)
-
-    def team(self, kec: str) -> str:
-        t = teams.create_team(
-            self.uow, None, kecamatan=kec, name=f"Tim {uid()}", kind=TeamKind.SATPOL_PP, units=[]
-        )
-        return str(t.id)
-
-    def membership(self, kec: str) -> tuple[str, str]:
-        team = self.team(kec)
-        t = teams.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
-        return team, str(t.members[0].id)
-
-    def principal(self, username: str) -> Principal:
-        with self.uow() as s:
-            u = s.scalar(select(User).where(User.username == username))
-            assert u is not None
-            slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == u.kecamatan_id))
-            return Principal(u.id, u.username, u.full_name, u.role, u.kecamatan_id, slug, None)
-
-    def author(self, kec: str) -> str:
-        """Whose report a case acts on: the caller's own where the caller files reports."""
-        if kec == OTHER:
-            return self.other_officer
-        return (
-            f"demo.{self.role}"
-            if self.role in ("petugas", "trantib", "admin")
-            else ("demo.petugas")
-        )
-
-    def reader_author(self, kec: str) -> str:
-        """A report every role of the kecamatan may read: filed by the demo officer."""
-        return OTHER_OFFICER if kec == OTHER else "demo.petugas"
-
-    def report(self, kec: str, author: str | None = None, photos: int = 1) -> str:
-        body = {
-            "id": str(uuid.uuid4()),
-            "type": "patroli",
-            "started_at": "2024-05-02T08:15:00+07:00",
-            "location": {"type": "Point", "coordinates": POINT[kec]},
-            "photos_expected": photos,
-        }
-        submit_report(self.uow, EvidenceRules(), self.principal(author or self.author(kec)), body)
-        return body["id"]
-
-    def photo(self, kec: str) -> str:
-        rid = self.report(kec, author=OTHER_OFFICER if kec == OTHER else "demo.petugas")
-        author = self.principal(OTHER_OFFICER if kec == OTHER else "demo.petugas")
-        up = spool(io.BytesIO(JPEG), 10**8)
-        assert up is not None
-        pid = uuid.uuid4()
-        put_photo(self.uow, self.storage, author, uuid.UUID(rid), pid, up, None)
-        return str(pid)
-
-    def processed_photo(self, kec: str) -> str:
-        """A photo with its web and thumb images made (as the worker would)."""
-        pid = self.photo(kec)
-        process_photo(self.uow, self.storage, EvidenceRules(), uuid.UUID(pid))
-        return pid
-
-    def verified_zone(self, kec: str) -> str:
-        zid = self.zone(kec)
-        who = self.principal("demo.trantib" if kec == OWN else OTHER_TRANTIB)
-        zone_status.verify(self.uow, who, uuid.UUID(zid), TertibKategori.BAIK, "uji")
-        return zid
-
-    def snapshot(self, kec: str) -> str:
-        self.zone(kec)  # a decree dated 2024 with a zone
-        return indicator.create_snapshot(self.uow, ALL, kec, Period("year", 2024))
-
-    def export_job(self, kec: str, built: bool = False) -> str:
-        self.zone(kec)
-        who = self.principal("demo.trantib" if kec == OWN else OTHER_TRANTIB)
-        job = export_service.request_export(self.uow, who, kec, Period("year", 2024), "csv")
-        if built:
-            export_service.build(self.uow, self.storage, job.id)
-        return str(job.id)
-
-    def session(self, kec: str) -> str:
-        with self.uow() as s, s.begin():
-            row = AuthSession(
-                id=uuid.uuid4(), user_id=uuid.UUID(self.user(kec)), device_id="hp-uji"
-            )
-            s.add(row)
-        return str(row.id)
+from tests.support.world import JPEG, OTHER, OWN, PDF, POINT, ROLES, World, make_world, uid
 
 
 @dataclass
@@ -466,7 +270,7 @@ CASES = [
     Case(
         "reports.Report",
         "GET",
-        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}",
+        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.officer(k))}",
         EVERYONE,
     ),
     Case(
@@ -484,7 +288,7 @@ CASES = [
     Case(
         "reports.ReportReview",
         "POST",
-        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.reader_author(k))}/review",
+        lambda w, k: f"/api/v1/reports/{w.report(k, author=w.officer(k))}/review",
         "trantib admin",
         body=lambda w, k: {"state": "diterima"},
     ),
@@ -503,14 +307,14 @@ CASES = [
     Case(
         "reports.PhotoFile",
         "GET",
-        lambda w, k: f"/api/v1/photos/{w.photo(k)}/original",
+        lambda w, k: f"/api/v1/photos/{w.photo(k, processed=False)}/original",
         "petugas trantib admin",
         other=False,
     ),
     Case(
         "reports.PhotoFile",
         "GET",
-        lambda w, k: f"/api/v1/photos/{w.processed_photo(k)}/web",
+        lambda w, k: f"/api/v1/photos/{w.photo(k)}/web",
         EVERYONE,
     ),
     Case("status.ZoneStatus", "GET", lambda w, k: f"/api/v1/zones/{w.zone(k)}/status", EVERYONE),
@@ -683,39 +487,7 @@ CASES = [
 
 @pytest.fixture()
 def world(app, sample):  # type: ignore[no-untyped-def]
-    ctx = app.extensions["k3"]
-    with acting_as(SYSTEM), ctx.uow() as s, s.begin():
-        k = Kecamatan(
-            slug=OTHER,
-            name="Bantargebang",
-            kota="Kota Bekasi",
-            extent=from_shape(box(106.97, -6.37, 107.02, -6.30), srid=4326),
-        )
-        s.add(k)
-        s.flush()
-        s.add(Kelurahan(kecamatan_id=k.id, slug="cikiwul", name="Cikiwul"))
-        s.add(RenstraTarget(kecamatan_id=k.id, year=2024, target_pct=30))
-        s.add(
-            User(
-                id=uuid.uuid4(),
-                username=OTHER_OFFICER,
-                full_name="Petugas Lain",
-                role=Role.PETUGAS,
-                kecamatan_id=k.id,
-                password_hash=_hash(),
-            )
-        )
-        s.add(
-            User(
-                id=uuid.uuid4(),
-                username=OTHER_TRANTIB,
-                full_name="Trantib Lain",
-                role=Role.TRANTIB,
-                kecamatan_id=k.id,
-                password_hash=_hash(),
-            )
-        )
-    return World(app)
+    return make_world(app)
 
 
 def _request(client: Any, case: Case, w: World, kec: str) -> Any:
@@ -737,9 +509,7 @@ def _request(client: Any, case: Case, w: World, kec: str) -> Any:
 def _client_for(app: Any, w: World, role: str, case: Case) -> Any:
     if case.self_service:
         # Acts on the account itself (log out, new password): a throwaway account.
-        uid_ = w.user(OWN, Role(role))
-        with w.uow() as s:
-            name = s.get(User, uuid.UUID(uid_)).username  # type: ignore[union-attr]
+        name = w.username(w.user(OWN, Role(role)))
         return login_client(app, name, demo_password("x"))
     return login_client(app, f"demo.{role}")
 

@@ -1,9 +1,9 @@
 """A second kecamatan and fresh objects in either one, for tests of who reaches what.
 
-Copied from tests/integration/test_permissions.py (a test module never imports another):
-`make_world(app)` adds Bantargebang beside the sample's Medansatria, with an officer and a
-trantib of its own, and returns a World that makes a new object of a kind on demand.
-Needs the `sample` fixture loaded first.
+Shared by tests/integration/test_permissions.py and tests/security (a test module never
+imports another): `make_world(app)` adds Bantargebang beside the sample's Medansatria, with
+one user of each kecamatan role of its own, and returns a World that makes a new object of a
+kind on demand. Needs the `sample` fixture loaded first.
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ from k3zones.models import (
     Role,
     Team,
     TeamKind,
+    TertibKategori,
     User,
 )
 from k3zones.periods import Period
 from k3zones.principal import Principal
 from k3zones.scope import Scope
-from k3zones.services import decrees, indicator, teams, zones
+from k3zones.services import decrees, indicator, teams, zone_status, zones
 from k3zones.services import exports as export_service
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.photos import process_photo, put_photo, spool
@@ -47,6 +48,13 @@ OWN, OTHER = "medansatria", "bantargebang"
 ALL = Scope.everything()
 # Inside each kecamatan's service area, for zones the factories draw.
 POINT = {OWN: [106.985, -6.19], OTHER: [106.995, -6.33]}
+# A real one-page PDF (uploads are parsed; a file that only starts with %PDF is refused).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+)
 JPEG = (TESTDATA / "photos" / "jpg_gps_DSCN0010.jpg").read_bytes()
 # Bantargebang's own people: one of each kecamatan role.
 OTHER_USERS = {
@@ -88,6 +96,8 @@ def uid() -> str:
 class World:
     """Makes a fresh object of a kind in a kecamatan, so a write never meets a used one."""
 
+    role = "petugas"  # the caller a case acts as: whose own report `author` picks
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.storage = app.extensions["k3"].storage
@@ -99,6 +109,12 @@ class World:
 
     def reviewer(self, kec: str) -> str:
         return OTHER_TRANTIB if kec == OTHER else "demo.trantib"
+
+    def author(self, kec: str) -> str:
+        """Whose report a case acts on: the caller's own where the caller files reports."""
+        if kec == OWN and self.role in ("petugas", "trantib", "admin"):
+            return f"demo.{self.role}"
+        return self.officer(kec)
 
     def decree(self, kec: str) -> str:
         d = decrees.create_decree(
@@ -161,6 +177,11 @@ class World:
         )
         return str(t.id)
 
+    def membership(self, kec: str) -> tuple[str, str]:
+        team = self.team(kec)
+        t = teams.add_member(self.uow, ALL, uuid.UUID(team), uuid.UUID(self.user(kec)), None)
+        return team, str(t.members[0].id)
+
     def team_id(self, name: str) -> str:
         with self.uow() as s:
             tid = s.scalar(select(Team.id).where(Team.name == name))
@@ -186,7 +207,7 @@ class World:
         }
         if team is not None:
             body["team_id"] = team
-        submit_report(self.uow, EvidenceRules(), self.principal(author or self.officer(kec)), body)
+        submit_report(self.uow, EvidenceRules(), self.principal(author or self.author(kec)), body)
         return str(body["id"])
 
     def photo_of(
@@ -205,6 +226,12 @@ class World:
     def photo(self, kec: str, processed: bool = True) -> str:
         author = self.officer(kec)
         return self.photo_of(self.report(kec, author=author), author, processed=processed)
+
+    def verified_zone(self, kec: str) -> str:
+        zid = self.zone(kec)
+        who = self.principal(self.reviewer(kec))
+        zone_status.verify(self.uow, who, uuid.UUID(zid), TertibKategori.BAIK, "uji")
+        return zid
 
     def snapshot(self, kec: str) -> str:
         self.zone(kec)  # a decree dated 2024 with a zone
