@@ -11,6 +11,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$ROOT/scripts/bootstrap.sh"
 export PATH="$VENV/bin:$PATH"
+# Compiled bytecode is kept (under var/, out of the tree) even where the machine sets
+# PYTHONDONTWRITEBYTECODE: recompiling every module on every run costs ~1 s of the unit layer.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$VAR/pycache}"
 cd "$ROOT"
 
 NO_TESTS=5 # pytest's exit status when it collected nothing
