@@ -1,6 +1,6 @@
 # Everything goes through scripts/ so the same steps work from make, CI and by hand.
 # Ports: K3_PORT (API, 8000), K3_PG_PORT (55432), K3_REDIS_PORT (56379), read by scripts/.
-.PHONY: screenshots run test test-unit test-integration test-e2e lint format lock bench services-start services-stop migrate clean
+.PHONY: screenshots run backup restore test test-unit test-integration test-e2e lint format lock bench services-start services-stop migrate clean
 
 run:            ## install what is missing, start everything, serve on 127.0.0.1:$K3_PORT (8000)
 	scripts/run.sh
@@ -37,6 +37,12 @@ bench:          ## benchmarks (never part of make test)
 	scripts/bootstrap.sh
 	scripts/services.sh start
 	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench'
+
+backup:         ## database dump + photo folder + manifest into var/backups/<UTC time>/ (K3_BACKUP_DIR)
+	scripts/backup.sh
+
+restore:        ## make restore BACKUP=<dir> [FORCE=1]: into an empty database and photo folder, checked
+	FORCE="$(FORCE)" scripts/restore.sh "$(BACKUP)"
 
 services-start:
 	scripts/services.sh start

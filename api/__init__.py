@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(openrosa.blp)
     if os.environ.get("K3_BENCH") == "1":
         api.register_blueprint(bench.blp)
+    api.document_errors()
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -12,6 +12,7 @@ from api.context import current_scope, k3, kecamatan_or_own
 from api.downloads import content_disposition
 from api.parser import Blueprint
 from api.schemas.decrees import DecreeQueryArgsSchema, DecreeSchema, DecreeUpdateSchema
+from api.schemas.exports import BINARY
 from k3zones.models import DecreeStatus
 from k3zones.services import decrees
 from k3zones.services.decrees import MAX_ATTACHMENT_BYTES, DecreeChanges
@@ -94,6 +95,9 @@ class DecreeAttachment(MethodView):
         )
 
     @blp.response(200, description="Berkas PDF")
+    @blp.doc(
+        responses={"200": {"description": "Berkas PDF", "content": {"application/pdf": BINARY}}}
+    )
     def get(self, decree_id: uuid.UUID) -> Any:
         """Mengunduh pindaian SK"""
         filename, sha256, content = decrees.get_attachment(k3().uow, current_scope(), decree_id)

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from api.context import current_scope, k3, kecamatan_or_own, limiter, principal
 from api.downloads import content_disposition
 from api.parser import Blueprint
-from api.schemas.exports import ExportRequestSchema
+from api.schemas.exports import EXPORT_FILE_CONTENT, ExportJobSchema, ExportRequestSchema
 from k3zones.services import exports
 from k3zones.services import indicator as ind
 
@@ -35,6 +35,7 @@ def _job(job: exports.JobView) -> dict[str, Any]:
 class Exports(MethodView):
     @blp.arguments(ExportRequestSchema)
     @blp.response(202)
+    @blp.alt_response(202, schema=ExportJobSchema, description="Diterima; ikuti status_url")
     @blp.alt_response(429, description="Terlalu banyak permintaan ekspor; lihat Retry-After")
     def post(self, data: dict[str, Any]) -> Any:
         """Meminta ekspor; jawabannya 202 dengan alamat status (unduh bila selesai)"""
@@ -57,6 +58,7 @@ class Exports(MethodView):
 @blp.route("/<uuid:job_id>")
 class Export(MethodView):
     @blp.response(200)
+    @blp.alt_response(200, schema=ExportJobSchema, description="OK")
     def get(self, job_id: uuid.UUID) -> Any:
         """Status ekspor: menunggu, berjalan, selesai, atau gagal"""
         return _job(exports.get_job(k3().uow, current_scope(), job_id))
@@ -65,6 +67,7 @@ class Export(MethodView):
 @blp.route("/<uuid:job_id>/file")
 class ExportFile(MethodView):
     @blp.response(200, description="Berkas ekspor")
+    @blp.doc(responses={"200": {"description": "Berkas ekspor", "content": EXPORT_FILE_CONTENT}})
     def get(self, job_id: uuid.UUID) -> Any:
         """Mengunduh berkas ekspor yang sudah selesai"""
         ctx = k3()

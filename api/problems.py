@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import math
@@ -16,6 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from api.context import limiter
+from api.schemas.problems import ProblemSchema
 from k3zones.errors import (
     Conflict,
     DomainError,
@@ -215,10 +217,71 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 class K3Api(Api):  # type: ignore[misc]
-    """flask-smorest Api whose errors are problem+json."""
+    """flask-smorest Api whose errors are problem+json, and documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's shared responses (one per status, and DEFAULT_ERROR), with the
+        problem+json body and content type the API really sends."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Galat (problem+json)",
+                "content": {PROBLEM_JSON: {"schema": ProblemSchema}},
+            },
+            lazy=True,
+        )
+
+    def document_errors(self) -> None:
+        """Every operation documents the errors it can answer, each a problem+json body.
+        Run once, after every blueprint is registered (it edits the registered paths)."""
+        spec = self.spec
+        problem_ref = spec.components.get_ref("schema", "Problem")
+        for path, item in spec._paths.items():
+            for method, op in item.items():
+                if method not in _METHODS:
+                    continue
+                responses = op.setdefault("responses", {})
+                # Declared by a view without a body (alt_response(401, description=...)).
+                for code, resp in responses.items():
+                    if (
+                        code.startswith(("4", "5"))
+                        and isinstance(resp, dict)
+                        and "$ref" not in resp
+                        and not resp.get("content")
+                    ):
+                        resp["content"] = {PROBLEM_JSON: {"schema": problem_ref}}
+                for code in _errors_of(path, method, op):
+                    if str(code) not in responses:
+                        name = http.HTTPStatus(code).name
+                        responses[str(code)] = spec.components.get_ref("response", name)
+
+
+_METHODS = ("get", "put", "post", "patch", "delete")
+_PUBLIC_OPS = {("/api/v1/auth/login", "post"), ("/api/v1/auth/refresh", "post")}
+
+
+def _errors_of(path: str, method: str, op: Mapping[str, Any]) -> list[int]:
+    """The statuses an operation may answer with besides its own: every one may meet the
+    rate limiter (429), an unreadable parameter (422), the server (500) or the database
+    (503); signed-in ones 401/403; with a path parameter 404; with a body 400/413/415."""
+    codes = [422, 429, 500, 503]
+    if (path, method) not in _PUBLIC_OPS:
+        codes += [401, 403]
+    if "{" in path:
+        codes.append(404)
+    if method in ("post", "put", "patch"):
+        codes += [400, 413, 415]
+    return sorted(codes)
 
 
 def register(app: Flask) -> None:

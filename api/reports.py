@@ -10,9 +10,11 @@ from flask.views import MethodView
 
 from api.context import k3, limiter, principal
 from api.parser import Blueprint, read_json_body
+from api.schemas.exports import BINARY
 from api.schemas.reports import (
     PhotoSchema,
     ReportBodySchema,
+    ReportFeatureCollectionSchema,
     ReportPageSchema,
     ReportQueryArgsSchema,
     ReportSchema,
@@ -88,6 +90,12 @@ def _as_feature(item: dict[str, Any]) -> dict[str, Any]:
 class Reports(MethodView):
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(200, ReportPageSchema)
+    @blp.alt_response(
+        200,
+        schema=ReportFeatureCollectionSchema,
+        content_type=GEOJSON,
+        description="format=geojson (atau Accept: application/geo+json): FeatureCollection",
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Daftar laporan, terbaru dulu (format=geojson untuk peta)"""
         items, cursor = report_views.list_reports(k3().uow, principal(), _filter(args))
@@ -228,9 +236,27 @@ class ReportPhoto(MethodView):
         return photo_links(result.photo), 201 if result.created else 200
 
 
-@blp.route("/photos/<uuid:photo_id>/<variant>")
+@blp.route(
+    "/photos/<uuid:photo_id>/<variant>",
+    parameters=[
+        {
+            "in": "path",
+            "name": "variant",
+            "required": True,
+            "schema": {"type": "string", "enum": ["original", "web", "thumb"]},
+        }
+    ],
+)
 class PhotoFile(MethodView):
     @blp.response(200, description="Berkas foto")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Berkas foto",
+                "content": {"image/jpeg": BINARY, "image/heic": BINARY},
+            }
+        }
+    )
     def get(self, photo_id: uuid.UUID, variant: str) -> Any:
         """Berkas foto: original (apa adanya; hanya petugas pengambil dan Trantib/admin
         kecamatan, setiap pembukaan dicatat), web, atau thumb (tegak, tanpa EXIF)"""

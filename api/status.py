@@ -10,14 +10,22 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own, principal
 from api.parser import Blueprint
+from api.schemas.common import YEAR_PATH_PARAM
 from api.schemas.status import (
+    IndicatorListSchema,
+    IndicatorSchema,
     ManualYearSchema,
     PeriodArgs,
+    RulesCreatedSchema,
     RulesSchema,
+    RulesVersionSchema,
     SnapshotCreateSchema,
+    SnapshotSchema,
     VerifySchema,
     ViolationArgs,
+    ViolationsSchema,
     WithdrawSchema,
+    ZoneStatusSchema,
 )
 from k3zones.models import Role, TertibKategori
 from k3zones.services import indicator as ind
@@ -40,6 +48,7 @@ def _period(args: dict[str, Any], prefix: str = "") -> Any:
 @blp.route("/zones/<uuid:zone_id>/status")
 class ZoneStatus(MethodView):
     @blp.response(200)
+    @blp.alt_response(200, schema=ZoneStatusSchema, description="OK")
     def get(self, zone_id: uuid.UUID) -> Any:
         """Status zona dengan bukti laporan dan riwayat perubahannya"""
         return asdict(zone_status.get_status(k3().uow, current_scope(), zone_id))
@@ -49,6 +58,7 @@ class ZoneStatus(MethodView):
 class ZoneVerify(MethodView):
     @blp.arguments(VerifySchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=ZoneStatusSchema, description="OK")
     def post(self, data: dict[str, Any], zone_id: uuid.UUID) -> Any:
         """Verifikasi zona tertib (baik/cukup/kurang); tanpa bukti hanya dengan catatan"""
         return asdict(
@@ -62,6 +72,7 @@ class ZoneVerify(MethodView):
 class ZoneWithdraw(MethodView):
     @blp.arguments(WithdrawSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=ZoneStatusSchema, description="OK")
     def post(self, data: dict[str, Any], zone_id: uuid.UUID) -> Any:
         """Mencabut verifikasi tertib (dengan alasan)"""
         return asdict(zone_status.withdraw(k3().uow, principal(), zone_id, data["note"]))
@@ -71,6 +82,7 @@ class ZoneWithdraw(MethodView):
 class WilayahTertib(MethodView):
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=IndicatorListSchema, description="OK")
     def get(self, args: dict[str, Any]) -> Any:
         """Persentase Peningkatan Wilayah Tertib: realisasi, target, capaian, dan zonanya"""
         p = _period(args)
@@ -86,6 +98,7 @@ class WilayahTertib(MethodView):
 class PenurunanPelanggaran(MethodView):
     @blp.arguments(ViolationArgs, location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=ViolationsSchema, description="OK")
     def get(self, args: dict[str, Any]) -> Any:
         """Persentase Penurunan Jumlah Pelanggaran terhadap periode dasar"""
         r = ind.violations_decrease(
@@ -102,6 +115,7 @@ class PenurunanPelanggaran(MethodView):
 class Snapshots(MethodView):
     @blp.arguments(PeriodArgs(only=("kecamatan",)), location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=SnapshotSchema(many=True), description="OK")
     def get(self, args: dict[str, Any]) -> Any:
         """Snapshot indikator yang tersimpan"""
         return ind.list_snapshots(
@@ -110,6 +124,7 @@ class Snapshots(MethodView):
 
     @blp.arguments(SnapshotCreateSchema)
     @blp.response(201)
+    @blp.alt_response(201, schema=IndicatorSchema, description="OK")
     @blp.alt_response(409, description="Perhitungan periode ini sedang berjalan")
     def post(self, data: dict[str, Any]) -> Any:
         """Menghitung ulang dan menyimpan snapshot sebuah periode"""
@@ -120,6 +135,7 @@ class Snapshots(MethodView):
 @blp.route("/snapshots/<uuid:snapshot_id>/approve")
 class SnapshotApprove(MethodView):
     @blp.response(200)
+    @blp.alt_response(200, schema=IndicatorSchema, description="OK")
     def post(self, snapshot_id: uuid.UUID) -> Any:
         """Pimpinan menyetujui snapshot (dipakai ekspor tahunan)"""
         return asdict(ind.approve_snapshot(k3().uow, principal(), snapshot_id))
@@ -129,6 +145,7 @@ class SnapshotApprove(MethodView):
 class AssessmentRules(MethodView):
     @blp.arguments(PeriodArgs(only=("kecamatan",)), location="query")
     @blp.response(200)
+    @blp.alt_response(200, schema=RulesVersionSchema(many=True), description="OK")
     def get(self, args: dict[str, Any]) -> Any:
         """Aturan penilaian layak tertib, versi terbaru dulu"""
         slug = kecamatan_or_own(args.get("kecamatan"))
@@ -136,6 +153,7 @@ class AssessmentRules(MethodView):
 
     @blp.arguments(RulesSchema)
     @blp.response(201)
+    @blp.alt_response(201, schema=RulesCreatedSchema, description="OK")
     def put(self, data: dict[str, Any]) -> Any:
         """Menetapkan versi aturan baru (snapshot lama tetap memakai versinya)"""
         ctx = k3()
@@ -152,10 +170,11 @@ class AssessmentRules(MethodView):
         return {"version": version}
 
 
-@blp.route("/indicators/wilayah-tertib/manual/<int:year>")
+@blp.route("/indicators/wilayah-tertib/manual/<int:year>", parameters=[YEAR_PATH_PARAM])
 class ManualYear(MethodView):
     @blp.arguments(ManualYearSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=IndicatorSchema, description="OK")
     def put(self, data: dict[str, Any], year: int) -> Any:
         """Angka tahun sebelum sistem (mis. 2023, definisi lama), disimpan apa adanya"""
         return asdict(

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own
 from api.parser import Blueprint
-from api.schemas.common import KecamatanArgSchema
+from api.schemas.common import YEAR_PATH_PARAM, KecamatanArgSchema
 from api.schemas.targets import TargetSchema
 from k3zones.services import targets
 
@@ -31,7 +31,7 @@ class Targets(MethodView):
         )
 
 
-@blp.route("/<int:year>")
+@blp.route("/<int:year>", parameters=[YEAR_PATH_PARAM])
 class Target(MethodView):
     @blp.arguments(KecamatanArgSchema, location="query")
     @blp.response(200, TargetSchema)

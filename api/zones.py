@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3
 from api.parser import Blueprint, read_json_body
+from api.schemas.common import BBOX_FORMAT
 from api.schemas.zones import (
     ImportResultSchema,
     RetireSchema,
@@ -68,10 +70,10 @@ def collection(views: list[ZoneView]) -> dict[str, Any]:
 
 def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     path = ("bbox",)
-    try:
+    parts: list[float] = []
+    # The documented format (BBOX_FORMAT), not whatever float() reads ("1e2", " 1", "nan").
+    if re.fullmatch(BBOX_FORMAT, raw):
         parts = [float(p) for p in raw.split(",")]
-    except ValueError:
-        parts = []
     if len(parts) != 4 or not all(p == p and abs(p) != float("inf") for p in parts):
         raise InvalidInput(
             "bbox tidak valid.",

@@ -118,6 +118,10 @@ class Settings:
     timezone: str = "Asia/Jakarta"
     # How often beat asks a worker to report in (seen in /readyz).
     heartbeat_seconds: int = 60
+    # How often beat sweeps for photos whose task was lost, and how long a photo must
+    # have waited to count as lost (shorter only in the fault tests).
+    sweep_seconds: int = 300
+    sweep_stuck_seconds: int = 600
     celery_always_eager: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -207,4 +211,6 @@ class Settings:
             statement_timeout_ms=_int(env, "K3_STATEMENT_TIMEOUT_MS", 15_000),
             worker_statement_timeout_ms=_int(env, "K3_WORKER_STATEMENT_TIMEOUT_MS", 600_000),
             heartbeat_seconds=_int(env, "K3_HEARTBEAT_SECONDS", 60),
+            sweep_seconds=_int(env, "K3_SWEEP_SECONDS", 300),
+            sweep_stuck_seconds=_int(env, "K3_SWEEP_STUCK_SECONDS", 600),
         )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: tests/unit first, with no service and no database settings; then the same
 # local PostgreSQL/PostGIS and Redis as `make run` (a separate test database) for
-# tests/integration and tests/e2e.
+# tests/integration, tests/security, tests/faults (own throwaway services) and tests/e2e.
 #   scripts/test.sh                    all of it (pytest options are passed to both runs)
 #   scripts/test.sh PATH... [OPTIONS]  those tests only; services are started only when a
 #                                      path lies outside tests/unit
@@ -82,6 +82,6 @@ run_unit tests/unit "$@" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = "$NO_TESTS" ] || exit "$rc"
 unit_rc=$rc
 rc=0
-run_with_services tests/integration tests/security tests/e2e "$@" || rc=$?
+run_with_services tests/integration tests/security tests/e2e tests/faults "$@" || rc=$?
 if [ "$rc" = "$NO_TESTS" ] && [ "$unit_rc" = 0 ]; then rc=0; fi
 exit "$rc"

@@ -13,13 +13,16 @@ from flask import Flask
 from k3zones.services.health import record_heartbeat
 
 
-def beat_schedule(heartbeat_seconds: int) -> dict[str, dict[str, Any]]:
+def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str, dict[str, Any]]:
     return {
         "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
         # Work the API could not hand over at once (broker down) leaves the outbox here.
         "relay-outbox": {"task": "workers.tasks.relay_outbox", "schedule": 10.0},
         # Photos whose task was lost (worker killed, broker restarted) are queued again.
-        "sweep-unfinished": {"task": "workers.tasks.sweep_unfinished", "schedule": 300.0},
+        "sweep-unfinished": {
+            "task": "workers.tasks.sweep_unfinished",
+            "schedule": float(sweep_seconds),
+        },
         # Crontabs are read in the Celery timezone, Asia/Jakarta.
         "recompute-zones-nightly": {
             "task": "workers.tasks.recompute_all_zones",
@@ -42,7 +45,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.conf.update(
         enable_utc=True,  # timestamps in UTC; the schedule itself is read in Asia/Jakarta
-        beat_schedule=beat_schedule(app.extensions["k3"].settings.heartbeat_seconds),
+        beat_schedule=beat_schedule(
+            app.extensions["k3"].settings.heartbeat_seconds,
+            app.extensions["k3"].settings.sweep_seconds,
+        ),
         task_serializer="json",
         accept_content=["json"],
         result_expires=24 * 3600,

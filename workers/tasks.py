@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task
@@ -92,7 +93,9 @@ def sweep_unfinished() -> int:
     """Every few minutes: photos still waiting long after they were received are queued
     again (their task was lost), then handed to the queue."""
     ctx = runtime()
-    n = sweeper.requeue_stuck_photos(ctx.uow)
+    n = sweeper.requeue_stuck_photos(
+        ctx.uow, older_than=timedelta(seconds=ctx.settings.sweep_stuck_seconds)
+    )
     if n:
         ctx.relay()
     return n

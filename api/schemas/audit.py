@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from api.schemas.common import K3Schema, one_of
+from api.schemas.common import BIGINT_MAX, K3Schema, one_of
 
 # No domain enum yet: the actions k3zones.audit writes, and the sign-in guard's alert.
 _ACTIONS = ["create", "update", "delete", "login_throttled"]
@@ -21,7 +21,10 @@ class AuditQueryArgsSchema(K3Schema):
     action = fields.String(validate=one_of(_ACTIONS))
     since = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
     until = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
-    cursor = fields.Integer(metadata={"description": "next_cursor dari halaman sebelumnya"})
+    cursor = fields.Integer(
+        validate=validate.Range(1, BIGINT_MAX, error="cursor tidak valid."),
+        metadata={"description": "next_cursor dari halaman sebelumnya"},
+    )
     limit = fields.Integer(
         load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
     )

@@ -101,11 +101,48 @@ def text(max_len: int, *, required: bool = False, **kw: Any) -> fields.String:
     )
 
 
+YEAR_MIN, YEAR_MAX = 2000, 2100  # what the services accept (k3zones.services.targets, indicator)
+
+
+def year_field(**kw: Any) -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(YEAR_MIN, YEAR_MAX, error="Tahun harus 2000 sampai 2100."), **kw
+    )
+
+
+# What api.zones.parse_bbox reads: 4 decimal numbers (min < max, within WGS 84: checked there).
+_NUM = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+BBOX_FORMAT = rf"{_NUM},{_NUM},{_NUM},{_NUM}"
+BBOX_PATTERN = rf"^({BBOX_FORMAT})?$"  # documented: empty is no filter, as the views read it
+BIGINT_MAX = 2**63 - 1
+
+
+def bbox_field() -> fields.String:
+    return fields.String(
+        metadata={
+            "description": "bujur_min,lintang_min,bujur_maks,lintang_maks (WGS 84; min < maks)",
+            "example": "106.95,-6.23,107.02,-6.14",
+            "pattern": BBOX_PATTERN,
+        }
+    )
+
+
+YEAR_PATH_PARAM = {
+    "in": "path",
+    "name": "year",
+    "required": True,
+    "schema": {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+}
+
+
 class GeometrySchema(Schema):
     """A GeoJSON geometry (RFC 7946): lon/lat in WGS 84."""
 
     type = fields.String(metadata={"example": "LineString"})
-    coordinates = fields.Raw(metadata={"example": [[106.9705, -6.2065], [106.9790, -6.2075]]})
+    # Nesting depends on the type (Point: numbers; LineString: pairs; Polygon: rings).
+    coordinates = fields.List(
+        fields.Raw(), metadata={"example": [[106.9705, -6.2065], [106.9790, -6.2075]]}
+    )
 
 
 class KecamatanArgSchema(K3Schema):

@@ -36,7 +36,11 @@ class DecreeSchema(K3Schema):
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
     zone_count = fields.Integer(dump_only=True)
     attachment = fields.Nested(DecreeAttachmentSchema, dump_only=True, allow_none=True)
-    attachment_url = fields.Method("_attachment_url", dump_only=True)
+    attachment_url = fields.Method(
+        "_attachment_url",
+        dump_only=True,
+        metadata={"type": "string", "nullable": True, "format": "uri-reference"},
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

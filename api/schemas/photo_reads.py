@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from api.schemas.common import K3Schema
+from api.schemas.common import BIGINT_MAX, K3Schema
 
 
 class PhotoReadQueryArgsSchema(K3Schema):
@@ -16,7 +16,10 @@ class PhotoReadQueryArgsSchema(K3Schema):
     user = fields.UUID(metadata={"description": "Hanya pembaca ini (id pengguna)"})
     since = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
     until = fields.Date(metadata={"description": "Tanggal WIB (termasuk)"})
-    cursor = fields.Integer(metadata={"description": "next_cursor dari halaman sebelumnya"})
+    cursor = fields.Integer(
+        validate=validate.Range(1, BIGINT_MAX, error="cursor tidak valid."),
+        metadata={"description": "next_cursor dari halaman sebelumnya"},
+    )
     limit = fields.Integer(
         load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
     )

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from api.schemas.common import GeometrySchema, K3Schema, one_of, values
+from api.schemas.common import K3Schema, bbox_field, one_of, values
 from k3zones.enums import PhotoStatus, ReportType, ReviewState, TeamUnit
-from k3zones.reports import ACTIONS, VIOLATIONS
+from k3zones.reports import ACTIONS, MAX_COUNT, MAX_ITEMS, MAX_NOTES, MAX_PHOTOS, VIOLATIONS
 
 # Derived in the domain (photos received against photos expected), not stored as an enum.
 _REPORT_STATUSES = ["menunggu_foto", "lengkap"]
 
 
-class ItemSchema(Schema):
-    kind = fields.String()
-    count = fields.Integer()
-    notes = fields.String()
+def _item_schema(name: str, vocab: list[str]) -> type[Schema]:
+    return Schema.from_dict(
+        {
+            "kind": fields.String(required=True, validate=one_of(vocab)),
+            "count": fields.Integer(required=True, validate=validate.Range(0, MAX_COUNT)),
+            "notes": fields.String(allow_none=True, validate=validate.Length(max=1000)),
+        },
+        name=name,
+    )
+
+
+FindingSchema = _item_schema("Finding", list(VIOLATIONS))
+ActionSchema = _item_schema("Action", list(ACTIONS))
+
+
+class PointSchema(Schema):
+    """A GeoJSON Point (RFC 7946): [bujur, lintang] in WGS 84."""
+
+    type = fields.String(required=True, validate=one_of(["Point"]), metadata={"example": "Point"})
+    coordinates = fields.List(
+        fields.Float(),
+        required=True,
+        validate=validate.Length(2, 3),
+        metadata={"example": [106.98, -6.2068]},
+    )
 
 
 class ReportBodySchema(Schema):
-    """What a phone sends (documented here; checked by the domain rules)."""
+    """What a phone sends (documented here; checked by the domain rules, k3zones.reports)."""
 
-    id = fields.UUID(metadata={"description": "UUID buatan ponsel (kunci kirim ulang)"})
-    type = fields.String(metadata={"enum": values(ReportType)})
+    id = fields.UUID(
+        required=True, metadata={"description": "UUID buatan ponsel (kunci kirim ulang)"}
+    )
+    type = fields.String(required=True, validate=one_of(values(ReportType)))
     zone_id = fields.UUID(
         allow_none=True,
         metadata={
@@ -31,25 +56,30 @@ class ReportBodySchema(Schema):
     )
     team_id = fields.UUID(allow_none=True)
     units = fields.List(
-        fields.String(),
-        metadata={"description": f"Unit yang hadir (3 pilar): {', '.join(values(TeamUnit))}"},
+        fields.String(validate=one_of(values(TeamUnit))),
+        metadata={"description": "Unit yang hadir (3 pilar)"},
     )
-    started_at = fields.String(metadata={"example": "2024-05-02T08:15:00+07:00"})
-    ended_at = fields.String(allow_none=True, metadata={"example": "2024-05-02T09:00:00+07:00"})
+    started_at = fields.DateTime(required=True, metadata={"example": "2024-05-02T08:15:00+07:00"})
+    ended_at = fields.DateTime(allow_none=True, metadata={"example": "2024-05-02T09:00:00+07:00"})
     location = fields.Nested(
-        GeometrySchema, metadata={"example": {"type": "Point", "coordinates": [106.98, -6.2068]}}
+        PointSchema,
+        required=True,
+        metadata={
+            "description": "Hanya GeoJSON Point",
+            "example": {"type": "Point", "coordinates": [106.98, -6.2068]},
+        },
     )
-    accuracy_m = fields.Float(metadata={"example": 8.0})
-    findings = fields.List(
-        fields.Nested(ItemSchema),
-        metadata={"description": f"kind: {', '.join(VIOLATIONS)}"},
+    accuracy_m = fields.Float(
+        allow_none=True, validate=validate.Range(0, 100000), metadata={"example": 8.0}
     )
+    findings = fields.List(fields.Nested(FindingSchema), validate=validate.Length(max=MAX_ITEMS))
     actions = fields.List(
-        fields.Nested(ItemSchema),
-        metadata={"description": f"Hanya penertiban. kind: {', '.join(ACTIONS)}"},
+        fields.Nested(ActionSchema),
+        validate=validate.Length(max=MAX_ITEMS),
+        metadata={"description": "Hanya penertiban"},
     )
-    notes = fields.String(allow_none=True)
-    photos_expected = fields.Integer(metadata={"description": "0 sampai 10"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=MAX_NOTES))
+    photos_expected = fields.Integer(validate=validate.Range(0, MAX_PHOTOS))
 
 
 class PhotoUrlsSchema(Schema):
@@ -71,66 +101,105 @@ class PhotoUrlsSchema(Schema):
 _DETAIL = "Hanya untuk petugas pengambil dan Seksi Trantib/admin kecamatan; null untuk yang lain."
 
 
+def _iso(**kw: Any) -> fields.String:
+    """A time the services already give as ISO 8601 text (passed through as is)."""
+    return fields.String(allow_none=True, metadata={"format": "date-time"}, **kw)
+
+
+def _uuid(**kw: Any) -> fields.String:
+    return fields.String(metadata={"format": "uuid"}, **kw)
+
+
 class PhotoSchema(Schema):
-    id = fields.Raw()
-    report_id = fields.Raw()
+    id = _uuid()
+    report_id = _uuid()
     status = fields.String(metadata={"enum": values(PhotoStatus)})
     sha256 = fields.String()
     size_bytes = fields.Integer()
     content_type = fields.String()
-    declared_type = fields.Raw()
-    width = fields.Raw()
-    height = fields.Raw()
-    taken_at = fields.Raw()
-    gps = fields.Dict(
-        allow_none=True, metadata={"description": f"Titik GPS dari EXIF (GeoJSON). {_DETAIL}"}
+    declared_type = fields.String(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    taken_at = _iso()
+    gps = fields.Nested(
+        PointSchema,
+        allow_none=True,
+        metadata={"description": f"Titik GPS dari EXIF (GeoJSON). {_DETAIL}"},
     )
-    exif = fields.Dict(allow_none=True, metadata={"description": f"Metadata EXIF. {_DETAIL}"})
-    flags = fields.Raw(
+    exif = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        metadata={"description": f"Metadata EXIF. {_DETAIL}"},
+    )
+    flags = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
         metadata={
             "description": "Temuan pemeriksaan bukti. duplicate/near_duplicate menyebut "
             "report_id dan photo_id laporan lain; bila laporan itu di kecamatan lain, "
             "keduanya null dan kecamatan_lain true (kecuali untuk pengguna kota)."
-        }
+        },
     )
-    error = fields.Raw()
-    received_at = fields.Raw()
-    processed_at = fields.Raw()
+    error = fields.String(allow_none=True)
+    received_at = _iso()
+    processed_at = _iso()
     urls = fields.Nested(PhotoUrlsSchema)
 
 
+class ItemOutSchema(Schema):
+    kind = fields.String()
+    count = fields.Integer()
+    notes = fields.String()
+
+
+class ReportVersionSchema(Schema):
+    version = fields.Integer()
+    review_state = fields.String(metadata={"enum": values(ReviewState)})
+    review_note = fields.String(allow_none=True)
+    replaced_at = _iso()
+    report = fields.Dict(
+        keys=fields.String(), metadata={"description": "Laporan sebelum diubah (seperti Report)"}
+    )
+
+
 class ReportSchema(Schema):
-    id = fields.Raw()
-    type = fields.String()
+    id = _uuid()
+    type = fields.String(metadata={"enum": values(ReportType)})
     status = fields.String(metadata={"enum": _REPORT_STATUSES})
     review_state = fields.String(metadata={"enum": values(ReviewState)})
-    review_note = fields.Raw()
-    reviewed_at = fields.Raw()
+    review_note = fields.String(allow_none=True)
+    reviewed_at = _iso()
     version = fields.Integer()
-    officer_id = fields.Raw()
-    officer = fields.Raw()
-    team_id = fields.Raw()
-    team = fields.Raw()
-    units = fields.Raw()
-    zone_id = fields.Raw()
-    zone = fields.Raw()
+    officer_id = _uuid()
+    officer = fields.String(allow_none=True, metadata={"description": "Nama pengguna petugas"})
+    team_id = _uuid(allow_none=True)
+    team = fields.String(allow_none=True)
+    units = fields.List(fields.String(metadata={"enum": values(TeamUnit)}))
+    zone_id = _uuid(allow_none=True)
+    zone = fields.String(allow_none=True)
     zone_match = fields.String(metadata={"enum": ["given", "gps", "none"]})
-    started_at = fields.Raw()
-    ended_at = fields.Raw()
-    received_at = fields.Raw()
-    period = fields.Raw(metadata={"description": "Tanggal WIB dari waktu mulai perangkat"})
-    location = fields.Raw()
-    accuracy_m = fields.Raw()
-    findings = fields.Raw()
-    actions = fields.Raw()
+    started_at = _iso()
+    ended_at = _iso()
+    received_at = _iso()
+    period = fields.String(
+        metadata={"format": "date", "description": "Tanggal WIB dari waktu mulai perangkat"}
+    )
+    location = fields.Nested(PointSchema)
+    accuracy_m = fields.Float(allow_none=True)
+    findings = fields.List(fields.Nested(ItemOutSchema))
+    actions = fields.List(fields.Nested(ItemOutSchema))
     violation_total = fields.Integer()
-    notes = fields.Raw()
+    notes = fields.String(allow_none=True)
     photos_expected = fields.Integer()
     photos_received = fields.Integer()
-    flags = fields.Raw(metadata={"description": "Temuan pemeriksaan bukti, dengan angka"})
+    flags = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        metadata={"description": "Temuan pemeriksaan bukti, dengan angka"},
+    )
     source = fields.String()
     photos = fields.List(fields.Nested(PhotoSchema))
-    versions = fields.Raw()
+    versions = fields.List(fields.Nested(ReportVersionSchema))
 
 
 class ReportPageSchema(Schema):
@@ -159,7 +228,7 @@ class ReportQueryArgsSchema(K3Schema):
     )
     review_state = fields.String(validate=one_of(values(ReviewState)))
     status = fields.String(validate=one_of(_REPORT_STATUSES))
-    bbox = fields.String()
+    bbox = bbox_field()
     cursor = fields.String()
     limit = fields.Integer(
         load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
@@ -179,3 +248,26 @@ class ReviewSchema(K3Schema):
         validate=one_of(values(s for s in ReviewState if s != ReviewState.MENUNGGU)),
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=4000))
+
+
+class ReportPropertiesSchema(ReportSchema):
+    class Meta:
+        exclude = ("location", "photos", "versions")
+
+
+class ReportFeatureSchema(Schema):
+    """One report on the map (format=geojson): its location as a GeoJSON Point."""
+
+    type = fields.String(metadata={"example": "Feature"})
+    id = fields.UUID()
+    geometry = fields.Nested(PointSchema)
+    properties = fields.Nested(
+        ReportPropertiesSchema,
+        metadata={"description": "Kolom laporan (tanpa location, photos)"},
+    )
+
+
+class ReportFeatureCollectionSchema(Schema):
+    type = fields.String(metadata={"example": "FeatureCollection"})
+    features = fields.List(fields.Nested(ReportFeatureSchema))
+    next_cursor = fields.String(allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, fields, validate
 
-from api.schemas.common import K3Schema, one_of, values
+from api.schemas.common import K3Schema, one_of, values, year_field
 from k3zones.enums import TertibKategori
 
 
@@ -14,9 +14,12 @@ class PeriodArgs(K3Schema):
         unknown = EXCLUDE
 
     kecamatan = fields.String(metadata={"description": "Slug; kosong untuk pengguna kota: semua"})
-    year = fields.Integer(required=True)
-    month = fields.Integer()
-    quarter = fields.Integer(metadata={"description": "Triwulan 1-4"})
+    year = year_field(required=True)
+    month = fields.Integer(validate=validate.Range(1, 12, error="Bulan 1 sampai 12."))
+    quarter = fields.Integer(
+        validate=validate.Range(1, 4, error="Triwulan 1 sampai 4."),
+        metadata={"description": "Triwulan 1-4 (bukan bersama month)"},
+    )
     source = fields.String(
         load_default="langsung",
         validate=one_of(["langsung", "snapshot"]),
@@ -25,9 +28,9 @@ class PeriodArgs(K3Schema):
 
 
 class ViolationArgs(PeriodArgs):
-    baseline_year = fields.Integer(required=True)
-    baseline_month = fields.Integer()
-    baseline_quarter = fields.Integer()
+    baseline_year = year_field(required=True)
+    baseline_month = fields.Integer(validate=validate.Range(1, 12, error="Bulan 1 sampai 12."))
+    baseline_quarter = fields.Integer(validate=validate.Range(1, 4, error="Triwulan 1 sampai 4."))
 
 
 class VerifySchema(K3Schema):
@@ -45,16 +48,23 @@ class SnapshotCreateSchema(K3Schema):
     """A period in a request body: a year, or a month or triwulan of it."""
 
     kecamatan = fields.String()
-    year = fields.Integer(required=True)
-    month = fields.Integer()
-    quarter = fields.Integer()
+    year = year_field(required=True)
+    month = fields.Integer(validate=validate.Range(1, 12, error="Bulan 1 sampai 12."))
+    quarter = fields.Integer(validate=validate.Range(1, 4, error="Triwulan 1 sampai 4."))
 
 
 class RulesSchema(K3Schema):
     kecamatan = fields.String()
-    min_penertiban = fields.Integer(required=True)
-    window_days = fields.Integer(required=True)
-    min_patrols = fields.Integer(required=True)
+    min_penertiban = fields.Integer(
+        required=True, validate=validate.Range(0, 100, error="0 sampai 100.")
+    )
+    window_days = fields.Integer(
+        required=True, validate=validate.Range(1, 366, error="Jendela 1 sampai 366 hari.")
+    )
+    min_patrols = fields.Integer(
+        required=True,
+        validate=validate.Range(0, 366, error="0 sampai 366 (paling banyak window_days)."),
+    )
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -72,3 +82,109 @@ class ManualYearSchema(K3Schema):
     realisasi_pct = _pct()
     capaian_pct = _pct()
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+# Responses. The views answer plain dicts; these document them (doc-only: alt_response).
+
+
+class StatusChangeSchema(K3Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    from_ = fields.String(data_key="from", allow_none=True)
+    to = fields.String()
+    kategori = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True)
+    rule_version = fields.Integer(allow_none=True)
+
+
+class ZoneStatusSchema(K3Schema):
+    zone_id = fields.UUID()
+    status = fields.String(metadata={"example": "belum_tertib"})
+    kategori = fields.String(allow_none=True)
+    rule_version = fields.Integer()
+    evidence = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Id laporan yang menjadi dasar status, per jenis"},
+    )
+    computed_at = fields.DateTime()
+    verified_at = fields.DateTime(allow_none=True)
+    verification_note = fields.String(allow_none=True)
+    verified_without_evidence = fields.Boolean()
+    history = fields.List(fields.Nested(StatusChangeSchema))
+
+
+class IndicatorZoneSchema(K3Schema):
+    zone_id = fields.UUID()
+    name = fields.String()
+    kategori_zona = fields.String()
+    kelurahan = fields.String(allow_none=True)
+    status = fields.String()
+    kategori = fields.String(allow_none=True)
+
+
+def _pct_out() -> fields.Float:
+    return fields.Float(allow_none=True)
+
+
+class IndicatorSchema(K3Schema):
+    kecamatan = fields.String()
+    kecamatan_name = fields.String()
+    period_kind = fields.String()
+    period_label = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    source = fields.String(metadata={"description": "langsung, snapshot, atau manual"})
+    rule_version = fields.Integer(allow_none=True)
+    zones_designated = fields.Integer()
+    zones_tertib = fields.Integer()
+    realisasi_pct = _pct_out()
+    target_pct = _pct_out()
+    zones_needed = fields.Integer(allow_none=True)
+    capaian_pct = _pct_out()
+    zones = fields.List(fields.Nested(IndicatorZoneSchema))
+    snapshot_id = fields.UUID(allow_none=True)
+    computed_at = fields.DateTime(allow_none=True)
+    approved = fields.Boolean()
+
+
+class IndicatorListSchema(K3Schema):
+    period = fields.String()
+    items = fields.List(fields.Nested(IndicatorSchema))
+
+
+class ViolationsSchema(K3Schema):
+    kecamatan = fields.String()
+    period_label = fields.String()
+    baseline_label = fields.String()
+    violations = fields.Integer()
+    baseline_violations = fields.Integer()
+    penurunan_pct = _pct_out()
+
+
+class SnapshotSchema(K3Schema):
+    id = fields.UUID()
+    period_kind = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    computed_at = fields.DateTime()
+    rule_version = fields.Integer(allow_none=True)
+    zones_designated = fields.Integer()
+    zones_tertib = fields.Integer()
+    realisasi_pct = _pct_out()
+    approved = fields.Boolean()
+
+
+class RulesVersionSchema(K3Schema):
+    version = fields.Integer()
+    min_penertiban = fields.Integer()
+    window_days = fields.Integer()
+    min_patrols = fields.Integer()
+    notes = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    current = fields.Boolean()
+
+
+class RulesCreatedSchema(K3Schema):
+    version = fields.Integer()

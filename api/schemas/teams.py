@@ -29,7 +29,7 @@ class TeamSchema(K3Schema):
     name = text(200, required=True)
     kind = fields.String(required=True, validate=one_of(values(TeamKind)))
     units = fields.List(
-        fields.String(),
+        fields.String(validate=one_of(values(TeamUnit))),
         load_default=list,
         metadata={
             "description": f"Untuk {TeamKind.TIGA_PILAR.value}: {', '.join(values(_PILLARS))}"
@@ -44,7 +44,7 @@ class TeamSchema(K3Schema):
 class TeamUpdateSchema(K3Schema):
     name = text(200)
     kind = fields.String(validate=one_of(values(TeamKind)))
-    units = fields.List(fields.String())
+    units = fields.List(fields.String(validate=one_of(values(TeamUnit))))
     active = fields.Boolean()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
 
-from api.schemas.common import GeometrySchema, K3Schema, one_of, text, values
+from api.schemas.common import GeometrySchema, K3Schema, bbox_field, one_of, text, values
 from k3zones.enums import Kategori
 
 
@@ -46,12 +46,7 @@ class ZoneQueryArgsSchema(K3Schema):
     decree = fields.UUID(metadata={"description": "id SK"})
     kategori = fields.String(validate=one_of(values(Kategori)))
     kelurahan = fields.String(metadata={"description": "Slug kelurahan"})
-    bbox = fields.String(
-        metadata={
-            "description": "bujur_min,lintang_min,bujur_maks,lintang_maks (WGS 84)",
-            "example": "106.95,-6.23,107.02,-6.14",
-        }
-    )
+    bbox = bbox_field()
     include_retired = fields.Boolean(load_default=False)
 
 

@@ -400,6 +400,10 @@ def set_manual_year(
     """Figures of a year before the system (or under another definition), kept as entered."""
     if caller.role not in (Role.ADMIN, Role.PIMPINAN):
         raise Forbidden("Hanya admin atau pimpinan yang mengisi angka tahun lalu.")
+    if not 2000 <= year <= 2100:  # the column is a small year; outside it was a 500
+        raise InvalidInput(
+            "Tahun tidak valid.", [FieldError(("year",), "Tahun harus 2000 sampai 2100.")]
+        )
     if year >= today_wib().year:
         raise InvalidInput(
             "Hanya tahun yang sudah lewat.",
