@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 
 log "mencadangkan basis data dan foto ke $dest"
 PGBIN="$PGBIN" K3_STORAGE="${K3_STORAGE:-local}" K3_STORAGE_DIR="${K3_STORAGE_DIR:-var/storage}" \
-  "$PY" - "$work" <<'PY'
+  PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$work" <<'PY'
 import datetime as dt
 import hashlib
 import json
@@ -44,36 +44,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import psycopg
+from backup_common import CHUNK, libpq_env, sha256_file
 
 TABLES = ("report", "photo", "zone", "decree", "audit_log")
-CHUNK = 1024 * 1024
 work = Path(sys.argv[1])
 
 
-def libpq_env(url: str) -> dict[str, str]:
-    """PG* variables for the tools from K3_DATABASE_URL (postgresql+psycopg://u:p@h:port/db)."""
-    u = urlsplit(url)
-    password = unquote(u.password or "")
-    if not password and os.environ.get("K3_DB_PASSWORD_FILE"):
-        password = Path(os.environ["K3_DB_PASSWORD_FILE"]).read_text().strip()
-    return {
-        "PGHOST": u.hostname or "127.0.0.1",
-        "PGPORT": str(u.port or 5432),
-        "PGUSER": unquote(u.username or ""),
-        "PGPASSWORD": password,
-        "PGDATABASE": unquote(u.path.lstrip("/")),
-    }
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 pg = libpq_env(os.environ["K3_DATABASE_URL"])

@@ -28,19 +28,17 @@ PGBIN="$(pg_bindir)" || die "PostgreSQL tidak terpasang; jalankan scripts/bootst
 
 log "memulihkan $backup"
 PGBIN="$PGBIN" FORCE="${FORCE:-0}" K3_STORAGE="${K3_STORAGE:-local}" \
-  K3_STORAGE_DIR="${K3_STORAGE_DIR:-var/storage}" "$PY" - "$backup" <<'PY'
-import hashlib
+  K3_STORAGE_DIR="${K3_STORAGE_DIR:-var/storage}" PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$backup" <<'PY'
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import psycopg
+from backup_common import libpq_env, sha256_file
 
-CHUNK = 1024 * 1024
 backup = Path(sys.argv[1])
 force = os.environ["FORCE"] == "1"
 
@@ -54,26 +52,6 @@ def say(msg: str) -> None:
     print(f"\033[1;34m[k3zones]\033[0m {msg}", file=sys.stderr)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def libpq_env(url: str) -> dict[str, str]:
-    u = urlsplit(url)
-    password = unquote(u.password or "")
-    if not password and os.environ.get("K3_DB_PASSWORD_FILE"):
-        password = Path(os.environ["K3_DB_PASSWORD_FILE"]).read_text().strip()
-    return {
-        "PGHOST": u.hostname or "127.0.0.1",
-        "PGPORT": str(u.port or 5432),
-        "PGUSER": unquote(u.username or ""),
-        "PGPASSWORD": password,
-        "PGDATABASE": unquote(u.path.lstrip("/")),
-    }
 
 
 manifest = json.loads((backup / "manifest.json").read_text())

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.e2e import Stack, free_port, http, wait_for
+from tests.support.e2e import Stack, flask_sample_load, free_port, http, wait_for
 from tests.support.paths import BIN, ROOT
 from tests.support.services import flush_redis, truncate_all
 
@@ -27,27 +27,9 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
         "K3_HEARTBEAT_SECONDS": "2",
         "K3_STORAGE_DIR": str(tmp_path / "storage"),
     }
-    loads = [
-        subprocess.run(
-            [
-                str(BIN / "flask"),
-                "--app",
-                "app",
-                "sample",
-                "load",
-                "--demo-users-file",
-                str(tmp_path / "demo_users.json"),
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        for _ in range(2)
-    ]
-    assert json.loads(loads[0].stdout)["created"]["zone"] == 10
-    assert set(json.loads(loads[1].stdout)["created"].values()) == {0}
+    loads = [flask_sample_load(env, tmp_path / "demo_users.json") for _ in range(2)]
+    assert loads[0]["created"]["zone"] == 10
+    assert set(loads[1]["created"].values()) == {0}
     # The demo passwords are generated once into the file and reused by the second load.
     demo = json.loads((tmp_path / "demo_users.json").read_text())
     assert set(demo) >= {"demo.petugas", "demo.trantib", "demo.admin", "demo.kota"}

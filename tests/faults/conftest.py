@@ -11,16 +11,14 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.e2e import http, wait_for
+from tests.support.e2e import flask_sample_load, http, wait_for
 from tests.support.faults import FIGURES, World
 from tests.support.fixtures import _fast_demo_hashes
-from tests.support.paths import BIN, ROOT
 
 __all__ = ["_fast_demo_hashes"]
 
@@ -79,22 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        subprocess.run(
-            [
-                str(BIN / "flask"),
-                "--app",
-                "app",
-                "sample",
-                "load",
-                "--demo-users-file",
-                str(tmp / "demo_users.json"),
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        flask_sample_load(env, tmp / "demo_users.json")
         demo = json.loads((tmp / "demo_users.json").read_text())
         procs = Processes(env, tmp)
         for name in ("api", "worker", "beat"):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from typing import Any
+
+from tests.support.paths import BIN, ROOT
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,25 @@ def wait_for(fn: Callable[[], Any], timeout: float = 30.0, what: str = "") -> An
             pass
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def flask_sample_load(env: Mapping[str, str], demo_users: Path) -> dict[str, Any]:
+    """`flask sample load` as an operator runs it, against `env`; its JSON answer. The demo
+    passwords go to (and on a second load come from) `demo_users`."""
+    done = subprocess.run(
+        [
+            str(BIN / "flask"),
+            "--app",
+            "app",
+            "sample",
+            "load",
+            "--demo-users-file",
+            str(demo_users),
+        ],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout))
