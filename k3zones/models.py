@@ -101,12 +101,20 @@ class Kelurahan(Base):
     __table_args__ = (
         UniqueConstraint("kecamatan_id", "slug"),
         UniqueConstraint("id", "kecamatan_id", name="uq_kelurahan_id_kecamatan"),
+        Index("ix_kelurahan_boundary", "boundary", postgresql_using="gist"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
+    # The reference layer of the map and the open-data collection (migration 0009).
+    boundary: Mapped[WKBElement | None] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
+    )
+    # Drawn by hand (the sample's): shown with a warning, never as an official border.
+    boundary_approximate: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    boundary_source: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = _now()
 
     kecamatan: Mapped[Kecamatan] = relationship(back_populates="kelurahan")
