@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import os
 from pathlib import Path
@@ -24,6 +25,7 @@ from api import (
     exports,
     headers,
     health,
+    links,
     openrosa,
     photo_reads,
     problems,
@@ -54,6 +56,9 @@ class JSONProvider(DefaultJSONProvider):
         # Percentages are Decimal in the domain; JSON clients want numbers, not strings.
         if isinstance(o, decimal.Decimal):
             return int(o) if o == o.to_integral_value() else float(o)
+        # ISO 8601 as every documented date-time says, not Flask's HTTP date (RFC 822).
+        if isinstance(o, datetime.date):
+            return o.isoformat()
         return DefaultJSONProvider.default(o)
 
 
@@ -129,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if os.environ.get("K3_BENCH") == "1":
         api.register_blueprint(bench.blp)
     api.document_errors()
+    links.add_links(api.spec._paths)  # after every blueprint: links point across them
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

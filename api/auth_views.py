@@ -81,7 +81,7 @@ class Login(MethodView):
 
 @blp.route("/auth/refresh")
 class Refresh(MethodView):
-    @blp.arguments(RefreshSchema)
+    @blp.arguments(RefreshSchema, required=False)  # or the token as a Bearer header
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Refresh token tidak valid, kedaluwarsa, atau dipakai ulang")
     def post(self, data: dict[str, Any]) -> Any:

@@ -83,7 +83,8 @@ class DecreeAttachment(MethodView):
     @blp.response(200, DecreeSchema)
     @blp.doc(
         requestBody={
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+            "required": True,
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         }
     )
     def put(self, decree_id: uuid.UUID) -> Any:

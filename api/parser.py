@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -9,11 +10,12 @@ from typing import Any, NoReturn, TypeVar
 import flask
 from flask.typing import AfterRequestCallable
 from flask_smorest import Blueprint as _Blueprint
-from marshmallow import Schema
+from marshmallow import RAISE, Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from api.schemas.common import K3Schema
 from k3zones import strictjson
 from k3zones.errors import FieldError, InvalidInput
 
@@ -40,6 +42,14 @@ _JSON_MSGS = [
 
 
 class K3Parser(FlaskParser):
+    # A query parameter the operation does not know is refused (422), as its schema says,
+    # not dropped: a misspelt filter must not silently answer everything.
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {  # noqa: RUF012  (webargs reads it)
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
     def _raw_load_json(self, req: flask.Request) -> Any:
         body = req.get_data(cache=True)
         if not core.is_json(req.mimetype):
@@ -98,8 +108,32 @@ class Blueprint(_Blueprint):  # type: ignore[misc]  # flask-smorest ships no typ
     def arguments(
         self, schema: _SchemaArg, *, location: str = "json", **kwargs: Any
     ) -> Callable[[_T], _T]:
+        if location in ("query", "querystring"):
+            schema = schema() if isinstance(schema, type) else schema
+            if isinstance(schema, K3Schema):
+                schema.numbers_as_text = True  # read by K3Schema's JSON number check
         decorator: Callable[[_T], _T] = super().arguments(schema, location=location, **kwargs)
-        return decorator
+        if location != "json" or not kwargs.get("required", True):
+            return decorator
+
+        # The OpenAPI document says the body is required; webargs reads a missing body as
+        # {} (a PATCH with nothing would answer 200), so a missing body is refused first.
+        def require_body(view: _T) -> _T:
+            parsed: Any = decorator(view)
+
+            @functools.wraps(parsed)
+            def wrapper(*args: Any, **kw: Any) -> Any:
+                if not flask.request.get_data(cache=True):
+                    raise InvalidInput(
+                        "Badan permintaan kosong: kirim data JSON (Content-Type: "
+                        "application/json).",
+                        [FieldError((), "Badan permintaan wajib diisi.")],
+                    )
+                return parsed(*args, **kw)
+
+            return wrapper  # type: ignore[return-value]
+
+        return require_body
 
     def response(
         self, status_code: int, schema: _SchemaArg | None = None, **kwargs: Any

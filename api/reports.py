@@ -108,7 +108,12 @@ class Reports(MethodView):
             return Response(k3_json(body), mimetype=GEOJSON)
         return {"items": items, "next_cursor": cursor}
 
-    @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": ReportBodySchema}},
+        }
+    )
     @blp.response(201, ReportSchema)
     @blp.alt_response(
         422, description="Laporan belum benar, atau kunci dipakai ulang dengan isi berbeda"
@@ -141,7 +146,12 @@ class Report(MethodView):
         """Satu laporan dengan foto dan versi sebelumnya"""
         return report_links(report_views.get_report(k3().uow, principal(), report_id))
 
-    @blp.doc(requestBody={"content": {"application/json": {"schema": ReportBodySchema}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": ReportBodySchema}},
+        }
+    )
     @blp.response(200, ReportSchema)
     def patch(self, report_id: uuid.UUID) -> Any:
         """Memperbaiki laporan sendiri (versi lama tetap tersimpan); kembali ke antrean tinjauan"""
@@ -189,23 +199,25 @@ def _read_upload(max_bytes: int) -> Upload:
 class ReportPhoto(MethodView):
     @blp.doc(
         requestBody={
+            "required": True,
             "content": {
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/heic": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
+                        "required": ["file"],
                         "properties": {"file": {"type": "string", "format": "binary"}},
                     }
                 },
-            }
+            },
         },
         parameters=[
             {
                 "in": "header",
                 "name": "X-Content-SHA256",
                 "required": False,
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
                 "description": "SHA-256 (hex) foto menurut ponsel; tidak cocok = 422",
             }
         ],

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from api.context import current_scope, k3, kecamatan_or_own, principal
 from api.parser import Blueprint
-from api.schemas.common import YEAR_PATH_PARAM
+from api.schemas.common import YEAR_MIN, YEAR_PATH_PARAM
 from api.schemas.status import (
     IndicatorListSchema,
     IndicatorSchema,
@@ -28,6 +28,7 @@ from api.schemas.status import (
     ZoneStatusSchema,
 )
 from k3zones.models import Role, TertibKategori
+from k3zones.periods import today_wib
 from k3zones.services import indicator as ind
 from k3zones.services import zone_status
 
@@ -73,6 +74,7 @@ class ZoneWithdraw(MethodView):
     @blp.arguments(WithdrawSchema)
     @blp.response(200)
     @blp.alt_response(200, schema=ZoneStatusSchema, description="OK")
+    @blp.alt_response(409, description="Zona tidak sedang terverifikasi tertib")
     def post(self, data: dict[str, Any], zone_id: uuid.UUID) -> Any:
         """Mencabut verifikasi tertib (dengan alasan)"""
         return asdict(zone_status.withdraw(k3().uow, principal(), zone_id, data["note"]))
@@ -170,7 +172,16 @@ class AssessmentRules(MethodView):
         return {"version": version}
 
 
-@blp.route("/indicators/wilayah-tertib/manual/<int:year>", parameters=[YEAR_PATH_PARAM])
+# Only years before this one may be entered by hand (the system computes the rest); the
+# maximum is taken when the app starts, so the document says the rule too.
+PAST_YEAR_PATH_PARAM = {
+    **YEAR_PATH_PARAM,
+    "schema": {"type": "integer", "minimum": YEAR_MIN, "maximum": today_wib().year - 1},
+    "description": "Tahun yang sudah lewat (sebelum tahun ini)",
+}
+
+
+@blp.route("/indicators/wilayah-tertib/manual/<int:year>", parameters=[PAST_YEAR_PATH_PARAM])
 class ManualYear(MethodView):
     @blp.arguments(ManualYearSchema)
     @blp.response(200)

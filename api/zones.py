@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 
 from api.context import current_scope, k3
@@ -14,10 +14,13 @@ from api.parser import Blueprint, read_json_body
 from api.schemas.common import BBOX_FORMAT
 from api.schemas.zones import (
     ImportResultSchema,
+    MonitoringAreaSchema,
     RetireSchema,
     ZoneCollectionSchema,
+    ZoneFeatureCollectionInSchema,
     ZoneFeatureInSchema,
     ZoneFeatureOutSchema,
+    ZoneFeaturePatchSchema,
     ZoneQueryArgsSchema,
 )
 from k3zones.errors import FieldError, InvalidInput
@@ -96,9 +99,17 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
+# Answers that are GeoJSON objects; the import's summary ({imported, zones}) is not one.
+_NOT_GEOJSON = frozenset({"zones.ZoneImport"})
+
+
 @blp.after_request
 def _geojson_type(resp: Response) -> Response:
-    if resp.mimetype == "application/json" and resp.status_code < 300:
+    if (
+        resp.mimetype == "application/json"
+        and resp.status_code < 300
+        and request.endpoint not in _NOT_GEOJSON
+    ):
         resp.mimetype = GEOJSON
     return resp
 
@@ -162,7 +173,7 @@ class Zone(MethodView):
         """Satu zona"""
         return feature(zones.get_zone(k3().uow, current_scope(), zone_id))
 
-    @blp.arguments(ZoneFeatureInSchema, content_type=GEOJSON)
+    @blp.arguments(ZoneFeaturePatchSchema, content_type=GEOJSON)
     @blp.response(200, ZoneFeatureOutSchema, content_type=GEOJSON)
     def patch(self, data: dict[str, Any], zone_id: uuid.UUID) -> Any:
         """Mengubah zona (properties dan/atau geometry yang dikirim saja)"""
@@ -201,7 +212,7 @@ class ZoneRetire(MethodView):
 
 @blp.route("/zones/<uuid:zone_id>/monitoring-area")
 class ZoneMonitoringArea(MethodView):
-    @blp.response(200, ZoneFeatureOutSchema, content_type=GEOJSON)
+    @blp.response(200, MonitoringAreaSchema, content_type=GEOJSON)
     def get(self, zone_id: uuid.UUID) -> Any:
         """Area pemantauan zona: geometrinya diperluas sebesar radius_m meter"""
         view, area = zones.monitoring_area(k3().uow, current_scope(), zone_id)
@@ -216,7 +227,12 @@ class ZoneMonitoringArea(MethodView):
 @blp.route("/decrees/<uuid:decree_id>/zones/import")
 class ZoneImport(MethodView):
     @blp.response(201, ImportResultSchema)
-    @blp.doc(requestBody={"content": {GEOJSON: {"schema": ZoneCollectionSchema}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {GEOJSON: {"schema": ZoneFeatureCollectionInSchema}},
+        }
+    )
     def post(self, decree_id: uuid.UUID) -> Any:
         """Impor FeatureCollection (mis. dari QGIS): semua fitur tersimpan atau tidak sama sekali"""
         body = read_json_body()

@@ -24,6 +24,9 @@ from k3zones.enums import Role
 _hasher = PasswordHasher()
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+# Usernames: stored in lower case; the API's schema carries the same pattern.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
 ALGORITHM = "HS256"
 ISSUER = "k3zones"
 

@@ -169,7 +169,8 @@ def check_crs(crs: Any, path: Path) -> list[FieldError]:
     """The legacy GeoJSON `crs` member (QGIS writes it): only WGS 84 lon/lat is accepted."""
     if crs is None:
         return []
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
     if isinstance(name, str) and name.strip().lower() in WGS84_NAMES:
         return []
     return [

@@ -104,6 +104,15 @@ def parse_zone_fields(
         properties = {}
     if not isinstance(properties, Mapping):
         return out, [FieldError(ppath, "properties harus berupa objek.")]
+    if not aliases:
+        # The API names its properties exactly; a misspelt one must not be dropped silently.
+        # (An import from QGIS keeps its layer's other attributes out of the way instead.)
+        known = ", ".join(ALIASES)
+        errors.extend(
+            FieldError((*ppath, str(k)), f"Kolom tidak dikenal; yang dikenal: {known}.")
+            for k in properties
+            if k not in ALIASES
+        )
 
     found, value, key = _pick(properties, "name", aliases)
     if found:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.schemas.common import BIGINT_MAX, K3Schema, one_of
 
@@ -11,9 +11,6 @@ _ACTIONS = ["create", "update", "delete", "login_throttled"]
 
 
 class AuditQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String()
     entity = fields.String(metadata={"example": "zone"})
     entity_id = fields.String()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 # Per field class: marshmallow's message keys -> Indonesian text.
 _COMMON = {
@@ -66,7 +68,40 @@ class K3Schema(Schema):
         "type": "Data harus berupa objek JSON.",
     }
 
+    # Set by api.parser on schemas read from the query string, where numbers arrive as text.
+    numbers_as_text = False
+
+    @pre_load
+    def _json_numbers_are_numbers(self, data: Any, **_: Any) -> Any:
+        """In JSON a number is a number: "5" for an integer field and 2.5 for an integer
+        are refused, as the OpenAPI document says, instead of being converted or truncated."""
+        if self.numbers_as_text or not isinstance(data, Mapping):
+            return data
+        errors: dict[str, list[str]] = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            raw = data.get(key)
+            if isinstance(field, fields.Number) and isinstance(raw, str):
+                errors[key] = ["Harus angka, bukan teks."]
+            elif (
+                isinstance(field, fields.Integer)
+                and isinstance(raw, float)
+                and not raw.is_integer()
+            ):
+                errors[key] = ["Harus bilangan bulat."]
+        if errors:
+            raise ValidationError(errors)
+        return data
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        # Text with NUL is refused everywhere (PostgreSQL cannot store it): say so in the
+        # document too, so that generated clients and fuzzers agree with the server.
+        if (
+            type(field_obj) is fields.String
+            and "pattern" not in field_obj.metadata
+            and not any(isinstance(v, validate.Regexp) for v in field_obj.validators)
+        ):
+            field_obj.metadata = {**field_obj.metadata, "pattern": NO_NUL_PATTERN}
         msgs = dict(_COMMON)
         for cls, m in _BY_TYPE:
             if isinstance(field_obj, cls):
@@ -135,20 +170,45 @@ YEAR_PATH_PARAM = {
 }
 
 
+_POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+_LINE = {"type": "array", "items": _POSITION, "minItems": 2}
+_RING = {"type": "array", "items": _POSITION, "minItems": 4}
+# The coordinates of the geometry types a zone may have (RFC 7946, section 3.1).
+COORDINATES_DOC: dict[str, Any] = {
+    "oneOf": [
+        _POSITION,
+        _LINE,
+        {"type": "array", "items": _RING, "minItems": 1},
+    ],
+    "description": "Point: [bujur, lintang]; LineString: [[bujur, lintang], ...]; "
+    "Polygon: [[[bujur, lintang], ...]] (cincin tertutup)",
+}
+GEOMETRY_TYPES = ["Point", "LineString", "Polygon"]
+# Single-part Multi* geometries (as QGIS writes them) are accepted and unwrapped.
+GEOMETRY_IN_DOC: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": [*GEOMETRY_TYPES, "MultiPoint", "MultiLineString", "MultiPolygon"],
+        },
+        "coordinates": {
+            "type": "array",
+            "description": "Menurut type; Multi* hanya satu bagian",
+        },
+    },
+}
+
+
 class GeometrySchema(Schema):
     """A GeoJSON geometry (RFC 7946): lon/lat in WGS 84."""
 
-    type = fields.String(metadata={"example": "LineString"})
-    # Nesting depends on the type (Point: numbers; LineString: pairs; Polygon: rings).
-    coordinates = fields.List(
-        fields.Raw(), metadata={"example": [[106.9705, -6.2065], [106.9790, -6.2075]]}
-    )
+    type = fields.String(validate=validate.OneOf(GEOMETRY_TYPES), metadata={"example": "Point"})
+    coordinates = fields.Raw(metadata=COORDINATES_DOC)
 
 
 class KecamatanArgSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String(
         metadata={"description": "Slug kecamatan (bawaan: kecamatan pengguna)"}
     )

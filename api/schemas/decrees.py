@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, fields, validate
+from marshmallow import fields, validate
 
 from api.schemas.common import K3Schema, one_of, text, values
 from k3zones.enums import DecreeStatus
@@ -56,8 +56,5 @@ class DecreeUpdateSchema(DecreeSchema):
 
 
 class DecreeQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String(metadata={"description": "Slug kecamatan"})
     status = fields.String(validate=one_of(values(DecreeStatus)))

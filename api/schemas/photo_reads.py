@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.schemas.common import BIGINT_MAX, K3Schema
 
 
 class PhotoReadQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String(metadata={"description": "Slug kecamatan"})
     photo = fields.UUID(metadata={"description": "Hanya foto ini"})
     user = fields.UUID(metadata={"description": "Hanya pembaca ini (id pengguna)"})

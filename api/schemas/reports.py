@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from api.schemas.common import K3Schema, bbox_field, one_of, values
+from api.schemas.common import NO_NUL_PATTERN, K3Schema, bbox_field, one_of, values
 from k3zones.enums import PhotoStatus, ReportType, ReviewState, TeamUnit
 from k3zones.reports import ACTIONS, MAX_COUNT, MAX_ITEMS, MAX_NOTES, MAX_PHOTOS, VIOLATIONS
 
@@ -19,7 +19,11 @@ def _item_schema(name: str, vocab: list[str]) -> type[Schema]:
         {
             "kind": fields.String(required=True, validate=one_of(vocab)),
             "count": fields.Integer(required=True, validate=validate.Range(0, MAX_COUNT)),
-            "notes": fields.String(allow_none=True, validate=validate.Length(max=1000)),
+            "notes": fields.String(
+                allow_none=True,
+                validate=validate.Length(max=1000),
+                metadata={"pattern": NO_NUL_PATTERN},
+            ),
         },
         name=name,
     )
@@ -78,7 +82,11 @@ class ReportBodySchema(Schema):
         validate=validate.Length(max=MAX_ITEMS),
         metadata={"description": "Hanya penertiban"},
     )
-    notes = fields.String(allow_none=True, validate=validate.Length(max=MAX_NOTES))
+    notes = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=MAX_NOTES),
+        metadata={"pattern": NO_NUL_PATTERN},
+    )
     photos_expected = fields.Integer(validate=validate.Range(0, MAX_PHOTOS))
 
 
@@ -208,9 +216,6 @@ class ReportPageSchema(Schema):
 
 
 class ReportQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String()
     zone = fields.UUID()
     type = fields.String(validate=one_of(values(ReportType)))

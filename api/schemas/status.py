@@ -3,16 +3,13 @@ figures of years before the system."""
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, fields, validate
+from marshmallow import fields, validate
 
 from api.schemas.common import K3Schema, one_of, values, year_field
 from k3zones.enums import TertibKategori
 
 
 class PeriodArgs(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String(metadata={"description": "Slug; kosong untuk pengguna kota: semua"})
     year = year_field(required=True)
     month = fields.Integer(validate=validate.Range(1, 12, error="Bulan 1 sampai 12."))

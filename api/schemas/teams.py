@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, fields
+from marshmallow import fields
 
 from api.schemas.common import K3Schema, one_of, text, values
 from k3zones.enums import TeamKind, TeamUnit
@@ -49,9 +49,6 @@ class TeamUpdateSchema(K3Schema):
 
 
 class TeamQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     history = fields.Boolean(
         load_default=False, metadata={"description": "Sertakan anggota yang sudah keluar"}
     )

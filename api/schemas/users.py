@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, validate
 
 from api.schemas.common import K3Schema, one_of, text, values
 from api.schemas.teams import MembershipSchema
+from k3zones.auth import MAX_PASSWORD, MIN_PASSWORD, USERNAME_PATTERN
 from k3zones.enums import Role
 
 
@@ -27,10 +30,33 @@ class RefreshSchema(K3Schema):
     )
 
 
+def _password(**kw: Any) -> fields.String:
+    """A new password: the length rules are in the schema, the rest (not the username,
+    not too few distinct characters) in k3zones.auth.password_problems."""
+    return fields.String(
+        load_only=True,
+        validate=validate.Length(
+            min=MIN_PASSWORD,
+            max=MAX_PASSWORD,
+            error=f"Kata sandi paling sedikit {MIN_PASSWORD} karakter "
+            f"(paling banyak {MAX_PASSWORD}).",
+        ),
+        **kw,
+    )
+
+
 class UserSchema(K3Schema):
     id = fields.UUID(dump_only=True)
-    username = text(64, required=True)
-    password = fields.String(load_only=True, required=True)
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            USERNAME_PATTERN,
+            error="Nama pengguna 3-64 karakter: huruf, angka, titik, garis bawah, atau strip "
+            "(disimpan dalam huruf kecil).",
+        ),
+        metadata={"description": "Disimpan dalam huruf kecil"},
+    )
+    password = _password(required=True)
     full_name = text(200, required=True)
     nip = fields.String(
         allow_none=True,
@@ -61,13 +87,10 @@ class UserUpdateSchema(K3Schema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     role = fields.String(validate=one_of(values(Role)))
     active = fields.Boolean()
-    password = fields.String(load_only=True, metadata={"description": "Atur ulang kata sandi"})
+    password = _password(metadata={"description": "Atur ulang kata sandi"})
 
 
 class UserQueryArgsSchema(K3Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     kecamatan = fields.String()
     role = fields.String(validate=one_of(values(Role)))
     active = fields.Boolean()
@@ -76,21 +99,25 @@ class UserQueryArgsSchema(K3Schema):
 # Fields of one's own account that only an admin may change: sent to /me, they are
 # refused with 403 rather than silently dropped.
 PROTECTED_SELF_FIELDS = ("username", "role", "kecamatan", "active", "nip")
+_ADMIN_ONLY = {"description": "Hanya admin yang boleh mengubah: ditolak (403)", "not": {}}
 
 
 class MeUpdateSchema(K3Schema):
     full_name = text(200)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    username = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
-    role = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
-    kecamatan = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
-    active = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
-    nip = fields.Raw(load_only=True, metadata={"description": "Ditolak (403)"})
+    # Documented with `not: {}` (no value is valid) so clients see them refused (403).
+    username = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
+    role = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
+    kecamatan = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
+    active = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
+    nip = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
 
 
 class PasswordChangeSchema(K3Schema):
-    current_password = fields.String(required=True)
-    new_password = fields.String(required=True)
+    current_password = fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_PASSWORD)
+    )
+    new_password = _password(required=True)
 
 
 class TokenSchema(Schema):

@@ -28,7 +28,7 @@ from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+USERNAME = re.compile(auth.USERNAME_PATTERN)
 # Who reads a person's NIP and phone number: the kecamatan admin (who manages accounts)
 # and the person themselves. Other staff and kota see the list without them.
 CONTACT_READERS = frozenset({Role.ADMIN})
@@ -176,18 +176,18 @@ def create_user(
     phone: str | None = None,
     is_sample: bool = False,
 ) -> UserView:
-    username = username.strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput(
             "Nama pengguna tidak valid.",
             [
                 FieldError(
                     ("username",),
-                    "Nama pengguna 3-64 karakter: huruf kecil, angka, titik, garis bawah, "
-                    "atau strip.",
+                    "Nama pengguna 3-64 karakter: huruf, angka, titik, garis bawah, "
+                    "atau strip (disimpan dalam huruf kecil).",
                 )
             ],
         )
+    username = username.lower()
     _assignable(caller, role)
     _check_password(password, username, ("password",))
     scope = caller.scope if caller else Scope.everything()

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.assessment import Rules, ZoneCounts, classify, window
-from k3zones.errors import FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.models import (
     AssessmentRule,
     Report,
@@ -342,7 +342,9 @@ def withdraw(
         zone = _load_zone(s, caller.scope, zone_id)
         zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zone.id).with_for_update())
         if zs is None or zs.verified_at is None:
-            raise InvalidInput("Zona ini tidak sedang terverifikasi tertib.")
+            # The zone's state forbids it, not the input: a conflict (409), as for a zone
+            # already retired.
+            raise Conflict("Zona ini tidak sedang terverifikasi tertib.")
         zs.verified_at = zs.verified_by = zs.verification_note = None
         zs.kategori = None
         zs.verified_without_evidence = False

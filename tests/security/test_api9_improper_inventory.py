@@ -29,7 +29,18 @@ UNDOCUMENTED = {
     "swagger_static": "Swagger UI's JavaScript and CSS",
     "index": "the index of links (/ and /api/v1/)",
 }
-SURFACES = ("/api/v1/", "/openrosa/", "/console", "/healthz", "/readyz", "/static/")
+SURFACES = (
+    "/api/v1/",  # the JSON API (its OpenAPI document lists every operation)
+    "/openrosa/",  # ODK Collect
+    "/open311/v2/",  # partner complaint apps (GeoReport v2)
+    "/ogc",  # OGC API - Features (its own OpenAPI document at /ogc/api)
+    "/lapor",  # the citizens' complaint form and status pages
+    "/publik/",  # the public transparency page
+    "/console",
+    "/healthz",
+    "/readyz",
+    "/static/",
+)
 
 
 def _methods(rule: Any) -> set[str]:

@@ -328,3 +328,17 @@ def test_more_vertices_than_a_zone_needs_are_refused_with_what_to_do():
     ring.append(ring[0])
     msg = _message({"type": "Polygon", "coordinates": [ring]})
     assert "terlalu rumit" in msg and "Simplify" in msg
+
+
+def _json_children(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["type", "properties", "name", "x"]), children, max_size=3
+    )
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), _json_children))
+def test_any_crs_member_is_an_answer_never_a_crash(crs):
+    """Whatever shape the legacy crs member has (a list where QGIS writes an object), it
+    is accepted as WGS 84 or refused with a message; it never raises."""
+    out = check_crs(crs, ("crs",))
+    assert out == [] or "tidak didukung" in out[0].message

@@ -150,9 +150,12 @@ def test_properties_must_be_an_object():
 
 
 def test_indonesian_attribute_names_are_for_imports_only():
-    # Through the API the English names are the contract: "nama" is not "name" there.
+    # Through the API the English names are the contract: "nama" is not "name" there, and
+    # it is not dropped silently either: the officer is told which names are known.
     assert errors_by_key({"nama": "Zona", "kategori": "merah"}) == {
-        "name": "Nama zona wajib diisi."
+        "name": "Nama zona wajib diisi.",
+        "nama": "Kolom tidak dikenal; yang dikenal: name, kategori, kelurahan, radius_m, "
+        "target_year, notes.",
     }
     fields, errors = parse_zone_fields(
         {"Nama_Lokasi": "Pasar", "kategori_zona": "kuning", "radius": 30, "keterangan": "x"},
