@@ -20,15 +20,21 @@ from api import (
     audit,
     auth_views,
     bench,
+    complaints,
     console,
     decrees,
     exports,
     headers,
     health,
+    kelurahan,
+    lapor,
     links,
+    ogc,
+    open311,
     openrosa,
     photo_reads,
     problems,
+    publik,
     reference,
     reports,
     security,
@@ -126,11 +132,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         teams,
         audit,
         photo_reads,
+        complaints,
+        kelurahan,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(console.blp)
     app.register_blueprint(openrosa.blp)
+    app.register_blueprint(open311.blp)
+    app.register_blueprint(lapor.blp)
+    app.register_blueprint(ogc.blp)
+    app.register_blueprint(publik.blp)
     if os.environ.get("K3_BENCH") == "1":
         api.register_blueprint(bench.blp)
     api.document_errors()

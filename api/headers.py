@@ -45,6 +45,9 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
     )
 )
+# Pages that may ask for the phone's position (the citizens' form); all others may not.
+GEOLOCATION_ENDPOINTS = frozenset({"lapor.form", "lapor.submit"})
+PERMISSIONS_POLICY_GPS = PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
 HSTS = "max-age=31536000; includeSubDomains"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 _SUBDOMAIN_TEMPLATE = re.compile(r"^\{[a-z]\}\.")
@@ -113,7 +116,9 @@ def _add_headers(resp: Response) -> Response:
         h["Content-Security-Policy"] = current_app.extensions["k3_csp"]
     h["X-Content-Type-Options"] = "nosniff"
     h["Referrer-Policy"] = "no-referrer"
-    h["Permissions-Policy"] = PERMISSIONS_POLICY
+    h["Permissions-Policy"] = (
+        PERMISSIONS_POLICY_GPS if request.endpoint in GEOLOCATION_ENDPOINTS else PERMISSIONS_POLICY
+    )
     h["X-Frame-Options"] = "DENY"
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     h["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -36,6 +36,38 @@ PUBLIC = frozenset(
         "console.page",
         "console.vendor",
         "console.static",
+        # Open311 GeoReport v2: reads are public; POST checks the partner's api_key itself.
+        "open311.services",
+        "open311.service_definition",
+        "open311.requests_",
+        "open311.request_one",
+        "open311.token",
+        # The public complaint form, its status page and its photos (EXIF-free copies).
+        "lapor.form",
+        "lapor.submit",
+        "lapor.status",
+        "lapor.photo",
+        # OGC API - Features (/ogc): open data. The blueprint signs callers in itself
+        # (HTTP Basic for QGIS/GDAL, or Bearer) and refuses the staff endpoints
+        # ogc.reports_* / ogc.history_* to anyone their POLICY rows below leave out.
+        "ogc.landing",
+        "ogc.conformance",
+        "ogc.api_doc",
+        "ogc.collections",
+        "ogc.collection",
+        "ogc.items",
+        "ogc.item",
+        "ogc.reports_collection",
+        "ogc.reports_items",
+        "ogc.reports_item",
+        "ogc.history_collection",
+        "ogc.history_items",
+        "ogc.history_item",
+        # The public transparency page, its photos (accepted reports of tertib zones,
+        # web derivatives only) and the PDF of a decree in force.
+        "publik.page",
+        "publik.photo",
+        "publik.decree_pdf",
     }
 )
 
@@ -114,4 +146,27 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("audit.AuditLog", "GET"): STAFF,  # sign-in IP/device, NIP/phone, EXIF: admin only
     # who opened a photo's original (with EXIF/GPS), when and from where
     ("photo_reads.PhotoReads", "GET"): ADMINS,
+    # complaints (pengaduan): reporter contact is in the detail, kecamatan staff only
+    ("complaints.Complaints", "GET"): KEC_STAFF_AND_KOTA,
+    ("complaints.Complaint", "GET"): STAFF,
+    ("complaints.ComplaintAction", "POST"): REVIEWERS,
+    ("complaints.ComplaintMerge", "POST"): REVIEWERS,
+    ("complaints.Notifications", "GET"): frozenset({PI, A}),
+    ("complaints.NotificationRead", "POST"): frozenset({PI, A}),
+    ("complaints.PartnerKeys", "GET"): ADMINS,
+    ("complaints.PartnerKeys", "POST"): ADMINS,
+    ("complaints.PartnerKeyRevoke", "POST"): ADMINS,
+    ("complaints.ComplaintFigures", "GET"): KEC_STAFF_AND_KOTA,
+    ("complaints.ComplaintSla", "GET"): KEC_STAFF_AND_KOTA,
+    ("complaints.ComplaintSla", "PUT"): frozenset({PI, A}),
+    # kelurahan boundaries (the map's reference layer, the open-data collection)
+    ("kelurahan.KelurahanBoundaries", "POST"): ADMINS,
+    # OGC API staff collections (reports, zone-status-history), checked in api/ogc.py;
+    # officer usernames in them only for trantib/admin of the row's kecamatan
+    ("ogc.reports_collection", "GET"): KEC_STAFF_AND_KOTA,
+    ("ogc.reports_items", "GET"): KEC_STAFF_AND_KOTA,
+    ("ogc.reports_item", "GET"): KEC_STAFF_AND_KOTA,
+    ("ogc.history_collection", "GET"): KEC_STAFF_AND_KOTA,
+    ("ogc.history_items", "GET"): KEC_STAFF_AND_KOTA,
+    ("ogc.history_item", "GET"): KEC_STAFF_AND_KOTA,
 }

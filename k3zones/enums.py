@@ -71,3 +71,25 @@ class TertibKategori(enum.StrEnum):
     BAIK = "baik"
     CUKUP = "cukup"
     KURANG = "kurang"
+
+
+class ComplaintState(enum.StrEnum):
+    """A citizen's complaint (pengaduan), from arrival to the team's accepted report."""
+
+    BARU = "baru"  # received, not yet triaged
+    DITERIMA = "diterima"  # accepted by Seksi Trantib
+    DITOLAK = "ditolak"  # refused (duplikat, bukan wewenang, tidak lengkap): public note
+    DITUGASKAN = "ditugaskan"  # a team is dispatched, with a due time
+    DITANGANI = "ditangani"  # linked to the team's penertiban/patroli report
+    SELESAI = "selesai"  # that report was accepted
+
+
+class ComplaintRejection(enum.StrEnum):
+    DUPLIKAT = "duplikat"
+    BUKAN_WEWENANG = "bukan_wewenang"
+    TIDAK_LENGKAP = "tidak_lengkap"
+
+
+class ComplaintChannel(enum.StrEnum):
+    FORMULIR = "formulir"  # the public /lapor form
+    OPEN311 = "open311"  # a partner app through Open311 GeoReport v2

@@ -35,6 +35,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from k3zones.db import Base
 from k3zones.enums import (
+    ComplaintChannel,
+    ComplaintRejection,
+    ComplaintState,
     DecreeStatus,
     Kategori,
     PhotoStatus,
@@ -758,3 +761,220 @@ class PhotoOriginalRead(Base):
     role: Mapped[str] = mapped_column(String(32))
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- complaints (pengaduan masyarakat, Open311) ------------------------------------------
+
+
+class PartnerKey(Base):
+    """An Open311 api_key of one partner app for one kecamatan. Only a hash is kept; the
+    key is shown once, when an admin issues it."""
+
+    __tablename__ = "partner_key"
+    __table_args__ = (
+        UniqueConstraint("key_hash", name="uq_partner_key_hash"),
+        UniqueConstraint("id", "kecamatan_id", name="uq_partner_key_id_kecamatan"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    key_prefix: Mapped[str] = mapped_column(String(16))  # shown in lists, to tell keys apart
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = _now()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Complaint(Base):
+    """A citizen's complaint: from the /lapor form or a partner app (Open311). The
+    reporter's name, phone and e-mail are for staff only; they never leave the staff API."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_complaint_code"),
+        UniqueConstraint("id", "kecamatan_id", name="uq_complaint_id_kecamatan"),
+        ForeignKeyConstraint(
+            ["zone_id", "kecamatan_id"],
+            ["zone.id", "zone.kecamatan_id"],
+            name="fk_complaint_zone_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["team_id", "kecamatan_id"],
+            ["team.id", "team.kecamatan_id"],
+            name="fk_complaint_team_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["report_id", "kecamatan_id"],
+            ["report.id", "report.kecamatan_id"],
+            name="fk_complaint_report_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["duplicate_of", "kecamatan_id"],
+            ["complaint.id", "complaint.kecamatan_id"],
+            name="fk_complaint_duplicate_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("duplicate_of IS NULL OR duplicate_of <> id", name="not_self_duplicate"),
+        CheckConstraint(
+            "(state = 'ditolak') = (reject_reason IS NOT NULL)", name="reject_reason_state"
+        ),
+        CheckConstraint(
+            "state NOT IN ('ditugaskan', 'ditangani', 'selesai') OR team_id IS NOT NULL",
+            name="assigned_has_team",
+        ),
+        CheckConstraint(
+            "state NOT IN ('ditangani', 'selesai') OR report_id IS NOT NULL",
+            name="handled_has_report",
+        ),
+        Index("ix_complaint_kecamatan_due", "kecamatan_id", "sla_due_at", "id"),
+        Index("ix_complaint_kecamatan_created", "kecamatan_id", "created_at"),
+        Index("ix_complaint_location", "location", postgresql_using="gist"),
+        Index("ix_complaint_zone", "zone_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    code: Mapped[str] = mapped_column(String(16))  # the public tracking code
+    channel: Mapped[ComplaintChannel] = mapped_column(_enum(ComplaintChannel, "complaint_channel"))
+    partner_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("partner_key.id", ondelete="RESTRICT"), nullable=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    media_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)  # never fetched
+    kelurahan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kelurahan.id", ondelete="RESTRICT"), nullable=True
+    )
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    # Private: staff only.
+    reporter_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reporter_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reporter_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    state: Mapped[ComplaintState] = mapped_column(
+        _enum(ComplaintState, "complaint_state"), default=ComplaintState.BARU
+    )
+    reject_reason: Mapped[ComplaintRejection | None] = mapped_column(
+        _enum(ComplaintRejection, "complaint_rejection"), nullable=True
+    )
+    public_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    duplicates: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    assigned_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    # The SLA clock of the current state: when it started and when it runs out (null when
+    # the state has no SLA: ditolak, selesai).
+    state_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Whether every state so far was left before its SLA ran out (for "% within SLA").
+    within_sla: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ComplaintTransition(Base):
+    """Every change of a complaint's state: who, when, why, and the public note."""
+
+    __tablename__ = "complaint_transition"
+    __table_args__ = (Index("ix_complaint_transition_complaint", "complaint_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id", ondelete="RESTRICT"))
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    public_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ComplaintPhoto(Base):
+    """A citizen's photo; processed by the photo pipeline (EXIF read, EXIF-free web and
+    thumbnail images, evidence flags) like an officer's."""
+
+    __tablename__ = "complaint_photo"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["complaint_id", "kecamatan_id"],
+            ["complaint.id", "complaint.kecamatan_id"],
+            name="fk_complaint_photo_complaint_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        Index("ix_complaint_photo_complaint", "complaint_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    complaint_id: Mapped[uuid.UUID] = mapped_column()
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    status: Mapped[PhotoStatus] = mapped_column(_enum(PhotoStatus, "photo_status"))
+    original_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exif: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    gps: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    thumb_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    web_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = _now()
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ComplaintSla(Base):
+    """A kecamatan's SLA, in working days, for a category in a state (overrides the
+    defaults in k3zones.complaints)."""
+
+    __tablename__ = "complaint_sla"
+    __table_args__ = (CheckConstraint("working_days BETWEEN 1 AND 60", name="days_range"),)
+
+    kecamatan_id: Mapped[int] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32), primary_key=True)
+    working_days: Mapped[int] = mapped_column(Integer)
+
+
+class ComplaintNotification(Base):
+    """In-app notifications for pimpinan: a complaint past its SLA (once per state)."""
+
+    __tablename__ = "complaint_notification"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "kind", "state", name="uq_complaint_notification_once"),
+        Index("ix_complaint_notification_kecamatan", "kecamatan_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(32))  # sla_lewat
+    state: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# --- patrol plans and tasks (jadwal patroli) ---------------------------------------------

@@ -124,6 +124,12 @@ class Settings:
     sweep_stuck_seconds: int = 600
     celery_always_eager: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Complaints (pengaduan): posts per address on /lapor, per partner key on Open311;
+    # a complaint of the same category this near an open one of these last days is merged.
+    complaint_limit_per_address: str = "5 per minute;30 per day"
+    complaint_limit_per_partner: str = "120 per minute;10000 per day"
+    complaint_duplicate_m: int = 50
+    complaint_duplicate_days: int = 7
 
     @property
     def celery_broker_url(self) -> str:
@@ -213,4 +219,12 @@ class Settings:
             heartbeat_seconds=_int(env, "K3_HEARTBEAT_SECONDS", 60),
             sweep_seconds=_int(env, "K3_SWEEP_SECONDS", 300),
             sweep_stuck_seconds=_int(env, "K3_SWEEP_STUCK_SECONDS", 600),
+            complaint_limit_per_address=env.get(
+                "K3_COMPLAINT_LIMIT_PER_ADDRESS", cls.complaint_limit_per_address
+            ),
+            complaint_limit_per_partner=env.get(
+                "K3_COMPLAINT_LIMIT_PER_PARTNER", cls.complaint_limit_per_partner
+            ),
+            complaint_duplicate_m=_int(env, "K3_COMPLAINT_DUPLICATE_M", 50),
+            complaint_duplicate_days=_int(env, "K3_COMPLAINT_DUPLICATE_DAYS", 7),
         )

@@ -19,6 +19,8 @@ apt_packages() {
   # The console's front-end packages come from npm; its browser tests use Debian's Chromium.
   command -v npm >/dev/null || echo "nodejs npm"
   [ "${K3_NO_BROWSER:-0}" = 1 ] || echo "chromium"
+  # GDAL's ogrinfo (OAPIF driver) reads the OGC API in the e2e tests, as QGIS would.
+  echo "gdal-bin"
   true
 }
 

@@ -32,6 +32,15 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
             "task": "workers.tasks.monthly_snapshots",
             "schedule": crontab(day_of_month=1, hour=1, minute=0),
         },
+        # Complaints past their SLA: one notification for pimpinan each (idempotent).
+        "escalate-complaints": {
+            "task": "workers.tasks.escalate_complaints",
+            "schedule": 300.0,
+        },
+        "sweep-complaint-photos": {
+            "task": "workers.tasks.sweep_complaint_photos",
+            "schedule": float(sweep_seconds),
+        },
     }
 
 

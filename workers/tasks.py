@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from k3zones.runtime import Runtime
-from k3zones.services import exports, indicator, photos, sweeper, zone_status
+from k3zones.services import complaints, exports, indicator, photos, sweeper, zone_status
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -94,6 +94,31 @@ def sweep_unfinished() -> int:
     again (their task was lost), then handed to the queue."""
     ctx = runtime()
     n = sweeper.requeue_stuck_photos(
+        ctx.uow, older_than=timedelta(seconds=ctx.settings.sweep_stuck_seconds)
+    )
+    if n:
+        ctx.relay()
+    return n
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def process_complaint_photo(photo_id: str) -> str:
+    """A citizen's photo: EXIF, EXIF-free derived images, evidence flags (idempotent)."""
+    ctx = runtime()
+    return complaints.process_photo(ctx.uow, ctx.storage, ctx.rules, uuid.UUID(photo_id))
+
+
+@task(ignore_result=True)
+def escalate_complaints() -> int:
+    """Every few minutes: complaints past their SLA notify pimpinan, once per state."""
+    return complaints.escalate_breaches(runtime().uow)
+
+
+@task(ignore_result=True)
+def sweep_complaint_photos() -> int:
+    """Citizens' photos whose task was lost are queued again, then handed to the queue."""
+    ctx = runtime()
+    n = complaints.requeue_stuck_photos(
         ctx.uow, older_than=timedelta(seconds=ctx.settings.sweep_stuck_seconds)
     )
     if n:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import box, shape
+from shapely.geometry import MultiPolygon, box, shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +61,17 @@ KELURAHAN = [
     ("medansatria", "Medansatria"),
     ("pejuang", "Pejuang"),
 ]
+# Approximate kelurahan boundaries: four boxes that tile the sample area and cover each
+# kelurahan's sample zones, drawn for the demonstration map and the open-data layer.
+# Marked approximate; never an official border (that is BIG's or
+# the Pemkot's layer, imported with `flask kelurahan import`).
+BOUNDARY_SOURCE = "perkiraan DATA CONTOH"
+KELURAHAN_BOUNDARIES = {
+    "medansatria": box(106.9650, -6.2150, 106.9875, -6.1850),
+    "harapanmulya": box(106.9875, -6.2150, 107.0050, -6.1850),
+    "kalibaru": box(106.9650, -6.1850, 106.9790, -6.1550),
+    "pejuang": box(106.9790, -6.1850, 107.0050, -6.1550),
+}
 
 DECREE = {
     "nomor": "300/Kep.15-Kc.Ms.Tib/I/2024",
@@ -271,6 +282,11 @@ def load_sample(
                 s.add(row)
                 s.flush()
                 created["kelurahan"] += 1
+            if row.boundary is None:
+                # Also fills in sample kelurahan loaded before boundaries existed.
+                row.boundary = from_shape(MultiPolygon([KELURAHAN_BOUNDARIES[slug]]), srid=4326)
+                row.boundary_approximate = True
+                row.boundary_source = BOUNDARY_SOURCE
             kel[slug] = row.id
         d = s.scalar(
             select(Decree).where(Decree.kecamatan_id == k.id, Decree.nomor == DECREE["nomor"])

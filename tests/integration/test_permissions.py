@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from api.policy import PUBLIC
-from k3zones.models import Role
+from k3zones.models import Role, ZoneStatusChange
+from tests.support.complaints import new_complaint, new_notification, new_partner_key
 from tests.support.http import demo_password, login_client
 from tests.support.payloads import odk_instance
 from tests.support.world import JPEG, OTHER, OWN, PDF, POINT, ROLES, World, make_world, uid
@@ -48,6 +50,33 @@ def feature(kec: str) -> dict[str, Any]:
         "geometry": {"type": "Point", "coordinates": POINT[kec]},
         "properties": {"name": f"Zona {uid()}", "kategori": "merah"},
     }
+
+
+def boundary_layer(kec: str) -> dict[str, Any]:
+    """A one-kelurahan boundary layer around the kecamatan's test point."""
+    x, y = POINT[kec]
+    ring = [[x - 0.01, y - 0.01], [x + 0.01, y - 0.01], [x + 0.01, y + 0.01], [x - 0.01, y + 0.01]]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Pejuang" if kec == OWN else "Cikiwul"},
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            }
+        ],
+    }
+
+
+def history_row(w: World, kec: str) -> int:
+    """A zone status change in the kecamatan (a zone verified just now)."""
+    zone_id = uuid.UUID(w.verified_zone(kec))
+    with w.uow() as s:
+        found = s.scalar(
+            select(func.max(ZoneStatusChange.id)).where(ZoneStatusChange.zone_id == zone_id)
+        )
+    assert found is not None
+    return int(found)
 
 
 EVERYONE = "petugas trantib pimpinan admin kota"
@@ -481,6 +510,137 @@ CASES = [
         "GET",
         lambda w, k: f"/api/v1/photo-reads?kecamatan={k}",
         "admin",
+    ),
+    # complaints (pengaduan)
+    Case(
+        "complaints.Complaints",
+        "GET",
+        lambda w, k: f"/api/v1/complaints?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "complaints.Complaint",
+        "GET",
+        lambda w, k: f"/api/v1/complaints/{new_complaint(w.app, k)}",
+        "trantib pimpinan admin",
+    ),
+    Case(
+        "complaints.ComplaintAction",
+        "POST",
+        lambda w, k: f"/api/v1/complaints/{new_complaint(w.app, k)}/actions",
+        "trantib admin",
+        body=lambda w, k: {"action": "terima", "reason": "Laporan jelas"},
+    ),
+    Case(
+        "complaints.ComplaintMerge",
+        "POST",
+        lambda w, k: f"/api/v1/complaints/{new_complaint(w.app, k)}/merge",
+        "trantib admin",
+        body=lambda w, k: {"into": new_complaint(w.app, k, "sampah"), "reason": "Sama"},
+    ),
+    Case(
+        "complaints.Notifications",
+        "GET",
+        lambda w, k: "/api/v1/complaint-notifications",
+        "pimpinan admin",
+        other=False,
+    ),
+    Case(
+        "complaints.NotificationRead",
+        "POST",
+        lambda w, k: f"/api/v1/complaint-notifications/{new_notification(w.app, k)}/read",
+        "pimpinan admin",
+    ),
+    Case(
+        "complaints.PartnerKeys",
+        "GET",
+        lambda w, k: "/api/v1/partner-keys",
+        "admin",
+        other=False,
+    ),
+    Case(
+        "complaints.PartnerKeys",
+        "POST",
+        lambda w, k: "/api/v1/partner-keys",
+        "admin",
+        body=lambda w, k: {"name": f"Aplikasi {uid()}"},
+        ok=(201,),
+        other=False,
+    ),
+    Case(
+        "complaints.PartnerKeyRevoke",
+        "POST",
+        lambda w, k: f"/api/v1/partner-keys/{new_partner_key(w.app, k)}/revoke",
+        "admin",
+    ),
+    Case(
+        "complaints.ComplaintFigures",
+        "GET",
+        lambda w, k: f"/api/v1/complaint-figures?kecamatan={k}&period=2026",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "complaints.ComplaintSla",
+        "GET",
+        lambda w, k: f"/api/v1/complaint-sla?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "complaints.ComplaintSla",
+        "PUT",
+        lambda w, k: "/api/v1/complaint-sla",
+        "pimpinan admin",
+        body=lambda w, k: {"kecamatan": k, "category": "pkl", "state": "baru", "working_days": 2},
+    ),
+    # kelurahan boundaries (admin) and the OGC API's staff collections (api/ogc.py signs
+    # in by itself; Bearer here, HTTP Basic in tests/integration/test_ogc.py)
+    Case(
+        "kelurahan.KelurahanBoundaries",
+        "POST",
+        lambda w, k: f"/api/v1/kecamatan/{k}/kelurahan/boundaries?source=Uji",
+        "admin",
+        body=lambda w, k: boundary_layer(k),
+    ),
+    Case(
+        "ogc.reports_collection",
+        "GET",
+        lambda w, k: f"/ogc/kecamatan/{k}/collections/reports",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "ogc.reports_items",
+        "GET",
+        lambda w, k: f"/ogc/kecamatan/{k}/collections/reports/items",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "ogc.reports_item",
+        "GET",
+        lambda w, k: (
+            f"/ogc/kecamatan/{k}/collections/reports/items/"
+            f"{w.report(k, author=w.officer(k), photos=0)}"
+        ),
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "ogc.history_collection",
+        "GET",
+        lambda w, k: f"/ogc/kecamatan/{k}/collections/zone-status-history",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "ogc.history_items",
+        "GET",
+        lambda w, k: f"/ogc/kecamatan/{k}/collections/zone-status-history/items",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
+        "ogc.history_item",
+        "GET",
+        lambda w, k: (
+            f"/ogc/kecamatan/{k}/collections/zone-status-history/items/{history_row(w, k)}"
+        ),
+        "trantib pimpinan admin kota",
     ),
 ]
 

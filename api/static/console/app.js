@@ -162,6 +162,10 @@ async function showZone(id) {
     el("table", { class: "hist" }, ...st.history.slice(0, 10).map((h) => el("tr", {},
       el("td", {}, new Date(h.at).toLocaleString("id-ID")), el("td", {}, STATUS[h.to] || h.to),
       el("td", {}, h.reason), el("td", {}, h.actor)))),
+    el("h3", {}, "Pengaduan terbuka"),
+    el("ul", { class: "list", id: "zone-complaints" }, ...(await zoneComplaints(id)).map((c) => el("li", {},
+      el("button", { onclick: () => showComplaint(c.id) }, c.code, " · ", c.category_name, " · ", C_STATE[c.state] || c.state,
+        el("span", { class: "chip sla-" + c.sla.phase }, c.sla.phase))))),
     el("h3", {}, "Laporan terbaru"),
     el("ul", { class: "list" }, ...recent.items.map((r) => el("li", {},
       el("button", { onclick: () => showReport(r.id) }, r.period, " · ", r.type, " · pelanggaran ", r.violation_total,
@@ -169,6 +173,14 @@ async function showZone(id) {
   );
   const layer = state.zones[id].layer;
   if (layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 17 }); else map.setView(layer.getLatLng(), 17);
+}
+
+async function zoneComplaints(id) {
+  // Open complaints whose point lies in the zone's monitoring area.
+  if (!["trantib", "pimpinan", "admin", "kota"].includes(state.me.role)) return [];
+  const q = new URLSearchParams({ zone: id, limit: "20" });
+  for (const st of ["baru", "diterima", "ditugaskan", "ditangani"]) q.append("state", st);
+  try { return (await getJSON("/api/v1/complaints?" + q)).items; } catch (e) { return []; }
 }
 
 function evidenceLinks(ev) {
@@ -297,14 +309,140 @@ $("export").addEventListener("click", async () => {
   } catch (e) { status.textContent = e.message; }
 });
 
+// --- complaints (pengaduan) -------------------------------------------------------------------
+const C_STATE = { baru: "Baru", diterima: "Diterima", ditolak: "Ditolak", ditugaskan: "Ditugaskan",
+                  ditangani: "Ditangani", selesai: "Selesai" };
+const SLA_COLOR = { aman: "#1e8e3e", peringatan: "#f29900", lewat: "#d93025", tanpa_sla: "#80868b" };
+const OPEN_STATES = ["baru", "diterima", "ditugaskan", "ditangani"];
+const canHandle = () => ["trantib", "admin"].includes(state.me.role);
+const canReadComplaint = () => ["trantib", "pimpinan", "admin"].includes(state.me.role);
+const when = (iso) => iso ? new Date(iso).toLocaleString("id-ID") : "-";
+
+function complaintQuery(after) {
+  const q = new URLSearchParams({ limit: "50" });
+  const chosen = $("c-state").value;
+  for (const st of chosen ? [chosen] : OPEN_STATES) q.append("state", st);
+  if (after) q.set("after", after);
+  return q;
+}
+
+async function loadComplaints(after) {
+  // The queue by SLA due time (most urgent first), in keyset pages of 50.
+  const page = await getJSON("/api/v1/complaints?" + complaintQuery(after));
+  if (!after) { $("complaint-list").replaceChildren(); state.complaints.clearLayers(); }
+  for (const c of page.items) {
+    $("complaint-list").append(el("li", {},
+      el("button", { onclick: () => showComplaint(c.id), "data-complaint": c.id },
+        c.code, " · ", c.category_name, " · ", C_STATE[c.state] || c.state,
+        el("span", { class: "chip sla-" + c.sla.phase }, c.sla.due_at ? "batas " + when(c.sla.due_at) : "tanpa SLA"))));
+    if (c.lat !== null && c.lon !== null) {
+      const m = L.circleMarker([c.lat, c.lon], { radius: 8, color: SLA_COLOR[c.sla.phase], weight: 3, fillOpacity: 0.5 });
+      m.bindTooltip(textNode(c.code + " · " + c.category_name));
+      m.on("click", () => showComplaint(c.id));
+      state.complaints.addLayer(m);
+    }
+  }
+  state.complaintNext = page.next;
+  $("complaint-more").hidden = !page.next;
+}
+
+async function complaintStep(id, body, msg) {
+  try {
+    await api(`/api/v1/complaints/${id}/actions`, { method: "POST", json: body });
+    await loadComplaints(); await showComplaint(id);
+  } catch (e) { msg.textContent = e.message; }
+}
+
+async function complaintActions(c) {
+  const msg = el("p", { role: "status", id: "complaint-msg" });
+  const ask = (text) => { const v = prompt(text); return v && v.trim() ? v.trim() : null; };
+  const step = (label, id, build) => el("button", { id, onclick: async () => {
+    const body = await build(); if (body) await complaintStep(c.id, body, msg);
+  } }, label);
+  const buttons = [];
+  if (c.state === "baru" || c.state === "diterima") {
+    if (c.state === "baru") buttons.push(step("Terima", "c-accept", () => ({ action: "terima", reason: ask("Alasan menerima:") || "Diterima" })));
+    const reason = el("select", { id: "c-reject-reason", "aria-label": "Alasan penolakan" },
+      el("option", { value: "duplikat" }, "Duplikat"), el("option", { value: "bukan_wewenang" }, "Bukan wewenang"),
+      el("option", { value: "tidak_lengkap" }, "Tidak lengkap"));
+    buttons.push(reason, step("Tolak", "c-reject", () => {
+      const note = ask("Catatan untuk pelapor (tampil di halaman status):"); if (!note) return null;
+      return { action: "tolak", reason: reason.value, reject_reason: reason.value, public_note: note };
+    }));
+  }
+  if (c.state === "diterima") {
+    const team = el("select", { id: "c-team", "aria-label": "Tim" },
+      ...state.teams.map((t) => el("option", { value: t.id }, t.name)));
+    const due = el("input", { id: "c-due", type: "datetime-local", "aria-label": "Batas waktu tim" });
+    buttons.push(team, due, step("Tugaskan", "c-assign", () => ({ action: "tugaskan", reason: "Penugasan tim",
+      team_id: team.value, due_at: due.value ? new Date(due.value).toISOString() : null })));
+  }
+  if (c.state === "ditugaskan" && c.team_id) {
+    const reports = await getJSON(`/api/v1/reports?team=${c.team_id}&limit=20`);
+    const pick = el("select", { id: "c-report", "aria-label": "Laporan tim" },
+      ...reports.items.map((r) => el("option", { value: r.id }, r.period + " · " + r.type)));
+    buttons.push(pick, step("Tautkan laporan tim", "c-handle", () => pick.value ? { action: "tangani", reason: "Laporan tim", report_id: pick.value } : null));
+  }
+  if (c.state === "ditangani") {
+    buttons.push(step("Selesai", "c-close", () => ({ action: "selesai", reason: "Laporan tim diterima",
+      public_note: ask("Catatan penyelesaian untuk pelapor:") })));
+  }
+  if (["ditugaskan", "ditangani", "ditolak"].includes(c.state)) {
+    buttons.push(step("Kembalikan", "c-back", () => { const why = ask("Alasan mengembalikan:"); return why ? { action: "kembali", reason: why } : null; }));
+  }
+  if (OPEN_STATES.includes(c.state)) {
+    buttons.push(el("button", { id: "c-merge", onclick: async () => {
+      const code = ask("Gabungkan ke kode pengaduan (mis. ADU-XXXXXXXX):"); if (!code) return;
+      const all = await getJSON("/api/v1/complaints?limit=100&" + OPEN_STATES.map((s) => "state=" + s).join("&"));
+      const target = all.items.find((x) => x.code === code.toUpperCase());
+      if (!target) { msg.textContent = "Kode tidak ditemukan di antrean terbuka."; return; }
+      try { await api(`/api/v1/complaints/${c.id}/merge`, { method: "POST", json: { into: target.id, reason: "Duplikat" } });
+            await loadComplaints(); await showComplaint(c.id); } catch (e) { msg.textContent = e.message; }
+    } }, "Gabungkan (duplikat)"));
+  }
+  return el("div", { class: "actions row" }, ...buttons, msg);
+}
+
+async function showComplaint(id) {
+  selectTab("pengaduan");
+  const box = $("complaint-detail");
+  if (!canReadComplaint()) { box.replaceChildren(el("p", { class: "muted" }, "Rincian pengaduan hanya untuk staf kecamatan.")); return; }
+  const c = await getJSON(`/api/v1/complaints/${id}`);
+  const sla = c.sla;
+  box.replaceChildren(
+    el("h2", {}, "Pengaduan ", el("span", { id: "complaint-code" }, c.code)),
+    el("p", {}, c.category_name, " · ", el("strong", { id: "complaint-state" }, C_STATE[c.state] || c.state),
+      c.reject_reason ? " (" + c.reject_reason + ")" : ""),
+    el("p", { id: "complaint-sla" }, "SLA: ", el("span", { class: "chip sla-" + sla.phase }, sla.phase),
+      " · sejak ", when(sla.state_since), " · batas ", when(sla.due_at),
+      sla.remaining_hours !== null ? ` · sisa ${sla.remaining_hours} jam kerja` : "",
+      sla.within_sla ? "" : " · pernah lewat SLA"),
+    el("p", { id: "complaint-description" }, c.description),
+    c.address ? el("p", { class: "muted" }, "Patokan: ", c.address) : el("span"),
+    el("p", { class: "reporter" }, "Pelapor (rahasia): ", [c.reporter.name, c.reporter.phone, c.reporter.email].filter(Boolean).join(" · ") || "tanpa kontak"),
+    c.public_note ? el("p", {}, "Catatan publik: ", c.public_note) : el("span"),
+    el("div", { class: "thumbs" }, ...c.photos.filter((p) => p.thumb_url).map((p) =>
+      el("a", { href: p.web_url, target: "_blank", rel: "noopener" }, el("img", { src: p.thumb_url, alt: "Foto pelapor" })))),
+    canHandle() ? await complaintActions(c) : el("span"),
+    el("h3", {}, "Riwayat"),
+    el("table", { class: "hist", id: "complaint-history" }, ...c.transitions.map((t) => el("tr", {},
+      el("td", {}, when(t.at)), el("td", {}, C_STATE[t.to_state] || t.to_state), el("td", {}, t.reason), el("td", {}, t.actor)))),
+  );
+  if (c.lat !== null && c.lon !== null) map.setView([c.lat, c.lon], 17);
+}
+
+$("c-state").addEventListener("change", () => loadComplaints().catch((e) => alert(e.message)));
+$("complaint-more").addEventListener("click", () => loadComplaints(state.complaintNext));
+
 // --- tabs and start -------------------------------------------------------------------------
+const TABS = ["zona", "indikator", "antrean", "pengaduan"];
 function selectTab(name) {
-  for (const t of ["zona", "indikator", "antrean"]) {
+  for (const t of TABS) {
     $("tab-" + t).setAttribute("aria-selected", String(t === name));
     $("panel-" + t).hidden = t !== name;
   }
 }
-for (const t of ["zona", "indikator", "antrean"]) $("tab-" + t).addEventListener("click", () => selectTab(t));
+for (const t of TABS) $("tab-" + t).addEventListener("click", () => selectTab(t));
 
 async function start(user) {
   state.me = user;
@@ -314,6 +452,7 @@ async function start(user) {
   if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: attributionText(cfg.tileAttribution) }).addTo(map);
   map.setView([-6.19, 106.985], 14);
   state.reports = L.markerClusterGroup({ disableClusteringAtZoom: 17 }).addTo(map);
+  state.complaints = L.layerGroup().addTo(map);
   map.on("moveend", () => loadReports().catch(() => {}));
   const now = new Date();
   $("i-year").value = now.getFullYear();
@@ -323,9 +462,13 @@ async function start(user) {
   for (const id of ["f-from", "f-to", "f-type", "f-kelurahan", "f-team"]) $(id).addEventListener("change", loadReports);
   const kec = await getJSON("/api/v1/kecamatan");
   for (const k of kec) for (const kel of k.kelurahan) $("f-kelurahan").append(el("option", { value: kel.slug }, kel.name));
-  for (const t of await getJSON("/api/v1/teams")) $("f-team").append(el("option", { value: t.id }, t.name));
+  state.teams = await getJSON("/api/v1/teams");
+  for (const t of state.teams) $("f-team").append(el("option", { value: t.id }, t.name));
   await loadZones();
-  await Promise.all([loadReports(), loadIndicator(), loadQueue()]);
+  const complaintsVisible = ["trantib", "pimpinan", "admin", "kota"].includes(user.role);
+  $("tab-pengaduan").hidden = !complaintsVisible;
+  await Promise.all([loadReports(), loadIndicator(), loadQueue(),
+                     complaintsVisible ? loadComplaints() : Promise.resolve()]);
   // Loaded: scripts waiting on the console (and people using assistive tech) can tell.
   document.body.dataset.ready = "true";
 }
