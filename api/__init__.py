@@ -33,6 +33,7 @@ from api import (
     open311,
     openrosa,
     photo_reads,
+    plans,
     problems,
     publik,
     reference,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         photo_reads,
         complaints,
         kelurahan,
+        plans,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)

@@ -48,11 +48,24 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, str]]]] = 
             {"snapshot_id": _ID},
         ),
     ],
+    ("/api/v1/plans", "post", "201"): [
+        ("BacaJadwal", "/api/v1/plans/{plan_id}", "get", {"plan_id": _ID}),
+        ("UbahJadwal", "/api/v1/plans/{plan_id}", "put", {"plan_id": _ID}),
+    ],
     ("/api/v1/exports", "post", "202"): [
         ("StatusEkspor", "/api/v1/exports/{job_id}", "get", {"job_id": _ID}),
         ("UnduhEkspor", "/api/v1/exports/{job_id}/file", "get", {"job_id": _ID}),
     ],
 }
+
+
+def linked_operations() -> set[str]:
+    """The operations the links join ("POST /api/v1/reports", ...): the main flows."""
+    out = set()
+    for (path, method, _), links in LINKS.items():
+        out.add(f"{method.upper()} {path}")
+        out.update(f"{m.upper()} {target}" for _, target, m, _ in links)
+    return out
 
 
 def _ref(path: str, method: str) -> str:

@@ -19,6 +19,7 @@ from k3zones import odk
 from k3zones.errors import DomainError, NotFound
 from k3zones.models import Kecamatan
 from k3zones.services import collect
+from k3zones.services import plans as plan_service
 
 blp = Blueprint("openrosa", __name__, url_prefix="/openrosa/<slug>")
 MAX_SUBMISSION = 50 * 1024 * 1024
@@ -65,7 +66,8 @@ def form_manifest(slug: str, form_id: str) -> Response:
     _kecamatan(slug)
     if form_id not in odk.FORMS:
         abort(404)
-    return openrosa(odk.manifest(_base(slug), form_id, {"zones.csv": _zones_csv(slug)}))
+    media = {"zones.csv": _zones_csv(slug), "tugas.csv": _tasks_csv(slug)}
+    return openrosa(odk.manifest(_base(slug), form_id, media))
 
 
 @blp.get("/forms/<form_id>/zones.csv")
@@ -74,6 +76,19 @@ def zones_media(slug: str, form_id: str) -> Response:
     if form_id not in odk.FORMS:
         abort(404)
     return openrosa(_zones_csv(slug), mimetype="text/csv")
+
+
+def _tasks_csv(slug: str) -> bytes:
+    _kecamatan(slug)
+    return plan_service.tasks_csv(k3().uow, principal())
+
+
+@blp.get("/forms/<form_id>/tugas.csv")
+def tasks_media(slug: str, form_id: str) -> Response:
+    """Today's tasks of the officer's teams (jadwal patroli), for Collect offline."""
+    if form_id not in odk.FORMS:
+        abort(404)
+    return openrosa(_tasks_csv(slug), mimetype="text/csv")
 
 
 @blp.route("/submission", methods=["POST"])

@@ -138,6 +138,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("openrosa.form_xml", "GET"): REPORTERS,
     ("openrosa.form_manifest", "GET"): REPORTERS,
     ("openrosa.zones_media", "GET"): REPORTERS,
+    ("openrosa.tasks_media", "GET"): REPORTERS,
     ("openrosa.submission_head", "HEAD"): REPORTERS,
     ("openrosa.submission", "POST"): REPORTERS,
     # only with K3_BENCH=1 (make bench)
@@ -159,6 +160,15 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("complaints.ComplaintFigures", "GET"): KEC_STAFF_AND_KOTA,
     ("complaints.ComplaintSla", "GET"): KEC_STAFF_AND_KOTA,
     ("complaints.ComplaintSla", "PUT"): frozenset({PI, A}),
+    # jadwal patroli: plans by Seksi Trantib/admin; tasks of the officer's own teams
+    ("plans.Plans", "GET"): EVERYONE,
+    ("plans.Plans", "POST"): ZONE_EDITORS,
+    ("plans.Plan", "GET"): EVERYONE,
+    ("plans.Plan", "PUT"): ZONE_EDITORS,
+    ("plans.Tasks", "POST"): ZONE_EDITORS,
+    ("plans.TaskReason", "POST"): REPORTERS,  # petugas: members of the task's team only
+    ("plans.MyTasks", "GET"): EVERYONE,
+    ("plans.Coverage", "GET"): KEC_STAFF_AND_KOTA,
     # kelurahan boundaries (the map's reference layer, the open-data collection)
     ("kelurahan.KelurahanBoundaries", "POST"): ADMINS,
     # OGC API staff collections (reports, zone-status-history), checked in api/ogc.py;

@@ -93,3 +93,25 @@ class ComplaintRejection(enum.StrEnum):
 class ComplaintChannel(enum.StrEnum):
     FORMULIR = "formulir"  # the public /lapor form
     OPEN311 = "open311"  # a partner app through Open311 GeoReport v2
+
+
+class PlanTarget(enum.StrEnum):
+    """What a patrol plan covers: one zone, the zones of a kelurahan, or all of a decree."""
+
+    ZONA = "zona"
+    KELURAHAN = "kelurahan"
+    SK = "sk"
+
+
+class TaskState(enum.StrEnum):
+    """A planned (or ad-hoc) task of a team at a zone on a WIB day (jadwal patroli)."""
+
+    TERJADWAL = "terjadwal"  # open: its window has not ended, no report yet
+    SELESAI = "selesai"  # a report inside the window
+    TERLAMBAT = "terlambat"  # a report after the window, within the late allowance
+    TERLEWAT = "terlewat"  # the window ended without a report
+
+
+class TaskSource(enum.StrEnum):
+    RENCANA = "rencana"  # materialised from a plan
+    ADHOC = "adhoc"  # a pimpinan's order, a complaint dispatch

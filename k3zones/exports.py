@@ -107,6 +107,9 @@ class ExportData:
     end_target_pct: Decimal | None
     footer: str
     notes: list[str] = field(default_factory=list)
+    # Realisasi kegiatan (jadwal patroli): per triwulan and activity, planned vs held and
+    # the 3-pilar units present; the table is left out when the kecamatan has no plans.
+    activities: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _pct_of(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -170,7 +173,7 @@ def cells(d: ExportData) -> list[Table]:
     ]
     prev_year = p.year if p else d.year - 1
     end = d.end_target_year or "-"
-    return [
+    out: list[Table] = [
         (
             f"Tabel 3.18 Daftar Lokasi Kegiatan K3 yang Ditetapkan dan yang Telah Tertib "
             f"({d.period_label})",
@@ -208,6 +211,50 @@ def cells(d: ExportData) -> list[Table]:
             t321,
         ),
     ]
+    if d.activities:
+        out.append(_realisasi_kegiatan(d))
+    return out
+
+
+def _realisasi_kegiatan(d: ExportData) -> Table:
+    """Patrols and penertiban planned and held per triwulan (jadwal patroli), with the
+    share of expected 3-pilar units that were there."""
+    rows: list[list[Cell]] = []
+    for a in d.activities:
+        due = int(a["planned"]) - int(a.get("open", 0))
+        held = int(a["on_time"]) + int(a["late"])
+        rows.append(
+            [
+                str(a["triwulan"]),
+                str(a["activity"]).capitalize(),
+                Num(int(a["planned"]), 0),
+                Num(held, 0),
+                Num(int(a["on_time"]), 0),
+                Num(int(a["late"]), 0),
+                Num(int(a["missed"]), 0),
+                Num(_pct_of(Decimal(held), Decimal(due)) if due else None),
+                Num(
+                    _pct_of(Decimal(int(a["units_present"])), Decimal(int(a["units_expected"])))
+                    if a["units_expected"]
+                    else None
+                ),
+            ]
+        )
+    return (
+        f"Realisasi Kegiatan Patroli dan Penertiban per Triwulan ({d.year})",
+        [
+            "Triwulan",
+            "Kegiatan",
+            "Direncanakan",
+            "Terlaksana",
+            "Tepat Waktu",
+            "Terlambat",
+            "Terlewat",
+            "Realisasi (%)",
+            "Kehadiran Unit 3 Pilar (%)",
+        ],
+        rows,
+    )
 
 
 def to_csv(d: ExportData) -> bytes:

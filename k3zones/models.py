@@ -41,9 +41,12 @@ from k3zones.enums import (
     DecreeStatus,
     Kategori,
     PhotoStatus,
+    PlanTarget,
     ReportType,
     ReviewState,
     Role,
+    TaskSource,
+    TaskState,
     TeamKind,
     TeamUnit,
     TertibKategori,
@@ -978,3 +981,191 @@ class ComplaintNotification(Base):
 
 
 # --- patrol plans and tasks (jadwal patroli) ---------------------------------------------
+
+
+class PatrolPlan(Base):
+    """A recurring schedule of a team at zones. What it says lives in its versions: a
+    change applies from a date and the earlier versions stay."""
+
+    __tablename__ = "patrol_plan"
+    __table_args__ = (
+        UniqueConstraint("id", "kecamatan_id", name="uq_patrol_plan_id_kecamatan"),
+        Index("ix_patrol_plan_kecamatan", "kecamatan_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    current_version: Mapped[int] = mapped_column(Integer)
+    # The last WIB day whose tasks exist (beat goes on from the day after; a change of
+    # the plan sets it back to the day before the change applies).
+    materialised_through: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class PatrolPlanVersion(Base):
+    """One version of a plan, in force from `valid_from` (WIB) until a later version's.
+    The recurrence is an RFC 5545 RRULE anchored at `valid_from`; the window is minutes
+    after WIB midnight of the occurrence day (the end `span_days - 1` days later)."""
+
+    __tablename__ = "patrol_plan_version"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "version", name="uq_patrol_plan_version"),
+        ForeignKeyConstraint(
+            ["plan_id", "kecamatan_id"],
+            ["patrol_plan.id", "patrol_plan.kecamatan_id"],
+            name="fk_patrol_plan_version_plan_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["team_id", "kecamatan_id"],
+            ["team.id", "team.kecamatan_id"],
+            name="fk_patrol_plan_version_team_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["zone_id", "kecamatan_id"],
+            ["zone.id", "zone.kecamatan_id"],
+            name="fk_patrol_plan_version_zone_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["kelurahan_id", "kecamatan_id"],
+            ["kelurahan.id", "kelurahan.kecamatan_id"],
+            name="fk_patrol_plan_version_kelurahan_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["decree_id", "kecamatan_id"],
+            ["decree.id", "decree.kecamatan_id"],
+            name="fk_patrol_plan_version_decree_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint(
+            "(target_kind = 'zona') = (zone_id IS NOT NULL) AND "
+            "(target_kind = 'kelurahan') = (kelurahan_id IS NOT NULL) AND "
+            "(target_kind = 'sk') = (decree_id IS NOT NULL)",
+            name="target_matches_kind",
+        ),
+        CheckConstraint(
+            "window_start_min BETWEEN 0 AND 1439 AND window_end_min BETWEEN 1 AND 1440",
+            name="window_minutes",
+        ),
+        CheckConstraint("span_days BETWEEN 1 AND 92", name="span_range"),
+        CheckConstraint(
+            "span_days > 1 OR window_end_min > window_start_min", name="window_ends_after_start"
+        ),
+        CheckConstraint("late_minutes BETWEEN 0 AND 1440", name="late_range"),
+        Index("ix_patrol_plan_version_plan", "plan_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column()
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    version: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean)
+    rrule: Mapped[str] = mapped_column(String(300))
+    activity: Mapped[ReportType] = mapped_column(_enum(ReportType, "plan_activity"))
+    team_id: Mapped[uuid.UUID] = mapped_column()
+    units: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), server_default=text("'{}'::varchar[]")
+    )
+    target_kind: Mapped[PlanTarget] = mapped_column(_enum(PlanTarget, "plan_target"))
+    zone_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    kelurahan_id: Mapped[int | None] = mapped_column(nullable=True)
+    decree_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    window_start_min: Mapped[int] = mapped_column(Integer)
+    window_end_min: Mapped[int] = mapped_column(Integer)
+    span_days: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    late_minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class PatrolTask(Base):
+    """A task of a team at a zone on a WIB day: from a plan (one per plan, zone and day)
+    or ad hoc. A report of the team, zone and activity whose device time falls in the
+    window fulfils it; after the window, within the late allowance, it is late."""
+
+    __tablename__ = "patrol_task"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "zone_id", "day", name="uq_patrol_task_plan_zone_day"),
+        ForeignKeyConstraint(
+            ["plan_id", "kecamatan_id"],
+            ["patrol_plan.id", "patrol_plan.kecamatan_id"],
+            name="fk_patrol_task_plan_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["zone_id", "kecamatan_id"],
+            ["zone.id", "zone.kecamatan_id"],
+            name="fk_patrol_task_zone_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["team_id", "kecamatan_id"],
+            ["team.id", "team.kecamatan_id"],
+            name="fk_patrol_task_team_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["report_id", "kecamatan_id"],
+            ["report.id", "report.kecamatan_id"],
+            name="fk_patrol_task_report_same_kecamatan",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("window_end > window_start", name="window_order"),
+        CheckConstraint("late_until >= window_end", name="late_after_window"),
+        CheckConstraint(
+            "(state IN ('selesai', 'terlambat')) = (report_id IS NOT NULL)",
+            name="done_has_report",
+        ),
+        CheckConstraint("(source = 'rencana') = (plan_id IS NOT NULL)", name="plan_source"),
+        Index("ix_patrol_task_kecamatan_day", "kecamatan_id", "day"),
+        Index("ix_patrol_task_team_day", "team_id", "day"),
+        Index("ix_patrol_task_zone_day", "zone_id", "day"),
+        Index(
+            "ix_patrol_task_open_end",
+            "window_end",
+            postgresql_where=text("state = 'terjadwal'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    source: Mapped[TaskSource] = mapped_column(_enum(TaskSource, "task_source"))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    plan_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    day: Mapped[date] = mapped_column(Date)
+    zone_id: Mapped[uuid.UUID] = mapped_column()
+    team_id: Mapped[uuid.UUID] = mapped_column()
+    activity: Mapped[ReportType] = mapped_column(_enum(ReportType, "task_activity"))
+    units: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), server_default=text("'{}'::varchar[]")
+    )
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    late_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[TaskState] = mapped_column(
+        _enum(TaskState, "task_state"), server_default=TaskState.TERJADWAL.value
+    )
+    report_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    units_present: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), server_default=text("'{}'::varchar[]")
+    )
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    reason_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -37,6 +37,9 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
             "task": "workers.tasks.escalate_complaints",
             "schedule": 300.0,
         },
+        # Jadwal patroli: materialise today (catching up missed days), mark ended windows
+        # terlewat. Every 10 minutes: a window's end is seen soon; a repeat creates nothing.
+        "patrol-tasks": {"task": "workers.tasks.patrol_tasks", "schedule": 600.0},
         "sweep-complaint-photos": {
             "task": "workers.tasks.sweep_complaint_photos",
             "schedule": float(sweep_seconds),

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from k3zones.runtime import Runtime
-from k3zones.services import complaints, exports, indicator, photos, sweeper, zone_status
+from k3zones.services import complaints, exports, indicator, photos, plans, sweeper, zone_status
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -124,3 +124,11 @@ def sweep_complaint_photos() -> int:
     if n:
         ctx.relay()
     return n
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def patrol_tasks() -> dict[str, int]:
+    """Jadwal patroli: today's tasks (and days missed while beat was down), reports that
+    waited for them, then windows that ended (terlewat). Idempotent."""
+    r = plans.run_beat(runtime().uow)
+    return {"created": r.created, "fulfilled": r.fulfilled, "missed": r.missed}

@@ -19,6 +19,7 @@ from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services import indicator as ind
+from k3zones.services import plans as plan_service
 from k3zones.services.reference import get_kecamatan_by_slug
 from k3zones.storage import Storage
 
@@ -203,6 +204,7 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
                 notes=["DATA CONTOH: nama 7 zona kuning dan geometri adalah contoh."]
                 if k.is_sample
                 else [],
+                activities=plan_service.realisasi(s, k.id, p),
             )
         content = exports.BUILDERS[fmt](data)
         filename = f"lkip-wilayah-tertib-{slug}-{p.label.lower().replace(' ', '-')}.{fmt}"

@@ -31,6 +31,7 @@ from k3zones.models import (
 from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import ReportInput, body_hash, parse_report
+from k3zones.services.plans import fulfil_report
 from k3zones.services.report_views import full_dict, load_visible, names, photos_of, report_dict
 from k3zones.services.zone_status import enqueue_recompute
 from k3zones.spatial import distance_m
@@ -263,6 +264,7 @@ def _submit_once(
         )
         r.first_response = body
         insert_with_entry(s, r)
+        fulfil_report(s, r)  # the team's planned task of this zone, if any (jadwal)
         if header_key:
             s.add(
                 IdempotencyRecord(

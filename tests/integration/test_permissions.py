@@ -23,6 +23,7 @@ from k3zones.models import Role, ZoneStatusChange
 from tests.support.complaints import new_complaint, new_notification, new_partner_key
 from tests.support.http import demo_password, login_client
 from tests.support.payloads import odk_instance
+from tests.support.plans import missed_task, plan, plan_body
 from tests.support.world import JPEG, OTHER, OWN, PDF, POINT, ROLES, World, make_world, uid
 
 
@@ -457,6 +458,13 @@ CASES = [
         basic=True,
     ),
     Case(
+        "openrosa.tasks_media",
+        "GET",
+        lambda w, k: f"/openrosa/{k}/forms/k3-patroli/tugas.csv",
+        "petugas trantib admin",
+        basic=True,
+    ),
+    Case(
         "openrosa.submission_head",
         "HEAD",
         lambda w, k: f"/openrosa/{k}/submission",
@@ -600,6 +608,53 @@ CASES = [
         lambda w, k: f"/api/v1/kecamatan/{k}/kelurahan/boundaries?source=Uji",
         "admin",
         body=lambda w, k: boundary_layer(k),
+    ),
+    # jadwal patroli
+    Case("plans.Plans", "GET", lambda w, k: f"/api/v1/plans?kecamatan={k}", EVERYONE),
+    Case(
+        "plans.Plans",
+        "POST",
+        lambda w, k: "/api/v1/plans",
+        "trantib admin",
+        body=lambda w, k: plan_body(w, k),
+        ok=(201,),
+    ),
+    Case("plans.Plan", "GET", lambda w, k: f"/api/v1/plans/{plan(w, k)}", EVERYONE),
+    Case(
+        "plans.Plan",
+        "PUT",
+        lambda w, k: f"/api/v1/plans/{plan(w, k)}",
+        "trantib admin",
+        body=lambda w, k: plan_body(w, k, rrule="FREQ=WEEKLY;BYDAY=MO"),
+    ),
+    Case(
+        "plans.Tasks",
+        "POST",
+        lambda w, k: "/api/v1/tasks",
+        "trantib admin",
+        body=lambda w, k: {
+            "zone_id": w.zone(k),
+            "team_id": w.team(k),
+            "activity": "penertiban",
+            "date": "2024-05-02",
+            "window_start": "08:00",
+            "window_end": "12:00",
+        },
+        ok=(201,),
+    ),
+    Case(
+        "plans.TaskReason",
+        "POST",
+        lambda w, k: f"/api/v1/tasks/{missed_task(w, k)}/reason",
+        "petugas trantib admin",
+        body=lambda w, k: {"reason": "Hujan deras, jalan tergenang."},
+    ),
+    Case("plans.MyTasks", "GET", lambda w, k: "/api/v1/me/tasks", EVERYONE, other=False),
+    Case(
+        "plans.Coverage",
+        "GET",
+        lambda w, k: f"/api/v1/coverage?kecamatan={k}&year=2024",
+        "trantib pimpinan admin kota",
     ),
     Case(
         "ogc.reports_collection",
