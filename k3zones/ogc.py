@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from k3zones.enums import Kategori, ReportType, ReviewState, TertibKategori, ZoneStatusValue
+from k3zones.complaints import CATEGORIES as COMPLAINT_CATEGORIES
+from k3zones.enums import (
+    ComplaintState,
+    Kategori,
+    ReportType,
+    ReviewState,
+    TertibKategori,
+    ZoneStatusValue,
+)
 from k3zones.errors import FieldError, InvalidInput
 
 CONFORMANCE = [
@@ -158,7 +166,26 @@ HISTORY = CollectionDef(
         _enum("kind", "Jenis perubahan", ["compute", "verify", "withdraw", "fallback"]),
     ),
 )
-COLLECTIONS: dict[str, CollectionDef] = {c.id: c for c in (ZONES, KELURAHAN, REPORTS, HISTORY)}
+# Citizens' complaints as open data: what, where (to about 100 m) and how it stands; never
+# who sent it or what they wrote (a description may name people).
+COMPLAINT_GRID_DEG = 0.001
+COMPLAINTS_PUBLIC = CollectionDef(
+    "complaints-public",
+    "Pengaduan masyarakat (publik)",
+    "Pengaduan warga: kategori, status, tanggal diterima dan selesai, kelurahan, dan lokasi "
+    "yang dibulatkan (sekitar 100 m). Tanpa identitas pelapor dan tanpa isi pengaduan.",
+    staff=False,
+    temporal="received_at",
+    filters=(
+        KECAMATAN_FILTER,
+        _enum("category", "Kategori pengaduan", list(COMPLAINT_CATEGORIES)),
+        _enum("state", "Status pengaduan", [s.value for s in ComplaintState]),
+        Filter("kelurahan", "Slug kelurahan"),
+    ),
+)
+COLLECTIONS: dict[str, CollectionDef] = {
+    c.id: c for c in (ZONES, KELURAHAN, COMPLAINTS_PUBLIC, REPORTS, HISTORY)
+}
 STAFF_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if c.staff)
 PUBLIC_COLLECTIONS = tuple(c.id for c in COLLECTIONS.values() if not c.staff)
 

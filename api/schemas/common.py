@@ -122,18 +122,33 @@ def one_of(choices: list[str]) -> validate.OneOf:
     return validate.OneOf(choices, error=f"Harus salah satu dari: {', '.join(choices)}.")
 
 
-def text(max_len: int, *, required: bool = False, **kw: Any) -> fields.String:
-    return fields.String(
-        required=required,
-        validate=validate.Length(
-            min=1 if required else 0,
-            max=max_len,
-            error=f"Panjang teks harus 1 sampai {max_len} huruf."
-            if required
-            else f"Panjang teks paling banyak {max_len} huruf.",
-        ),
-        **kw,
+# Required text: no NUL, and at least one character that is not a space (a name of only
+# spaces or a form feed would be stored as nothing).
+FILLED_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _filled(value: str) -> bool:
+    if not value.strip():
+        raise ValidationError("Tidak boleh kosong atau hanya spasi.")
+    return True
+
+
+def text(
+    max_len: int, *, required: bool = False, filled: bool | None = None, **kw: Any
+) -> fields.String:
+    """A text field. `filled` (required ones always): when sent, not empty or spaces only."""
+    filled = required if filled is None else filled
+    length = validate.Length(
+        min=1 if filled else 0,
+        max=max_len,
+        error=f"Panjang teks harus 1 sampai {max_len} huruf."
+        if filled
+        else f"Panjang teks paling banyak {max_len} huruf.",
     )
+    if filled:
+        metadata = {**kw.pop("metadata", {}), "pattern": FILLED_PATTERN}
+        return fields.String(required=required, validate=[length, _filled], metadata=metadata, **kw)
+    return fields.String(required=required, validate=length, **kw)
 
 
 YEAR_MIN, YEAR_MAX = 2000, 2100  # what the services accept (k3zones.services.targets, indicator)

@@ -42,7 +42,7 @@ class TeamSchema(K3Schema):
 
 
 class TeamUpdateSchema(K3Schema):
-    name = text(200)
+    name = text(200, filled=True)
     kind = fields.String(validate=one_of(values(TeamKind)))
     units = fields.List(fields.String(validate=one_of(values(TeamUnit))))
     active = fields.Boolean()

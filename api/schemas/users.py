@@ -82,7 +82,7 @@ class UserSchema(K3Schema):
 
 
 class UserUpdateSchema(K3Schema):
-    full_name = text(200)
+    full_name = text(200, filled=True)
     nip = fields.String(allow_none=True, validate=validate.Length(max=64))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     role = fields.String(validate=one_of(values(Role)))
@@ -103,7 +103,7 @@ _ADMIN_ONLY = {"description": "Hanya admin yang boleh mengubah: ditolak (403)", 
 
 
 class MeUpdateSchema(K3Schema):
-    full_name = text(200)
+    full_name = text(200, filled=True)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     # Documented with `not: {}` (no value is valid) so clients see them refused (403).
     username = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)

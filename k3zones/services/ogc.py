@@ -23,8 +23,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.enums import ComplaintState
 from k3zones.errors import NotFound, Unauthenticated
 from k3zones.models import (
+    Complaint,
     Decree,
     DecreeStatus,
     Kategori,
@@ -41,7 +43,17 @@ from k3zones.models import (
     ZoneStatusChange,
     ZoneStatusValue,
 )
-from k3zones.ogc import HISTORY, KELURAHAN, REPORTS, ZONES, CollectionDef, Interval, ItemsQuery
+from k3zones.ogc import (
+    COMPLAINT_GRID_DEG,
+    COMPLAINTS_PUBLIC,
+    HISTORY,
+    KELURAHAN,
+    REPORTS,
+    ZONES,
+    CollectionDef,
+    Interval,
+    ItemsQuery,
+)
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services.report_views import OFFICER_TRAIL_ROLES, visible
@@ -231,6 +243,56 @@ def _kelurahan(scope: Scope) -> _Source:
     )
 
 
+def _complaints_public(scope: Scope) -> _Source:
+    # Snapped to the grid for the answer AND for the bbox filter: otherwise shrinking a
+    # bbox around one complaint would find its exact place.
+    grid = func.ST_SnapToGrid(Complaint.location, COMPLAINT_GRID_DEG)
+    q = (
+        select(
+            Complaint.id,
+            Complaint.category,
+            Complaint.state,
+            Complaint.received_at,
+            Complaint.closed_at,
+            Kecamatan.slug.label("kecamatan"),
+            Kelurahan.slug.label("kelurahan"),
+            Kelurahan.name.label("kelurahan_name"),
+            func.ST_AsGeoJSON(grid, 3).label("geojson"),
+        )
+        .join(Kecamatan, Kecamatan.id == Complaint.kecamatan_id)
+        .outerjoin(Kelurahan, Kelurahan.id == Complaint.kelurahan_id)
+        # One row per matter: a merged duplicate is counted on the complaint it joined.
+        .where(scope.clause(Complaint.kecamatan_id), Complaint.duplicate_of.is_(None))
+    )
+
+    def props(r: Any, _caller: Principal | None) -> dict[str, Any]:
+        return {
+            "category": r.category,
+            "state": r.state.value,
+            "received_at": _iso(r.received_at),
+            "closed_at": _iso(r.closed_at),
+            "kecamatan": r.kecamatan,
+            "kelurahan": r.kelurahan,
+            "kelurahan_name": r.kelurahan_name,
+        }
+
+    return _Source(
+        q,
+        Complaint.id,
+        grid,
+        Complaint.received_at,
+        {
+            "kecamatan": lambda v: Kecamatan.slug == v,
+            "category": lambda v: Complaint.category == v,
+            "state": lambda v: Complaint.state == ComplaintState(v),
+            "kelurahan": lambda v: Kelurahan.slug == v,
+        },
+        (Kecamatan.slug, Complaint.received_at.desc(), Complaint.id),
+        props,
+        _uuid_id,
+    )
+
+
 def _reports(caller: Principal) -> _Source:
     q = visible(
         select(
@@ -364,6 +426,8 @@ def _source(c: CollectionDef, caller: Principal | None) -> _Source:
         return _zones(Scope.everything())
     if c is KELURAHAN:
         return _kelurahan(Scope.everything())
+    if c is COMPLAINTS_PUBLIC:
+        return _complaints_public(Scope.everything())
     assert caller is not None
     if c is REPORTS:
         return _reports(caller)

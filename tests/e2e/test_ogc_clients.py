@@ -80,7 +80,11 @@ def _next(page: dict[str, Any]) -> dict[str, str] | None:
 
 def test_owslib_collections_items_and_paging(stack: Any) -> None:
     api = Features(stack.base + "/ogc/")
-    assert [c["id"] for c in api.collections()["collections"]] == ["zones", "kelurahan"]
+    assert [c["id"] for c in api.collections()["collections"]] == [
+        "zones",
+        "kelurahan",
+        "complaints-public",
+    ]
     assert any(c.endswith("/conf/geojson") for c in api.conformance()["conformsTo"])
     zones = api.collection("zones")
     assert zones["id"] == "zones" and zones["extent"]["spatial"]["bbox"]
@@ -113,7 +117,7 @@ def test_owslib_staff_collections(stack: Any) -> None:
         auth=Authentication("demo.trantib", stack.demo["demo.trantib"]),
     )
     ids = [c["id"] for c in trantib.collections()["collections"]]
-    assert ids == ["zones", "kelurahan", "reports", "zone-status-history"]
+    assert ids == ["zones", "kelurahan", "complaints-public", "reports", "zone-status-history"]
     seen: list[str] = []
     page = trantib.collection_items("reports", limit=7)
     while True:

@@ -158,6 +158,8 @@ def _complete(label: str, case: Any, w: dict[str, Any], username: str) -> None:
         if "geometry" in body:
             body["geometry"] = point(*SULTAN_AGUNG)  # inside the kecamatan, simple
     elif label == "POST /api/v1/decrees/{decree_id}/zones/import":
+        if "crs" in body:  # only WGS 84 longitude/latitude, named as QGIS names it
+            body["crs"] = {"type": "name", "properties": {"name": "EPSG:4326"}}
         body["features"] = [
             feature(point(*SULTAN_AGUNG), name=f"Titik kontrak {i}", kategori="kuning")
             for i, _ in enumerate(body.get("features") or [None])

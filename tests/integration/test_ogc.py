@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from k3zones.models import Zone
 from k3zones.ogc import CONFORMANCE, LIMIT_MAX
+from tests.support.complaints import complaint_input, new_complaint
 from tests.support.http import PROBLEM, demo_password, login_client
 from tests.support.world import OTHER, OWN, make_world
 
@@ -77,7 +78,7 @@ def test_html_by_f_and_by_accept(anon, sample):  # type: ignore[no-untyped-def]
 def test_anonymous_collections_are_the_public_ones(anon, sample):  # type: ignore[no-untyped-def]
     body = anon.get("/ogc/collections").get_json()
     ids = [c["id"] for c in body["collections"]]
-    assert ids == ["zones", "kelurahan"]
+    assert ids == ["zones", "kelurahan", "complaints-public"]
     zones = body["collections"][0]
     assert zones["itemType"] == "feature"
     assert zones["extent"]["spatial"]["crs"].endswith("CRS84")
@@ -270,7 +271,13 @@ def test_reports_for_staff_with_officer_only_for_reviewers(anon, sample_2024, lo
     assert got.status_code == 200 and got.get_json()["id"] == one["id"]
     # Signed-in staff see the staff collections listed (with a time extent).
     cols = login("demo.trantib").get("/ogc/collections").get_json()["collections"]
-    assert [c["id"] for c in cols] == ["zones", "kelurahan", "reports", "zone-status-history"]
+    assert [c["id"] for c in cols] == [
+        "zones",
+        "kelurahan",
+        "complaints-public",
+        "reports",
+        "zone-status-history",
+    ]
     assert cols[2]["extent"]["temporal"]["interval"][0][0].startswith("2024-03")
 
 
@@ -356,3 +363,29 @@ def test_failed_basic_sign_ins_share_the_login_limit(anon, sample, settings):  #
         json={"username": "demo.admin", "password": demo_password("demo.admin")},
     )
     assert r.status_code == 429
+
+
+def test_public_complaints_without_reporter_and_with_a_rounded_place(app, anon, sample):  # type: ignore[no-untyped-def]
+    """Open data about complaints: category, state, dates and the place to about 100 m; no
+    name, phone, e-mail or text of the citizen, and a bbox cannot find the exact spot."""
+    cid = new_complaint(app, "medansatria")
+    exact = complaint_input("medansatria")
+    url = "/ogc/kecamatan/medansatria/collections/complaints-public/items"
+    body = anon.get(url).get_json()
+    [f] = [f for f in body["features"] if f["id"] == cid]
+    assert f["properties"]["category"] == "pkl" and f["properties"]["state"] == "baru"
+    assert f["properties"]["received_at"] and f["properties"]["closed_at"] is None
+    lon, lat = f["geometry"]["coordinates"]
+    assert (round(lon, 3), round(lat, 3)) == (lon, lat)
+    assert abs(lon - exact.lon) <= 0.0005 and abs(lat - exact.lat) <= 0.0005
+    raw = anon.get(url).get_data(as_text=True)
+    for private in (exact.name, exact.phone, exact.email, exact.description):
+        assert private not in raw
+    # A box around the exact spot that leaves out the rounded one finds nothing.
+    inside = exact.lon != lon or exact.lat != lat
+    if inside:
+        d = 0.00005
+        box = f"{exact.lon - d},{exact.lat - d},{exact.lon + d},{exact.lat + d}"
+        found = anon.get(f"{url}?bbox={box}").get_json()["features"]
+        assert cid not in [g["id"] for g in found]
+    assert anon.get(f"{url}?state=selesai").get_json()["numberMatched"] == 0
