@@ -127,16 +127,26 @@ def one_of(choices: list[str]) -> validate.OneOf:
 FILLED_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def _filled(value: str) -> bool:
-    if not value.strip():
-        raise ValidationError("Tidak boleh kosong atau hanya spasi.")
-    return True
+class _Filled(validate.Validator):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise ValidationError(self.message)
+        return value
 
 
 def text(
-    max_len: int, *, required: bool = False, filled: bool | None = None, **kw: Any
+    max_len: int,
+    *,
+    required: bool = False,
+    filled: bool | None = None,
+    blank: str = "Tidak boleh kosong atau hanya spasi.",
+    **kw: Any,
 ) -> fields.String:
-    """A text field. `filled` (required ones always): when sent, not empty or spaces only."""
+    """A text field. `filled` (required ones always): when sent, not empty or spaces only;
+    `blank` says so in the words of the field."""
     filled = required if filled is None else filled
     length = validate.Length(
         min=1 if filled else 0,
@@ -147,7 +157,9 @@ def text(
     )
     if filled:
         metadata = {**kw.pop("metadata", {}), "pattern": FILLED_PATTERN}
-        return fields.String(required=required, validate=[length, _filled], metadata=metadata, **kw)
+        return fields.String(
+            required=required, validate=[length, _Filled(blank)], metadata=metadata, **kw
+        )
     return fields.String(required=required, validate=length, **kw)
 
 

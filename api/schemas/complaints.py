@@ -114,7 +114,7 @@ class ComplaintActionSchema(K3Schema):
             "(mundur satu langkah)"
         },
     )
-    reason = text(2000, required=True)
+    reason = text(2000, required=True, blank="Alasan wajib diisi (bukan spasi saja).")
     public_note = text(2000, allow_none=True)
     reject_reason = fields.String(validate=one_of(values(ComplaintRejection)), allow_none=True)
     team_id = fields.UUID(allow_none=True)
@@ -129,7 +129,7 @@ class ComplaintActionSchema(K3Schema):
 
 class ComplaintMergeSchema(K3Schema):
     into = fields.UUID(required=True, metadata={"description": "Pengaduan tujuan (masih terbuka)"})
-    reason = text(2000, required=True)
+    reason = text(2000, required=True, blank="Alasan wajib diisi (bukan spasi saja).")
 
 
 class PartnerKeyCreateSchema(K3Schema):
