@@ -244,7 +244,7 @@ def _check(case: Any, headers: dict[str, str], w: dict[str, Any], username: str)
 
 
 SETTINGS = settings(
-    max_examples=10,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),

@@ -278,7 +278,8 @@ def test_reports_for_staff_with_officer_only_for_reviewers(anon, sample_2024, lo
         "reports",
         "zone-status-history",
     ]
-    assert cols[2]["extent"]["temporal"]["interval"][0][0].startswith("2024-03")
+    reports = next(c for c in cols if c["id"] == "reports")
+    assert reports["extent"]["temporal"]["interval"][0][0].startswith("2024-03")
 
 
 def test_status_history_actor_only_for_reviewers(anon, sample_2024, login):  # type: ignore[no-untyped-def]
