@@ -1,6 +1,18 @@
 // /lapor: the location from a tap on the map or the phone's GPS, and a check of the
 // photos before a slow upload. The form works without this script (type the location).
 // No innerHTML: every text goes in as textContent.
+// The map's credit line as text (Leaflet's attribution option is parsed as HTML).
+function credit(map, text) {
+  if (!text) return;
+  var c = window.L.control({ position: "bottomright" });
+  c.onAdd = function () {
+    var d = document.createElement("div");
+    d.className = "leaflet-control-attribution";
+    d.textContent = text;
+    return d;
+  };
+  c.addTo(map);
+}
 (function () {
   "use strict";
   var cfg = {};
@@ -36,7 +48,8 @@
     var has = isFinite(la0) && isFinite(lo0);
     map = window.L.map(el, { zoomControl: true }).setView(has ? [la0, lo0] : start, has ? 17 : 14);
     if (cfg.tileUrl) {
-      window.L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution || "" }).addTo(map);
+      window.L.tileLayer(cfg.tileUrl, { maxZoom: 19 }).addTo(map);
+      credit(map, cfg.tileAttribution);
     }
     if (has) { place(la0, lo0); }
     map.on("click", function (ev) { place(ev.latlng.lat, ev.latlng.lng); say(gpsStatus, "Lokasi dipilih dari peta."); });

@@ -56,9 +56,18 @@
     const el = document.getElementById("map");
     const map = L.map(el, { maxZoom: 19 });
     if (cfg.tileUrl) {
-      const attribution = document.createElement("span");
-      attribution.textContent = cfg.tileAttribution || "";
-      L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: attribution.innerHTML }).addTo(map);
+      L.tileLayer(cfg.tileUrl, { maxZoom: 19 }).addTo(map);
+      if (cfg.tileAttribution) {
+        // The credit line as text: Leaflet's attribution option is parsed as HTML.
+        const credit = L.control({ position: "bottomright" });
+        credit.onAdd = () => {
+          const d = document.createElement("div");
+          d.className = "leaflet-control-attribution";
+          d.textContent = cfg.tileAttribution;
+          return d;
+        };
+        credit.addTo(map);
+      }
     }
     const [kel, zones] = await Promise.all([getJSON(cfg.kelurahan), getJSON(cfg.zones)]);
     const kelLayer = L.geoJSON(kel, {
