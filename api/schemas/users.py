@@ -106,11 +106,11 @@ class MeUpdateSchema(K3Schema):
     full_name = text(200, filled=True)
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     # Documented with `not: {}` (no value is valid) so clients see them refused (403).
-    username = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
-    role = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
-    kecamatan = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
-    active = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
-    nip = fields.Raw(load_only=True, metadata=_ADMIN_ONLY)
+    username = fields.String(load_only=True, metadata=_ADMIN_ONLY)
+    role = fields.String(load_only=True, metadata=_ADMIN_ONLY)
+    kecamatan = fields.String(load_only=True, allow_none=True, metadata=_ADMIN_ONLY)
+    active = fields.Boolean(load_only=True, metadata=_ADMIN_ONLY)
+    nip = fields.String(load_only=True, allow_none=True, metadata=_ADMIN_ONLY)
 
 
 class PasswordChangeSchema(K3Schema):
