@@ -11,7 +11,6 @@ import base64
 import hashlib
 import logging
 import secrets
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,8 +65,9 @@ from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, day_after, day_start, now_utc
 from k3zones.principal import Principal
 from k3zones.scope import Scope
+from k3zones.services import photos as photo_service
 from k3zones.services.photos import Upload
-from k3zones.storage import ObjectMissing, Storage, StorageError
+from k3zones.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -457,19 +457,10 @@ def process_photo(
         if p.status != PhotoStatus.DITERIMA:
             return "sudah"
         key, sha = p.original_key, p.sha256
-    with tempfile.TemporaryFile() as tmp:
-        try:
-            storage.download_to(key, tmp)
-        except ObjectMissing:
-            return _fail_photo(uow, photo_id, "Berkas asli foto tidak ditemukan.")
-        tmp.seek(0)
-        try:
-            out = imaging.process(tmp)
-        except imaging.ImageRejected as exc:
-            return _fail_photo(uow, photo_id, str(exc))
     base = key.replace("complaints/", "complaints-derived/", 1)
-    storage.put_bytes(f"{base}-web.jpg", out.web_jpeg, "image/jpeg")
-    storage.put_bytes(f"{base}-thumb.jpg", out.thumb_jpeg, "image/jpeg")
+    out = photo_service.derive(storage, key, sha, base)
+    if isinstance(out, str):
+        return _fail_photo(uow, photo_id, out)
     with uow() as s, s.begin():
         p = s.scalar(select(ComplaintPhoto).where(ComplaintPhoto.id == photo_id).with_for_update())
         if p is None or p.status != PhotoStatus.DITERIMA or p.sha256 != sha:

@@ -228,6 +228,31 @@ def _refresh_report_flags(s: Session, report_id: uuid.UUID) -> None:
     r.flags = summarise(r.flags, flags)
 
 
+def derive(storage: Storage, key: str, sha: str, base: str) -> imaging.Processed | str:
+    """The original from storage, checked against the hash taken at intake, read (EXIF) and
+    written as EXIF-free `<base>-web.jpg` and `<base>-thumb.jpg`. Returns what was read, or
+    why the photo cannot be used (officers' and citizens' photos alike)."""
+    with tempfile.TemporaryFile() as tmp:
+        try:
+            storage.download_to(key, tmp)
+        except ObjectMissing:
+            return "Berkas asli foto tidak ditemukan di penyimpanan."
+        tmp.seek(0)
+        digest = hashlib.sha256()
+        while block := tmp.read(1024 * 1024):
+            digest.update(block)
+        if digest.hexdigest() != sha:
+            return "Berkas asli di penyimpanan tidak sama dengan yang diterima (checksum berbeda)."
+        tmp.seek(0)
+        try:
+            out = imaging.process(tmp)
+        except imaging.ImageRejected as exc:
+            return str(exc)
+    storage.put_bytes(f"{base}-web.jpg", out.web_jpeg, "image/jpeg")
+    storage.put_bytes(f"{base}-thumb.jpg", out.thumb_jpeg, "image/jpeg")
+    return out
+
+
 def process_photo(
     uow: sessionmaker[Session], storage: Storage, rules: EvidenceRules, photo_id: uuid.UUID
 ) -> str:
@@ -241,31 +266,10 @@ def process_photo(
             return "sudah"
         key, sha = p.original_key, p.sha256
 
-    with tempfile.TemporaryFile() as tmp:
-        try:
-            storage.download_to(key, tmp)
-        except ObjectMissing:
-            return _fail(uow, photo_id, sha, "Berkas asli foto tidak ditemukan di penyimpanan.")
-        tmp.seek(0)
-        digest = hashlib.sha256()
-        while block := tmp.read(1024 * 1024):
-            digest.update(block)
-        if digest.hexdigest() != sha:
-            return _fail(
-                uow,
-                photo_id,
-                sha,
-                "Berkas asli di penyimpanan tidak sama dengan yang diterima (checksum berbeda).",
-            )
-        tmp.seek(0)
-        try:
-            out = imaging.process(tmp)
-        except imaging.ImageRejected as exc:
-            return _fail(uow, photo_id, sha, str(exc))
-
     base = key.replace("originals/", "derived/", 1)
-    storage.put_bytes(f"{base}-web.jpg", out.web_jpeg, "image/jpeg")
-    storage.put_bytes(f"{base}-thumb.jpg", out.thumb_jpeg, "image/jpeg")
+    out = derive(storage, key, sha, base)
+    if isinstance(out, str):
+        return _fail(uow, photo_id, sha, out)
 
     with uow() as s, s.begin():
         p = s.scalar(select(Photo).where(Photo.id == photo_id).with_for_update())
