@@ -23,6 +23,22 @@ from k3zones.enums import Role
 
 _hasher = PasswordHasher()
 
+
+def configure_hashing(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """The argon2id cost of new hashes in this process (from the settings, once at start).
+    Verification reads the cost from each stored hash, so old hashes keep working and are
+    rehashed with this cost at the next sign-in."""
+    global _hasher
+    new = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    if (new.time_cost, new.memory_cost, new.parallelism) != (
+        _hasher.time_cost,
+        _hasher.memory_cost,
+        _hasher.parallelism,
+    ):
+        _hasher = new
+        _dummy_hash.cache_clear()  # an unknown name must cost what a known one costs
+
+
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 # Usernames: stored in lower case; the API's schema carries the same pattern.

@@ -11,7 +11,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones import audit, outbox
+from k3zones import audit, auth, outbox
 from k3zones.db import make_engine, make_session_factory
 from k3zones.evidence import EvidenceRules
 from k3zones.settings import Settings
@@ -36,6 +36,9 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = make_engine(settings.database_url, settings.statement_timeout_ms)
+        auth.configure_hashing(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+        )
         uow = make_session_factory(engine)
         # Every unit of work records its writes in the audit trail (same transaction).
         audit.install(uow)

@@ -27,6 +27,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} harus bilangan bulat, bukan {raw!r}") from exc
 
 
+# OWASP Password Storage Cheat Sheet: argon2id with m=47104 KiB t=1, m=19456 t=2, m=12288
+# t=3, m=9216 t=4 or m=7168 t=5 (p=1) are equivalent minimums: memory x passes >= ~36 MiB.
+ARGON2_MIN_MEMORY_KIB = 7168
+ARGON2_MIN_WORK_KIB = 36864
+
+
+def _argon2_cost(env: Mapping[str, str]) -> tuple[int, int, int]:
+    """(time cost, memory KiB, parallelism), refused below OWASP's minimum."""
+    t = _int(env, "K3_ARGON2_TIME_COST", 3)
+    m = _int(env, "K3_ARGON2_MEMORY_KIB", 65536)
+    p = _int(env, "K3_ARGON2_PARALLELISM", 4)
+    if not (1 <= t <= 10 and 1 <= p <= 16 and m <= 4 * 1024 * 1024):
+        raise SettingsError(
+            "K3_ARGON2_TIME_COST 1..10, K3_ARGON2_PARALLELISM 1..16, "
+            "K3_ARGON2_MEMORY_KIB paling banyak 4194304"
+        )
+    if m < ARGON2_MIN_MEMORY_KIB or m * t < ARGON2_MIN_WORK_KIB:
+        raise SettingsError(
+            "Biaya argon2 di bawah batas minimum OWASP: K3_ARGON2_MEMORY_KIB x "
+            f"K3_ARGON2_TIME_COST paling sedikit {ARGON2_MIN_WORK_KIB} (mis. 19456 x 2) dan "
+            f"memori paling sedikit {ARGON2_MIN_MEMORY_KIB} KiB"
+        )
+    return t, m, p
+
+
 def _read_files(env: Mapping[str, str]) -> dict[str, str]:
     """K3_X_FILE=/run/secrets/x (a Docker secret) stands for K3_X with that file's content,
     for every K3_ variable; the trailing newline of the file is dropped. An empty variable
@@ -130,6 +155,11 @@ class Settings:
     complaint_limit_per_partner: str = "120 per minute;10000 per day"
     complaint_duplicate_m: int = 50
     complaint_duplicate_days: int = 7
+    # Argon2id cost of new password hashes (a stored hash keeps its own and is rehashed at
+    # the next sign-in). Default: argon2-cffi's RFC 9106 profile; never below OWASP's floor.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
     @property
     def celery_broker_url(self) -> str:
@@ -176,6 +206,7 @@ class Settings:
             raise SettingsError(
                 "K3_SECRET_KEY belum diisi atau terlalu pendek (paling sedikit 32 karakter acak)"
             )
+        argon2 = _argon2_cost(env)
         return cls(
             database_url=url,
             secret_key=secret,
@@ -227,4 +258,7 @@ class Settings:
             ),
             complaint_duplicate_m=_int(env, "K3_COMPLAINT_DUPLICATE_M", 50),
             complaint_duplicate_days=_int(env, "K3_COMPLAINT_DUPLICATE_DAYS", 7),
+            argon2_time_cost=argon2[0],
+            argon2_memory_kib=argon2[1],
+            argon2_parallelism=argon2[2],
         )

@@ -20,7 +20,7 @@ import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from k3zones.settings import Settings
@@ -55,22 +55,48 @@ def rebuild_schema(engine: Engine, url: str) -> None:
 
 
 def truncate_all(engine: Engine) -> None:
+    """Empty every table and restart every id sequence.
+
+    DELETE with triggers off (session_replication_role = replica: no foreign-key checks, no
+    append-only guards) takes ~5 ms on the sample's few hundred rows; TRUNCATE of the 33
+    tables took ~150 ms, twice per test, ~2 minutes of `make test`. TRUNCATE stays the way
+    for a role that may not switch triggers off.
+    """
     # The models are imported here, not at the top: importing this module must stay
     # cheap and must not depend on the ORM (e2e helpers use it before the app exists).
     from k3zones.db import Base
 
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [f'"{t.name}"' for t in Base.metadata.sorted_tables]
     # A worker of a photo test may still be writing; its transaction and ours can
     # deadlock, and PostgreSQL then picks one to fail: try again.
     for attempt in range(5):
         try:
             with engine.begin() as c:
-                c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                if c.execute(
+                    text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                ).scalar():
+                    _delete_all(c, tables)
+                else:
+                    c.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
         except OperationalError:
             if attempt == 4:
                 raise
             time.sleep(0.5)
+
+
+def _delete_all(c: Connection, tables: list[str]) -> None:
+    c.execute(text("SET LOCAL session_replication_role = replica"))
+    for t in reversed(tables):
+        c.execute(text(f"DELETE FROM {t}"))
+    sequences = c.execute(
+        text(
+            "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+            " WHERE schemaname = 'public'"
+        )
+    ).scalars()
+    for s in list(sequences):
+        c.execute(text(f"ALTER SEQUENCE {s} RESTART"))
 
 
 def count(engine: Engine, table: str, where: str = "true") -> int:

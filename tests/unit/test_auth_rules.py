@@ -30,6 +30,19 @@ def test_password_hash_verifies_only_the_right_password():
     assert not auth.verify_password("bukan-hash", "apa saja")
 
 
+def test_configured_cost_applies_to_new_hashes_and_old_ones_are_rehashed():
+    before = auth.hash_password("Benar-Sekali#1")
+    try:
+        auth.configure_hashing(time_cost=2, memory_kib=19456, parallelism=1)
+        h = auth.hash_password("Benar-Sekali#1")
+        assert "$m=19456,t=2,p=1$" in h and not auth.needs_rehash(h)
+        assert auth.verify_password(before, "Benar-Sekali#1")  # the old cost still signs in
+        assert auth.needs_rehash(before)  # and is replaced at that sign-in
+    finally:
+        auth.configure_hashing(time_cost=3, memory_kib=65536, parallelism=4)
+    assert not auth.needs_rehash(before)
+
+
 def test_password_rules_speak_indonesian():
     assert auth.password_problems("pendek", "budi") == ["Kata sandi paling sedikit 10 karakter."]
     assert "sama dengan nama pengguna" in " ".join(

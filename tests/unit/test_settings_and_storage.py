@@ -22,6 +22,26 @@ def test_the_operator_is_told_what_is_missing_in_indonesian():
         Settings.from_env({**ENV, "K3_PORT": "80a"})
 
 
+def test_argon2_cost_is_settable_but_never_below_owasps_minimum():
+    s = Settings.from_env(ENV)
+    assert (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism) == (3, 65536, 4)
+    owasp = {
+        "K3_ARGON2_MEMORY_KIB": "19456",
+        "K3_ARGON2_TIME_COST": "2",
+        "K3_ARGON2_PARALLELISM": "1",
+    }
+    s = Settings.from_env({**ENV, **owasp})
+    assert (s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism) == (2, 19456, 1)
+    for weak in (
+        {"K3_ARGON2_TIME_COST": "1"},
+        {"K3_ARGON2_MEMORY_KIB": "4096", "K3_ARGON2_TIME_COST": "9"},
+    ):
+        with pytest.raises(SettingsError, match="di bawah batas minimum OWASP"):
+            Settings.from_env({**ENV, **owasp, **weak})
+    with pytest.raises(SettingsError, match=r"K3_ARGON2_PARALLELISM 1\.\.16"):
+        Settings.from_env({**ENV, "K3_ARGON2_PARALLELISM": "0"})
+
+
 def test_defaults_and_the_broker_falling_back_to_redis():
     s = Settings.from_env({**ENV, "K3_REDIS_URL": "redis://cache:6379/2", "K3_PORT": ""})
     assert s.port == 8000 and s.max_photo_bytes == 20 * 1024 * 1024
