@@ -33,10 +33,10 @@ format:
 lock:           ## regenerate requirements/*.txt from pyproject.toml (see scripts/lock.sh)
 	scripts/lock.sh
 
-bench:          ## benchmarks (never part of make test)
+bench:          ## benchmarks (never part of make test); make bench WHAT=plans runs one (reports|photos|memory|snapshot|plans)
 	scripts/bootstrap.sh
 	scripts/services.sh start
-	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench'
+	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench $(WHAT)'
 
 backup:         ## database dump + photo folder + manifest into var/backups/<UTC time>/ (K3_BACKUP_DIR)
 	scripts/backup.sh

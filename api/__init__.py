@@ -20,6 +20,7 @@ from api import (
     audit,
     auth_views,
     bench,
+    chain,
     complaints,
     console,
     decrees,
@@ -34,6 +35,7 @@ from api import (
     openrosa,
     photo_reads,
     plans,
+    privacy,
     problems,
     publik,
     reference,
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         complaints,
         kelurahan,
         plans,
+        chain,
+        privacy,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)

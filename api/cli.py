@@ -15,7 +15,10 @@ from api.context import k3
 from k3zones.audit import Actor, acting_as
 from k3zones.errors import DomainError
 from k3zones.models import Role
+from k3zones.periods import now_utc
 from k3zones.scope import Scope
+from k3zones.services import chain as chain_service
+from k3zones.services import retention as retention_service
 from k3zones.services import users as user_service
 from k3zones.services.sample import DEMO_USERS, load_sample
 from k3zones.services.users import UserChanges
@@ -70,6 +73,67 @@ def register_cli(app: Flask) -> None:
         with acting_as(_cli_actor()):
             result = load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
         click.echo(json.dumps({"created": result.created}, ensure_ascii=False))
+
+    @app.cli.group("chain")
+    def chain() -> None:
+        """Rantai bukti: memeriksa, menyegel, mengisi entri awal, akar harian."""
+
+    @chain.command("verify")
+    def chain_verify() -> None:
+        """Memeriksa seluruh rantai dan isi tiap entitas (langsung, tanpa batas waktu
+        permintaan web). Keluar dengan kode 1 bila ada yang tidak cocok."""
+        with acting_as(_cli_actor()):
+            verdict = chain_service.run_verification(k3().uow)
+        click.echo(json.dumps(verdict.as_dict(), ensure_ascii=False))
+        if not verdict.ok:
+            raise SystemExit(1)
+
+    @chain.command("seal")
+    def chain_seal() -> None:
+        """Menyegel entri yang menunggu (beat melakukannya tiap menit)."""
+        click.echo(json.dumps({"sealed": chain_service.seal(k3().uow)}))
+
+    @chain.command("backfill")
+    def chain_backfill() -> None:
+        """Sekali setelah pemutakhiran: entri pertama bagi data yang ada sebelum rantai."""
+        with acting_as(_cli_actor()):
+            click.echo(json.dumps({"added": chain_service.backfill(k3().uow)}))
+
+    @chain.command("roots")
+    def chain_roots() -> None:
+        """Mencatat akar harian yang belum tercatat, lalu menampilkan yang terakhir."""
+        ctx = k3()
+        with acting_as(_cli_actor()):
+            chain_service.record_daily_roots(ctx.uow)
+        with ctx.uow() as s:
+            for r in chain_service.daily_roots(s):
+                click.echo(f"{r['day']}\t{r['position']}\t{r['root']}")
+
+    @app.cli.group("retention")
+    def retention_group() -> None:
+        """Retensi data: menghapus yang sudah lewat masanya (tombstone tetap)."""
+
+    @retention_group.command("run")
+    @click.option("--dry-run", is_flag=True, help="Hanya daftar yang akan dihapus.")
+    @click.option("--kecamatan", help="Hanya kecamatan ini (slug).")
+    def retention_run(dry_run: bool, kecamatan: str | None) -> None:
+        """Menghapus foto asli, turunan, kontak pelapor dan catatan akses yang lewat masa
+        retensinya; satu baris JSON per butir, lalu ringkasan."""
+        ctx = k3()
+        scope = Scope.everything()
+        if kecamatan:
+            try:
+                scope = Scope.of(retention_service.kecamatan_id(ctx.uow, kecamatan))
+            except DomainError as exc:
+                _fail(exc)
+        with acting_as(_cli_actor()):
+            result = retention_service.run(
+                ctx.uow, ctx.storage, now_utc(), dry_run=dry_run, scope=scope
+            )
+        for item in result.items:
+            click.echo(json.dumps(item.as_dict(), ensure_ascii=False))
+        summary = {"dry_run": dry_run, "due": result.counts(), "deleted": result.done}
+        click.echo(json.dumps(summary, ensure_ascii=False))
 
     @app.cli.group("users")
     def users() -> None:

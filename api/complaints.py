@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 
 from api.context import current_scope, k3, principal
@@ -14,6 +14,8 @@ from api.parser import Blueprint
 from api.schemas.complaints import (
     ComplaintActionSchema,
     ComplaintDetailSchema,
+    ComplaintIntakeSchema,
+    ComplaintLocationSchema,
     ComplaintMergeSchema,
     ComplaintPageSchema,
     ComplaintQuerySchema,
@@ -27,17 +29,24 @@ from api.schemas.complaints import (
     SlaRowSchema,
     SlaUpdateSchema,
 )
-from k3zones.enums import ComplaintRejection
+from api.schemas.exports import BINARY
+from k3zones.complaints import DuplicateRule
+from k3zones.enums import ComplaintChannel, ComplaintRejection
 from k3zones.services import complaints
-from k3zones.services.complaints import Action
+from k3zones.services.complaints import Action, IntakeInput
 
 
 def _with_urls(detail: dict[str, Any]) -> dict[str, Any]:
-    """The photos' EXIF-free copies (the same the public status page shows)."""
+    """The photos' EXIF-free copies (the same the public status page shows); the original
+    (EXIF, GPS) for Seksi Trantib/admin of the complaint's kecamatan only."""
+    originals = complaints.may_read_original(principal(), detail["kecamatan"])
     for p in detail["photos"]:
         done = p["status"] == "diproses"
         p["thumb_url"] = url_for("lapor.photo", photo_id=p["id"], variant="thumb") if done else None
         p["web_url"] = url_for("lapor.photo", photo_id=p["id"], variant="web") if done else None
+        p["original_url"] = (
+            url_for("complaints.ComplaintPhotoOriginal", photo_id=p["id"]) if originals else None
+        )
     return detail
 
 
@@ -60,6 +69,40 @@ class Complaints(MethodView):
             after=args.get("after"),
             limit=args["limit"],
         )
+
+    @blp.arguments(ComplaintIntakeSchema)
+    @blp.response(201, ComplaintDetailSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Mencatat pengaduan yang masuk lewat telepon, WhatsApp, langsung, atau surat
+        (Seksi Trantib/admin). Titik (lat dan lon bersama) atau alamat wajib; titik harus di
+        dalam kecamatan (422). Pengaduan sejenis di dekat pengaduan terbuka digabung seperti
+        dari /lapor. Aman diulang dengan header Idempotency-Key (1-200 karakter): kunci dan
+        isi sama menjawab pengaduan pertama lagi (Idempotent-Replayed: true), isi berbeda 422."""
+        ctx = k3()
+        st = ctx.settings
+        detail, replayed = complaints.record_complaint(
+            ctx.uow,
+            ctx.storage,
+            principal(),
+            IntakeInput(
+                channel=ComplaintChannel(data["channel"]),
+                category=data["category"],
+                description=data["description"],
+                lat=data.get("lat"),
+                lon=data.get("lon"),
+                address=data.get("address"),
+                reporter_name=data.get("reporter_name"),
+                reporter_phone=data.get("reporter_phone"),
+                reporter_email=data.get("reporter_email"),
+                kecamatan=data.get("kecamatan"),
+            ),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            duplicate=DuplicateRule(st.complaint_duplicate_m, st.complaint_duplicate_days),
+        )
+        headers = {"Location": url_for("complaints.Complaint", complaint_id=detail["id"])}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return _with_urls(detail), 201, headers
 
 
 @blp.route("/complaints/<uuid:complaint_id>")
@@ -94,6 +137,46 @@ class ComplaintAction(MethodView):
                 ),
             )
         )
+
+
+@blp.route("/complaints/<uuid:complaint_id>/location")
+class ComplaintLocation(MethodView):
+    @blp.arguments(ComplaintLocationSchema)
+    @blp.response(200, ComplaintDetailSchema)
+    @blp.alt_response(409, description="Pengaduan sudah diubah orang lain (versi berbeda)")
+    def post(self, data: dict[str, Any], complaint_id: uuid.UUID) -> Any:
+        """Mengisi atau membetulkan titik pengaduan (Seksi Trantib/admin): harus di dalam
+        kecamatannya (422); zona dan kelurahan dicocokkan ulang; titik lama dan baru
+        dicatat di log audit"""
+        return _with_urls(
+            complaints.set_location(
+                k3().uow, principal(), complaint_id, data["lat"], data["lon"], data["version"]
+            )
+        )
+
+
+@blp.route("/complaint-photos/<uuid:photo_id>/original")
+class ComplaintPhotoOriginal(MethodView):
+    @blp.response(200, description="Foto asli")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Foto asli apa adanya (dengan EXIF dan GPS)",
+                "content": {"image/jpeg": BINARY, "image/png": BINARY, "image/heic": BINARY},
+            }
+        }
+    )
+    def get(self, photo_id: uuid.UUID) -> Any:
+        """Foto asli pengaduan (EXIF, GPS): hanya Seksi Trantib/admin kecamatan pengaduan;
+        setiap pembukaan dicatat (siapa, kapan, alamat) di log audit"""
+        ctx = k3()
+        key, mime, etag = complaints.original_photo(ctx.uow, principal(), photo_id)
+        resp = Response(ctx.storage.stream(key), mimetype=mime, direct_passthrough=True)
+        resp.headers["ETag"] = f'"{etag}"'
+        # Not kept by the browser: each view is a read that is logged.
+        resp.headers["Cache-Control"] = "private, no-store"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
 
 
 @blp.route("/complaints/<uuid:complaint_id>/merge")

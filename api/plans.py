@@ -155,5 +155,5 @@ class Coverage(MethodView):
             period,
             args["group_by"],
             args["bucket"],
-            args["stale_days"],
+            args.get("stale_days"),
         )

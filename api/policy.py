@@ -152,6 +152,10 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("complaints.Complaint", "GET"): STAFF,
     ("complaints.ComplaintAction", "POST"): REVIEWERS,
     ("complaints.ComplaintMerge", "POST"): REVIEWERS,
+    # staff intake (phone, WhatsApp...), the point set by hand, a photo's original (EXIF)
+    ("complaints.Complaints", "POST"): REVIEWERS,
+    ("complaints.ComplaintLocation", "POST"): REVIEWERS,
+    ("complaints.ComplaintPhotoOriginal", "GET"): REVIEWERS,
     ("complaints.Notifications", "GET"): frozenset({PI, A}),
     ("complaints.NotificationRead", "POST"): frozenset({PI, A}),
     ("complaints.PartnerKeys", "GET"): ADMINS,
@@ -179,4 +183,18 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("ogc.history_collection", "GET"): KEC_STAFF_AND_KOTA,
     ("ogc.history_items", "GET"): KEC_STAFF_AND_KOTA,
     ("ogc.history_item", "GET"): KEC_STAFF_AND_KOTA,
+    # evidence chain: verification (admin, kota); the evidence packet of a zone and year
+    ("chain.ChainVerify", "GET"): frozenset({A, K}),
+    ("chain.ChainVerify", "POST"): frozenset({A, K}),
+    ("chain.EvidencePacket", "GET"): KEC_STAFF_AND_KOTA,
+    # privacy: blur boxes of the public photo (reviewers of the photo's kecamatan);
+    # retention periods, a person's data export and a complainant's erasure (admin)
+    ("privacy.BlurBoxes", "GET"): REVIEWERS,
+    ("privacy.BlurBoxes", "POST"): REVIEWERS,
+    ("privacy.BlurBox", "DELETE"): REVIEWERS,
+    ("privacy.Retention", "GET"): ADMINS,
+    ("privacy.Retention", "PUT"): ADMINS,
+    ("privacy.OfficerExport", "GET"): ADMINS,
+    ("privacy.ComplainantExport", "GET"): ADMINS,
+    ("privacy.ComplainantErase", "POST"): ADMINS,
 }

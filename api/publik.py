@@ -17,8 +17,9 @@ from werkzeug.exceptions import HTTPException
 from api.context import k3
 from api.downloads import content_disposition
 from api.problems import problem, status_of
-from k3zones.errors import DomainError
+from k3zones.errors import DomainError, NotFound
 from k3zones.services import publik
+from k3zones.storage import ObjectMissing
 
 blp = Blueprint("publik", __name__, url_prefix="/publik")
 
@@ -99,12 +100,17 @@ def page(kecamatan: str) -> Response:
 
 @blp.get("/<kecamatan>/foto/<uuid:photo_id>.jpg")
 def photo(kecamatan: str, photo_id: uuid.UUID) -> Response:
-    """The web derivative (no EXIF) of a photo the page shows."""
+    """The public copy of a photo the page shows: no EXIF, faces and plates blurred."""
     ctx = k3()
     key, etag = publik.photo_key(ctx.uow, kecamatan, photo_id)
-    resp = Response(ctx.storage.get_bytes(key), mimetype="image/jpeg")
+    try:
+        data = ctx.storage.get_bytes(key)
+    except ObjectMissing as exc:  # a public copy not made yet, or removed by retention
+        raise NotFound("Foto tidak ditemukan.") from exc
+    resp = Response(data, mimetype="image/jpeg")
     resp.set_etag(etag)
-    return _cached(resp, FILE_MAX_AGE)
+    # Five minutes: a face a reviewer blurs by hand leaves browser and proxy caches soon.
+    return _cached(resp, 300)
 
 
 @blp.get("/<kecamatan>/sk/<uuid:decree_id>.pdf")

@@ -167,6 +167,8 @@ class AssessmentRules(MethodView):
             data["window_days"],
             data["min_patrols"],
             data.get("notes"),
+            complaints_violate=data.get("complaints_violate"),
+            stale_days=data.get("stale_days"),
         )
         ctx.relay()
         return {"version": version}

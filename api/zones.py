@@ -61,6 +61,7 @@ def feature(z: ZoneView) -> dict[str, Any]:
             "is_sample": z.is_sample,
             "status": z.status,
             "status_kategori": z.status_kategori,
+            "stale": z.stale,
             "created_at": z.created_at.isoformat(),
             "updated_at": z.updated_at.isoformat(),
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from k3zones.enums import ZoneStatusValue
+from k3zones.enums import ComplaintState, ZoneStatusValue
 from k3zones.periods import WIB
 
 
@@ -21,6 +21,17 @@ class Rules:
     min_penertiban: int = 1
     window_days: int = 14
     min_patrols: int = 4
+    complaints_violate: bool = True
+    stale_days: int = 7
+
+
+# Complaints staff accepted as real and not yet closed: these count against a zone. A new
+# (unchecked) claim does not; a refused, merged or finished one no longer does.
+VIOLATING_COMPLAINT_STATES = frozenset(
+    {ComplaintState.DITERIMA, ComplaintState.DITUGASKAN, ComplaintState.DITANGANI}
+)
+# How many complaint codes a reason names before "dan N lainnya".
+REASON_CODES = 5
 
 
 @dataclass
@@ -31,6 +42,7 @@ class ZoneCounts:
     patrol_days: int = 0  # distinct WIB days with an accepted patrol in the window
     violating_patrols: int = 0  # accepted patrols in the window that found violations
     last_violation_day: date | None = None
+    open_complaints: list[str] = field(default_factory=list)  # codes, in a violating state
     evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -40,17 +52,34 @@ def window(at: datetime, days: int) -> tuple[date, date]:
     return end - timedelta(days=days - 1), end
 
 
+def complaints_reason(codes: list[str]) -> str:
+    """'Ada 1 pengaduan terbuka (ADU-...).' naming at most REASON_CODES codes."""
+    named = ", ".join(codes[:REASON_CODES])
+    more = len(codes) - REASON_CODES
+    if more > 0:
+        named += f" dan {more} lainnya"
+    return f"Ada {len(codes)} pengaduan terbuka ({named})."
+
+
+def complaints_count(rules: Rules, c: ZoneCounts) -> bool:
+    """Whether the zone's open complaints count as a violation under these rules."""
+    return rules.complaints_violate and bool(c.open_complaints)
+
+
 def classify(rules: Rules, c: ZoneCounts) -> tuple[ZoneStatusValue, str]:
     """The status the rules give (tertib needs a verification on top) and why, in words."""
     if c.penertiban < rules.min_penertiban:
         return ZoneStatusValue.BELUM_TERTIB, "Belum ada penertiban yang diterima."
+    complaints = complaints_reason(c.open_complaints) if complaints_count(rules, c) else ""
     if c.violating_patrols:
         day = c.last_violation_day.strftime("%d-%m-%Y") if c.last_violation_day else "-"
         return (
             ZoneStatusValue.DALAM_PENERTIBAN,
             f"Patroli dalam {rules.window_days} hari terakhir masih menemukan pelanggaran "
-            f"(terakhir {day}).",
+            f"(terakhir {day})." + (f" {complaints}" if complaints else ""),
         )
+    if complaints:
+        return ZoneStatusValue.DALAM_PENERTIBAN, complaints
     if c.patrol_days < rules.min_patrols:
         return (
             ZoneStatusValue.DALAM_PENERTIBAN,

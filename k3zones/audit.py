@@ -24,8 +24,9 @@ from sqlalchemy import Table, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ClauseElement
 
+from k3zones import chain
 from k3zones.geo import to_geojson
-from k3zones.models import AuditLog, Decree, User
+from k3zones.models import AuditLog, ChainEntry, Decree, User
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,17 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 # Tables not audited: the log itself, and token rows (rotated on every refresh; the
 # session they belong to is audited).
-SKIP_TABLES = {"audit_log", "refresh_token", "outbox", "idempotency_record"}
+SKIP_TABLES = {"audit_log", "refresh_token", "outbox", "idempotency_record", "chain_entry"}
 # Kept out of the log: secrets (their change is recorded, not their value) and noise.
-SECRET_FIELDS = {"password_hash", "token_hash"}
+# Never copied into the append-only log: secrets, and complainants' contact data (which
+# retention and erasure must be able to remove from the one row that holds it).
+SECRET_FIELDS = {
+    "password_hash",
+    "token_hash",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+}
 NOISE_FIELDS = {
     "created_at",
     "updated_at",
@@ -151,6 +160,40 @@ def entry(session: Session, obj: Any, action: str, actor: Actor) -> dict[str, An
     }
 
 
+# Evidence-chain entries (k3zones.chain) are written by the same hook, in the same
+# transaction. Switched off only by the benchmark that measures what they cost.
+CHAIN_WRITES = {"on": True}
+_CHAIN_COLS = ("kecamatan_id", "kind", "ref", "payload_hash")
+
+
+def chain_rows(obj: Any, action: str) -> list[dict[str, Any]]:
+    """The unsealed chain entries one object's change adds: one per chained kind whose
+    content it created, changed or (as a tombstone) deleted."""
+    specs = chain.SPECS_BY_TABLE.get(getattr(obj, "__tablename__", ""), ())
+    if not specs or not CHAIN_WRITES["on"]:
+        return []
+    state = inspect(obj) if action != "insert" else None
+    rows = []
+    for spec in specs:
+        if action in ("create", "insert"):
+            if not spec.needs_entry(obj):
+                continue
+        elif action == "update":
+            assert state is not None
+            if not any(state.attrs[f].history.has_changes() for f in spec.fields):
+                continue
+        digest = chain.TOMBSTONE if action == "delete" else chain.content_hash(spec, obj)
+        rows.append(
+            {
+                "kecamatan_id": getattr(obj, "kecamatan_id", None),
+                "kind": spec.kind.value,
+                "ref": spec.ref(obj),
+                "payload_hash": digest,
+            }
+        )
+    return rows
+
+
 _AUDIT_COLS = (
     "kecamatan_id",
     "actor_id",
@@ -165,9 +208,10 @@ _AUDIT_COLS = (
 
 
 @functools.cache
-def _insert_with_entry_stmt(table: Table, cols: frozenset[str]) -> Any:
+def _insert_with_entry_stmt(table: Table, cols: frozenset[str], chained: int = 0) -> Any:
     """INSERT ... RETURNING as a CTE feeding the audit INSERT, built once per column set
-    (a prebuilt statement keeps SQLAlchemy's per-call compile and cache-key work small)."""
+    (a prebuilt statement keeps SQLAlchemy's per-call compile and cache-key work small).
+    With `chained` evidence-chain rows, one more CTE inserts them in the same statement."""
     audit: Table = AuditLog.__table__  # type: ignore[assignment]
     created = (
         table.insert()
@@ -176,9 +220,15 @@ def _insert_with_entry_stmt(table: Table, cols: frozenset[str]) -> Any:
         .cte("created")
     )
     source = select(*[bindparam(f"a_{c}", type_=audit.c[c].type) for c in _AUDIT_COLS])
-    return (
+    stmt = (
         audit.insert().from_select(list(_AUDIT_COLS), source.select_from(created)).add_cte(created)
     )
+    links: Table = ChainEntry.__table__  # type: ignore[assignment]
+    for i in range(chained):
+        link = select(*[bindparam(f"c{i}_{c}", type_=links.c[c].type) for c in _CHAIN_COLS])
+        cte = links.insert().from_select(list(_CHAIN_COLS), link.select_from(created))
+        stmt = stmt.add_cte(cte.cte(f"chained{i}"))
+    return stmt
 
 
 def insert_with_entry(session: Session, obj: Any) -> None:
@@ -193,13 +243,18 @@ def insert_with_entry(session: Session, obj: Any) -> None:
     row = entry(session, obj, "create", current_actor.get() or SYSTEM)
     assert row is not None
     params = {f"v_{k}": v for k, v in values.items()} | {f"a_{k}": row[k] for k in _AUDIT_COLS}
+    links = chain_rows(obj, "insert")
+    for i, link in enumerate(links):
+        params |= {f"c{i}_{k}": link[k] for k in _CHAIN_COLS}
     # Core, not ORM: the ORM would take an INSERT of a mapped table for a bulk insert.
-    session.connection().execute(_insert_with_entry_stmt(table, frozenset(values)), params)
+    stmt = _insert_with_entry_stmt(table, frozenset(values), len(links))
+    session.connection().execute(stmt, params)
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
     actor = current_actor.get() or SYSTEM
     rows: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for action, objs in (
         ("create", session.new),
         ("update", session.dirty),
@@ -214,6 +269,9 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             row = entry(session, obj, action, actor)
             if row is not None:
                 rows.append(row)
+            links.extend(chain_rows(obj, action))
+    if links:
+        session.connection().execute(insert(ChainEntry), links)
     if rows:
         # Core insert inside the same transaction: the log commits or rolls back with
         # the change it describes.

@@ -93,6 +93,12 @@ class ComplaintRejection(enum.StrEnum):
 class ComplaintChannel(enum.StrEnum):
     FORMULIR = "formulir"  # the public /lapor form
     OPEN311 = "open311"  # a partner app through Open311 GeoReport v2
+    # Recorded by Seksi Trantib/admin (POST /api/v1/complaints): how it reached the office.
+    TELEPON = "telepon"
+    WHATSAPP = "whatsapp"
+    LANGSUNG = "langsung"  # walk-in
+    SURAT = "surat"
+    LAINNYA = "lainnya"
 
 
 class PlanTarget(enum.StrEnum):

@@ -2,7 +2,9 @@
 
 Pure: figures in, file bytes out. Bahasa Indonesia, Indonesian numbers (1.046.227,50).
 Tabel 3.18 zones designated and made orderly; 3.19 target, realisasi, capaian; 3.20 this
-year beside last year; 3.21 against the Renstra end target.
+year beside last year; 3.21 against the Renstra end target. After them, when there is
+something to show: realisasi kegiatan (jadwal patroli) per triwulan, and the complaints
+received (pengaduan masyarakat) by category and by kelurahan.
 
 Safe to open in a spreadsheet (OWASP CSV injection): text that starts with `=`, `+`, `-`,
 `@`, tab or CR (zone names, notes...) is written as text, never as a formula: an XLSX
@@ -110,6 +112,10 @@ class ExportData:
     # Realisasi kegiatan (jadwal patroli): per triwulan and activity, planned vs held and
     # the 3-pilar units present; the table is left out when the kecamatan has no plans.
     activities: list[dict[str, Any]] = field(default_factory=list)
+    # Pengaduan masyarakat: the answer of services.complaints.complaint_figures for the
+    # period (overall, by_category, by_kelurahan); the tables are left out when nothing
+    # was received (a note says so instead).
+    complaints: dict[str, Any] | None = None
 
 
 def _pct_of(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -213,7 +219,74 @@ def cells(d: ExportData) -> list[Table]:
     ]
     if d.activities:
         out.append(_realisasi_kegiatan(d))
+    if d.complaints and d.complaints.get("received"):
+        out.extend(_pengaduan(d))
     return out
+
+
+PENGADUAN_HEADER = [
+    "Diterima",
+    "Duplikat",
+    "Ditolak",
+    "Selesai",
+    "Selesai dalam SLA",
+    "Selesai dalam SLA (%)",
+    "Median Hari hingga Selesai",
+    "Masih Diproses",
+]
+
+
+def _figure_cells(g: dict[str, Any]) -> list[Cell]:
+    def num(key: str) -> Num:
+        return Num(int(g.get(key) or 0), 0)
+
+    def dec(key: str) -> Num:
+        v = g.get(key)
+        return Num(None if v is None else Decimal(str(v)), 2)
+
+    return [
+        num("received"),
+        num("duplicates"),
+        num("rejected"),
+        num("closed"),
+        num("closed_within_sla"),
+        dec("pct_within_sla"),
+        dec("median_days_to_close"),
+        num("open"),
+    ]
+
+
+def no_complaints_note(d: ExportData) -> str | None:
+    """The line the export carries instead of the complaint tables when none came in."""
+    if d.complaints is not None and not d.complaints.get("received"):
+        return f"Tidak ada pengaduan masyarakat yang diterima pada {d.period_label}."
+    return None
+
+
+def _pengaduan(d: ExportData) -> list[Table]:
+    """Complaints received in the period (the complaints desk): by category and by
+    kelurahan, each with a total row; % and median days are of the closed (selesai) ones."""
+    f = d.complaints or {}
+    by_cat: list[list[Cell]] = [
+        [str(g.get("name") or g.get("category") or "-"), *_figure_cells(g)]
+        for g in f.get("by_category", [])
+    ]
+    by_kel: list[list[Cell]] = [
+        [str(g.get("kelurahan") or "-"), *_figure_cells(g)] for g in f.get("by_kelurahan", [])
+    ]
+    total: list[Cell] = ["Jumlah", *_figure_cells(f)]
+    return [
+        (
+            f"Pengaduan Masyarakat per Kategori ({d.period_label})",
+            ["Kategori", *PENGADUAN_HEADER],
+            [*by_cat, total],
+        ),
+        (
+            f"Pengaduan Masyarakat per Kelurahan ({d.period_label})",
+            ["Kelurahan", *PENGADUAN_HEADER],
+            [*by_kel, list(total)],
+        ),
+    ]
 
 
 def _realisasi_kegiatan(d: ExportData) -> Table:

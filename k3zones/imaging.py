@@ -17,6 +17,8 @@ from typing import IO, Any
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from k3zones.blur import PublicCopy
+
 pillow_heif.register_heif_opener()
 
 # A phone photo is at most ~50 MP; anything bigger is refused before it is decoded
@@ -239,6 +241,9 @@ class Processed:
     web_jpeg: bytes
     thumb_jpeg: bytes
     dhash: int
+    # The public copy's size and the faces and plates blurred in it (k3zones.blur), filled
+    # by the worker's derive step.
+    public: PublicCopy | None = None
 
 
 def _fit(w: int, h: int, box: int) -> tuple[int, int]:

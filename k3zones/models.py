@@ -618,6 +618,7 @@ class AssessmentRule(Base):
         UniqueConstraint("kecamatan_id", "version"),
         CheckConstraint("window_days BETWEEN 1 AND 366", name="window_range"),
         CheckConstraint("min_patrols >= 0 AND min_penertiban >= 0", name="counts_positive"),
+        CheckConstraint("stale_days BETWEEN 1 AND 90", name="stale_days_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -626,6 +627,10 @@ class AssessmentRule(Base):
     min_penertiban: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)
     min_patrols: Mapped[int] = mapped_column(Integer)
+    # An open complaint (accepted by staff, not yet closed) in the zone counts as a violation.
+    complaints_violate: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # A zone without an accepted patrol for this many WIB days is flagged in its panel.
+    stale_days: Mapped[int] = mapped_column(Integer, server_default=text("7"))
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = _now()
 
@@ -1169,3 +1174,141 @@ class PatrolTask(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+# --- the evidence chain ------------------------------------------------------------------
+
+
+class ChainEntry(Base):
+    """One link of the evidence chain (rantai bukti): what was written (kind, ref) and the
+    SHA-256 of its canonical content, inserted unsealed in the writer's transaction; the
+    sealer later gives it a position and an entry hash that covers the previous entry's.
+    Append-only (a trigger refuses DELETE and every UPDATE but the sealer's one fill)."""
+
+    __tablename__ = "chain_entry"
+    __table_args__ = (
+        CheckConstraint("(position IS NULL) = (entry_hash IS NULL)", name="sealed"),
+        UniqueConstraint("position", name="uq_chain_entry_position"),
+        Index("ix_chain_entry_ref", "kind", "ref", "id"),
+        Index("ix_chain_entry_unsealed", "id", postgresql_where=text("position IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+    kecamatan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# --- privacy: the public (blurred) photo, retention and its tombstones -------------------
+
+
+class PhotoPublic(Base):
+    """The public derivative of a photo, an officer's (`laporan`) or a citizen's
+    (`pengaduan`): the web image with faces, plates and the reviewers' boxes blurred.
+    What /publik, /lapor and Open311 serve; reviewers keep the unblurred web image."""
+
+    __tablename__ = "photo_public"
+    __table_args__ = (
+        CheckConstraint("photo_kind IN ('laporan', 'pengaduan')", name="photo_kind"),
+        Index("ix_photo_public_kecamatan", "kecamatan_id"),
+    )
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    photo_kind: Mapped[str] = mapped_column(String(16))
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    public_key: Mapped[str] = mapped_column(String(300))
+    public_thumb_key: Mapped[str] = mapped_column(String(300))
+    # The web image's size: the pixel space of the boxes.
+    web_width: Mapped[int] = mapped_column(Integer)
+    web_height: Mapped[int] = mapped_column(Integer)
+    detector: Mapped[str] = mapped_column(String(200))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    boxes: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class PhotoBlurBox(Base):
+    """One blurred area of a photo's public derivative, in the web image's pixels: found
+    by the detector (with its name and score) or drawn by a reviewer. Removing one keeps
+    the row (removed_at/by): the detector's false alarm stays removed when it runs again."""
+
+    __tablename__ = "photo_blur_box"
+    __table_args__ = (
+        CheckConstraint("photo_kind IN ('laporan', 'pengaduan')", name="photo_kind"),
+        CheckConstraint("source IN ('deteksi', 'manual')", name="source"),
+        CheckConstraint("x >= 0 AND y >= 0 AND w > 0 AND h > 0", name="box_positive"),
+        CheckConstraint("x + w <= 20000 AND y + h <= 20000", name="box_bounded"),
+        Index("ix_photo_blur_box_photo", "photo_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    photo_id: Mapped[uuid.UUID] = mapped_column()
+    photo_kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    detector: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    score: Mapped[float | None] = mapped_column(Numeric(10, 3), nullable=True)
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+    w: Mapped[int] = mapped_column(Integer)
+    h: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    removed_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+
+
+class RetentionSetting(Base):
+    """How long a kecamatan keeps personal data (k3zones.retention has the defaults and
+    the reasons). A kecamatan without a row uses the defaults."""
+
+    __tablename__ = "retention_setting"
+    __table_args__ = (
+        CheckConstraint("originals_years BETWEEN 1 AND 30", name="originals_range"),
+        CheckConstraint("derivatives_years BETWEEN 1 AND 30", name="derivatives_range"),
+        CheckConstraint("contact_days BETWEEN 30 AND 3650", name="contact_range"),
+        CheckConstraint("access_log_days BETWEEN 90 AND 3650", name="access_log_range"),
+    )
+
+    kecamatan_id: Mapped[int] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), primary_key=True
+    )
+    originals_years: Mapped[int] = mapped_column(Integer)
+    derivatives_years: Mapped[int] = mapped_column(Integer)
+    contact_days: Mapped[int] = mapped_column(Integer)
+    access_log_days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+
+
+class RetentionTombstone(Base):
+    """What the retention job (or an erasure) deleted: the row it belonged to stays, the
+    object or the data went; the SHA-256 taken at intake is kept here and on the photo row,
+    so the evidence chain and the audit trail still verify."""
+
+    __tablename__ = "retention_tombstone"
+    __table_args__ = (
+        UniqueConstraint("entity", "entity_id", "category", name="uq_retention_tombstone_once"),
+        CheckConstraint("category IN ('asli', 'turunan', 'kontak', 'log_akses')", name="category"),
+        Index("ix_retention_tombstone_kecamatan", "kecamatan_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    category: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    object_keys: Mapped[list[str]] = mapped_column(ARRAY(String(300)), server_default="{}")
+    rows: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reason: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

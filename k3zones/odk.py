@@ -7,6 +7,7 @@ import csv
 import functools
 import hashlib
 import io
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -115,6 +116,16 @@ class SubmissionError(ValueError):
     """The submission XML cannot be read as one of our forms (message for the officer)."""
 
 
+def _task_id(raw: str) -> str | None:
+    """The task a submission names (tugas.csv): a task id, or nothing. Anything else is
+    dropped, not refused: the officer cannot fix it on the phone, and the report is still
+    matched to its task the usual way."""
+    try:
+        return str(uuid.UUID(raw)) if raw else None
+    except ValueError:
+        return None
+
+
 def parse_submission(xml: bytes) -> tuple[dict[str, object], list[str]]:
     """An ODK instance -> (the report body the JSON API takes, the photo filenames).
     Validation of the values is left to the report rules, so both paths judge alike."""
@@ -162,6 +173,9 @@ def parse_submission(xml: bytes) -> tuple[dict[str, object], list[str]]:
         body["zone_id"] = fields["zone"]
     if fields.get("units"):
         body["units"] = fields["units"].split()
+    task = _task_id(fields.get("tugas", ""))
+    if task:
+        body["task_id"] = task
     parts = fields.get("location", "").split()
     if len(parts) >= 2:
         try:

@@ -283,6 +283,31 @@ def pick(
     return None
 
 
+def named(task: OpenTask, day_begins: datetime, at: datetime) -> TaskState | None:
+    """What a report at `at` that names `task` (ODK tugas.csv, JSON task_id) makes of it,
+    the team, zone and activity already matched: done from the start of the task's WIB
+    day to the end of its window (the officer said it was this task), late within the late
+    allowance; None when the time does not fit it (the usual matching applies then). A
+    task done on time is not taken again; a late one is raised by an on-time report."""
+    if day_begins <= at < task.window.end:
+        got = TaskState.SELESAI
+    elif task.window.end <= at < task.window.late_until:
+        got = TaskState.TERLAMBAT
+    else:
+        return None
+    if task.state == TaskState.SELESAI:
+        return None
+    if task.state == TaskState.TERLAMBAT and got != TaskState.SELESAI:
+        return None
+    return got
+
+
+def reopened(w: Window, now: datetime) -> TaskState:
+    """A task whose report no longer counts (amended, rejected): open again, or missed
+    when its window has ended."""
+    return TaskState.TERLEWAT if now >= w.end else TaskState.TERJADWAL
+
+
 def missed(state: TaskState, w: Window, now: datetime) -> bool:
     """An open task whose window has ended is terlewat."""
     return state == TaskState.TERJADWAL and now >= w.end

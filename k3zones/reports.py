@@ -54,6 +54,7 @@ FIELDS = {
     "actions",
     "notes",
     "photos_expected",
+    "task_id",
 }
 
 
@@ -87,6 +88,8 @@ class ReportInput:
     actions: list[Item] = field(default_factory=list)
     notes: str | None = None
     photos_expected: int = 0
+    # The task (jadwal) the officer says this report fulfils; ignored when it does not fit.
+    task_id: uuid.UUID | None = None
 
     @property
     def violation_total(self) -> int:
@@ -211,6 +214,7 @@ def parse_report(body: Any, *, require_id: bool = True) -> tuple[ReportInput, li
 
     r.zone_id = _uuid(body.get("zone_id"), ("zone_id",), errors)
     r.team_id = _uuid(body.get("team_id"), ("team_id",), errors)
+    r.task_id = _uuid(body.get("task_id"), ("task_id",), errors)
     units = body.get("units")
     if units is not None:
         valid = {u.value for u in TeamUnit}

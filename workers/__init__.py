@@ -44,6 +44,25 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
             "task": "workers.tasks.sweep_complaint_photos",
             "schedule": float(sweep_seconds),
         },
+        # Evidence chain: seal waiting entries; record yesterday's root after midnight WIB.
+        "seal-chain": {"task": "workers.tasks.seal_chain", "schedule": 60.0},
+        "chain-daily-roots": {
+            "task": "workers.tasks.chain_daily_roots",
+            "schedule": crontab(hour=0, minute=5),
+        },
+        "verify-chain-nightly": {
+            "task": "workers.tasks.verify_chain",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        # Privacy: public (blurred) copies for photos without one; retention at 02:30 WIB.
+        "sweep-public-photos": {
+            "task": "workers.tasks.sweep_public_photos",
+            "schedule": float(sweep_seconds),
+        },
+        "retention-nightly": {
+            "task": "workers.tasks.retention_nightly",
+            "schedule": crontab(hour=2, minute=30),
+        },
     }
 
 

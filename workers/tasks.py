@@ -12,8 +12,21 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from k3zones.audit import Actor, acting_as
+from k3zones.periods import now_utc
 from k3zones.runtime import Runtime
-from k3zones.services import complaints, exports, indicator, photos, plans, sweeper, zone_status
+from k3zones.services import chain as chain_service
+from k3zones.services import (
+    complaints,
+    exports,
+    indicator,
+    photos,
+    plans,
+    privacy,
+    retention,
+    sweeper,
+    zone_status,
+)
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
 
@@ -132,3 +145,49 @@ def patrol_tasks() -> dict[str, int]:
     waited for them, then windows that ended (terlewat). Idempotent."""
     r = plans.run_beat(runtime().uow)
     return {"created": r.created, "fulfilled": r.fulfilled, "missed": r.missed}
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def seal_chain() -> int:
+    """Every minute: give waiting evidence-chain entries their positions and hashes."""
+    return chain_service.seal(runtime().uow)
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def verify_chain() -> bool:
+    """A full verification of the evidence chain (asked through the API, and nightly);
+    its verdict goes to the audit log. Idempotent: a repeat records another verdict."""
+    return chain_service.run_verification(runtime().uow).ok
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def chain_daily_roots() -> int:
+    """After midnight WIB: record each finished day's chain root in the audit log."""
+    return chain_service.record_daily_roots(runtime().uow)
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def render_public_photo(photo_id: str) -> str:
+    """A photo's public copies made again after a reviewer's blur box (idempotent)."""
+    ctx = runtime()
+    return privacy.render_public(ctx.uow, ctx.storage, uuid.UUID(photo_id))
+
+
+@task(ignore_result=True)
+def sweep_public_photos() -> int:
+    """Processed photos without a public copy record (citizens' photos, older photos):
+    their render is queued, then handed to the queue."""
+    ctx = runtime()
+    n = privacy.sweep_public(ctx.uow)
+    if n:
+        ctx.relay()
+    return n
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def retention_nightly() -> dict[str, int]:
+    """Nightly: what is past its retention period is deleted, a tombstone each."""
+    ctx = runtime()
+    with acting_as(Actor(None, "sistem:retensi")):
+        r = retention.run(ctx.uow, ctx.storage, now_utc(), dry_run=False)
+    return {"due": len(r.items), "deleted": r.done}

@@ -45,6 +45,13 @@ class ComplaintPhotoSchema(K3Schema):
     error = fields.String(allow_none=True)
     thumb_url = fields.String(allow_none=True, metadata={"description": "Gambar kecil tanpa EXIF"})
     web_url = fields.String(allow_none=True, metadata={"description": "Gambar web tanpa EXIF"})
+    original_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Foto asli dengan EXIF dan GPS: hanya untuk Seksi Trantib dan admin "
+            "kecamatan pengaduan ini (null untuk yang lain); setiap pembukaan dicatat"
+        },
+    )
 
 
 class ComplaintSchema(K3Schema):
@@ -230,4 +237,84 @@ class SlaUpdateSchema(K3Schema):
     state = fields.String(required=True, validate=one_of(_SLA_STATES))
     working_days = fields.Integer(
         required=True, validate=validate.Range(1, 60, error="Harus 1 sampai 60 hari kerja.")
+    )
+
+
+# --- staff intake and location (issue 13 point 3) ----------------------------------------
+
+INTAKE_CHANNELS = ["telepon", "whatsapp", "langsung", "surat", "lainnya"]
+# The rules of k3zones.complaints.parse_input (the /lapor form), on the text as sent: a
+# description of 10 to 4000 characters once the spaces around it are left out, a phone
+# number of 7 to 21 characters, an e-mail address.
+DESCRIPTION_PATTERN = r"^\s*[^\s\x00][^\x00]{8,}[^\s\x00]\s*$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 .-]{5,19}[0-9.-]$"
+EMAIL_PATTERN = r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$"
+
+
+def _latitude(**kw: object) -> fields.Float:
+    return fields.Float(
+        allow_nan=False,
+        validate=validate.Range(-90, 90, error="Lintang harus -90 sampai 90."),
+        metadata={"description": "Lintang WGS 84 (mis. -6.2088)"},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _longitude(**kw: object) -> fields.Float:
+    return fields.Float(
+        allow_nan=False,
+        validate=validate.Range(-180, 180, error="Bujur harus -180 sampai 180."),
+        metadata={"description": "Bujur WGS 84 (mis. 106.9895)"},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+class ComplaintIntakeSchema(K3Schema):
+    """A complaint that reached the office by phone, WhatsApp, in person or by letter."""
+
+    kecamatan = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "Slug kecamatan (bawaan: kecamatan Anda)"},
+    )
+    category = fields.String(
+        required=True, validate=one_of(_CATEGORIES), metadata={"description": "Kode layanan"}
+    )
+    description = fields.String(
+        required=True,
+        validate=[
+            validate.Length(max=rules.MAX_DESCRIPTION, error="Paling banyak 4000 huruf."),
+            validate.Regexp(DESCRIPTION_PATTERN, error="Paling sedikit 10 huruf (tanpa spasi)."),
+        ],
+        metadata={"description": "Isi pengaduan, 10 sampai 4000 huruf"},
+    )
+    channel = fields.String(
+        required=True,
+        validate=one_of(INTAKE_CHANNELS),
+        metadata={"description": "Dari mana pengaduan masuk"},
+    )
+    lat = _latitude(allow_none=True)
+    lon = _longitude(allow_none=True)
+    address = text(rules.MAX_ADDRESS, allow_none=True)
+    reporter_name = text(100, allow_none=True)
+    reporter_phone = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(PHONE_PATTERN, error="Nomor telepon tidak valid."),
+        metadata={"description": "Mis. 0812 3456 7890"},
+    )
+    reporter_email = fields.String(
+        allow_none=True,
+        validate=[
+            validate.Length(max=254),
+            validate.Regexp(EMAIL_PATTERN, error="Alamat e-mail tidak valid."),
+        ],
+    )
+
+
+class ComplaintLocationSchema(K3Schema):
+    lat = _latitude(required=True)
+    lon = _longitude(required=True)
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "Versi yang terakhir dibaca (409 bila sudah diubah orang lain)"},
     )

@@ -206,9 +206,11 @@ class CoverageArgs(K3Schema):
         metadata={"description": "Dipecah per bulan, minggu (mulai Senin), atau hari"},
     )
     stale_days = fields.Integer(
-        load_default=rules.STALE_DAYS,
         validate=validate.Range(1, 90, error="1 sampai 90 hari."),
-        metadata={"description": "Zona ditandai bila tidak dipatroli selama N hari penuh"},
+        metadata={
+            "description": "Zona ditandai bila tidak dipatroli selama N hari penuh; kosong: "
+            "stale_days aturan penilaian yang berlaku"
+        },
     )
 
 

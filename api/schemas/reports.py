@@ -59,6 +59,13 @@ class ReportBodySchema(Schema):
         },
     )
     team_id = fields.UUID(allow_none=True)
+    task_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "Tugas (jadwal) yang dipenuhi laporan ini; diabaikan bila bukan tugas "
+            "tim, zona, dan kegiatan laporan ini pada harinya (lalu dicocokkan seperti biasa)"
+        },
+    )
     units = fields.List(
         fields.String(validate=one_of(values(TeamUnit))),
         metadata={"description": "Unit yang hadir (3 pilar)"},

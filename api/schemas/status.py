@@ -3,10 +3,15 @@ figures of years before the system."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from api.schemas.common import K3Schema, one_of, values, year_field
+from k3zones.assessment import VIOLATING_COMPLAINT_STATES
 from k3zones.enums import TertibKategori
+
+VIOLATING = [s.value for s in VIOLATING_COMPLAINT_STATES]
 
 
 class PeriodArgs(K3Schema):
@@ -50,6 +55,15 @@ class SnapshotCreateSchema(K3Schema):
     quarter = fields.Integer(validate=validate.Range(1, 4, error="Triwulan 1 sampai 4."))
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (not 0, 1, "ya"): what the document says the field is."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class RulesSchema(K3Schema):
     kecamatan = fields.String()
     min_penertiban = fields.Integer(
@@ -61,6 +75,19 @@ class RulesSchema(K3Schema):
     min_patrols = fields.Integer(
         required=True,
         validate=validate.Range(0, 366, error="0 sampai 366 (paling banyak window_days)."),
+    )
+    complaints_violate = StrictBoolean(
+        metadata={
+            "description": "Pengaduan terbuka (diterima, ditugaskan, ditangani) di zona dihitung "
+            "sebagai pelanggaran; kosong: seperti versi yang berlaku"
+        }
+    )
+    stale_days = fields.Integer(
+        validate=validate.Range(1, 90, error="1 sampai 90 hari."),
+        metadata={
+            "description": "Zona tanpa patroli diterima selama sekian hari (WIB) ditandai; "
+            "kosong: seperti versi yang berlaku"
+        },
     )
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -95,6 +122,12 @@ class StatusChangeSchema(K3Schema):
     rule_version = fields.Integer(allow_none=True)
 
 
+class OpenComplaintSchema(K3Schema):
+    id = fields.UUID()
+    code = fields.String()
+    state = fields.String(validate=one_of(sorted(VIOLATING)))
+
+
 class ZoneStatusSchema(K3Schema):
     zone_id = fields.UUID()
     status = fields.String(metadata={"example": "belum_tertib"})
@@ -110,6 +143,20 @@ class ZoneStatusSchema(K3Schema):
     verification_note = fields.String(allow_none=True)
     verified_without_evidence = fields.Boolean()
     history = fields.List(fields.Nested(StatusChangeSchema))
+    last_patrol_at = fields.DateTime(
+        allow_none=True, metadata={"description": "Waktu patroli diterima terakhir (null: belum)"}
+    )
+    days_without_patrol = fields.Integer(
+        allow_none=True, metadata={"description": "Hari (WIB) sejak patroli diterima terakhir"}
+    )
+    stale = fields.Boolean(
+        metadata={"description": "Tidak dipatroli lebih dari stale_days hari (atau belum pernah)"}
+    )
+    stale_days = fields.Integer(metadata={"description": "Batas hari dari aturan yang berlaku"})
+    open_complaints = fields.List(
+        fields.Nested(OpenComplaintSchema),
+        metadata={"description": "Pengaduan terbuka di zona (diterima, ditugaskan, ditangani)"},
+    )
 
 
 class IndicatorZoneSchema(K3Schema):
@@ -178,6 +225,8 @@ class RulesVersionSchema(K3Schema):
     min_penertiban = fields.Integer()
     window_days = fields.Integer()
     min_patrols = fields.Integer()
+    complaints_violate = fields.Boolean()
+    stale_days = fields.Integer()
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
     current = fields.Boolean()

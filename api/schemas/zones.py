@@ -132,6 +132,13 @@ class ZonePropertiesSchema(Schema):
     is_sample = fields.Boolean()
     status = fields.String(validate=one_of(values(ZoneStatusValue)))
     status_kategori = fields.String(allow_none=True, validate=one_of(values(Kategori)))
+    stale = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Tidak dipatroli (patroli diterima) lebih dari stale_days aturan "
+            "penilaian; null pada jawaban perubahan zona"
+        },
+    )
     created_at = fields.String(metadata=_DATE_TIME)
     updated_at = fields.String(metadata=_DATE_TIME)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import math
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -20,8 +21,9 @@ from typing import Any, Protocol
 from geoalchemy2 import Geometry
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import and_, func, literal, or_, select, type_coerce
+from sqlalchemy import Integer, and_, cast, func, insert, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from k3zones import complaints as rules
@@ -49,11 +51,13 @@ from k3zones.errors import (
 )
 from k3zones.evidence import EvidenceRules, photo_flags, unreadable_flag
 from k3zones.models import (
+    AuditLog,
     Complaint,
     ComplaintNotification,
     ComplaintPhoto,
     ComplaintSla,
     ComplaintTransition,
+    IdempotencyRecord,
     Kecamatan,
     Kelurahan,
     PartnerKey,
@@ -64,9 +68,12 @@ from k3zones.models import (
 from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, day_after, day_start, now_utc
 from k3zones.principal import Principal
+from k3zones.reports import body_hash
 from k3zones.scope import Scope
 from k3zones.services import photos as photo_service
+from k3zones.services import privacy
 from k3zones.services.photos import Upload
+from k3zones.services.zone_status import complaint_moved
 from k3zones.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -198,6 +205,7 @@ class Submitted:
     kecamatan: str
     merged_into: str | None  # the code of the open complaint it was merged into
     photo_ids: list[uuid.UUID] = field(default_factory=list)
+    replayed: bool = False  # staff intake: the answer to an earlier try (Idempotency-Key)
 
 
 def _point(data: ComplaintInput) -> Any:
@@ -305,6 +313,7 @@ def submit(
     api_key: str | None = None,
     photos: Sequence[PhotoUpload] = (),
     duplicate: DuplicateRule | None = None,
+    intake: StaffIntake | None = None,
 ) -> Submitted:
     """Store one complaint (and its photos) in one transaction, or nothing. A complaint of
     the same category near an open one of the last days is merged into it: stored, closed
@@ -319,6 +328,13 @@ def submit(
     with uow() as s, s.begin():
         k = _find_kecamatan(s, kecamatan_slug, point)
         partner = _partner(s, k.id, api_key) if channel == ComplaintChannel.OPEN311 else None
+        if intake is not None and (replay := _intake_replay(s, intake)) is not None:
+            return replay
+        if point is not None:
+            # Two identical complaints at the same instant: the second waits here until the
+            # first is committed, then finds it and is merged into it (its clock read after
+            # the wait, so the first is never "received later" than it).
+            _lock_duplicates(s, k.id, data.category)
         now = now_utc()
         c = Complaint(
             id=uuid.uuid4(),
@@ -341,27 +357,11 @@ def submit(
         while s.scalar(select(Complaint.id).where(Complaint.code == c.code)):
             c.code = rules.new_code()  # 32^8 codes: practically never
         if point is not None:
-            c.zone_id = s.scalar(
-                select(Zone.id)
-                .where(
-                    Zone.kecamatan_id == k.id,
-                    Zone.active.is_(True),
-                    func.ST_Covers(Zone.monitoring_area, point),
-                )
-                .order_by(func.ST_Distance(Zone.geom, point), Zone.id)
-                .limit(1)
-            )
-            c.kelurahan_id = s.scalar(
-                select(Kelurahan.id)
-                .where(
-                    Kelurahan.kecamatan_id == k.id,
-                    Kelurahan.boundary.is_not(None),
-                    func.ST_Covers(Kelurahan.boundary, point),
-                )
-                .limit(1)
-            )
+            c.zone_id, c.kelurahan_id = _place(s, k.id, point)
         original = _duplicate_of(s, c, point, dup, now) if point is not None else None
         who = partner.name if partner else "warga (formulir /lapor)"
+        if intake is not None:
+            who = f"{intake.caller.username} (dicatat, {channel.value})"
         s.add(c)
         if original is not None:
             c.duplicate_of = original.id
@@ -409,10 +409,52 @@ def submit(
             )
             enqueue(s, PROCESS_TASK, {"photo_id": str(pid)}, dedup_key=f"cphoto:{pid}")
             photo_ids.append(pid)
+        if intake is not None:
+            _intake_remember(s, intake, c.id)
         s.flush()
         return Submitted(
             c.id, c.code, str(c.id), k.slug, original.code if original else None, photo_ids
         )
+
+
+def _place(s: Session, kecamatan_id: int, point: Any) -> tuple[uuid.UUID | None, int | None]:
+    """The zone whose monitoring area holds the point (the nearest when several do) and
+    the kelurahan whose boundary holds it."""
+    zone_id = s.scalar(
+        select(Zone.id)
+        .where(
+            Zone.kecamatan_id == kecamatan_id,
+            Zone.active.is_(True),
+            func.ST_Covers(Zone.monitoring_area, point),
+        )
+        .order_by(func.ST_Distance(Zone.geom, point), Zone.id)
+        .limit(1)
+    )
+    kelurahan_id = s.scalar(
+        select(Kelurahan.id)
+        .where(
+            Kelurahan.kecamatan_id == kecamatan_id,
+            Kelurahan.boundary.is_not(None),
+            func.ST_Covers(Kelurahan.boundary, point),
+        )
+        .limit(1)
+    )
+    return zone_id, kelurahan_id
+
+
+# Namespace of the duplicate lock (the two-int advisory locks; other locks use one bigint).
+_DUP_LOCK = "pengaduan-duplikat:"
+
+
+def _lock_duplicates(s: Session, kecamatan_id: int, category: str) -> None:
+    """Serialise the duplicate lookup of one kecamatan and category until commit."""
+    s.execute(
+        select(
+            func.pg_advisory_xact_lock(
+                cast(literal(kecamatan_id), Integer), func.hashtext(_DUP_LOCK + category)
+            )
+        )
+    )
 
 
 def _duplicate_of(
@@ -516,17 +558,17 @@ def _fail_photo(uow: sessionmaker[Session], photo_id: uuid.UUID, reason: str) ->
 
 
 def public_photo(uow: sessionmaker[Session], photo_id: uuid.UUID, variant: str) -> str:
-    """Storage key of a complaint photo's EXIF-free image (web or thumb) for anyone."""
+    """Storage key of a complaint photo's public copy (web size or thumb) for anyone: no
+    EXIF, faces and plates blurred (k3zones.services.privacy), never the reviewers' one."""
     if variant not in ("web", "thumb"):
         raise NotFound("Varian foto tidak dikenal (web, thumb).")
     with uow() as s:
         p = s.get(ComplaintPhoto, photo_id)
         if p is None:
             raise NotFound("Foto tidak ditemukan.")
-        key = p.web_key if variant == "web" else p.thumb_key
-        if key is None:
+        if p.web_key is None or p.status != PhotoStatus.DIPROSES:
             raise NotFound("Foto belum selesai diproses; coba lagi sebentar lagi.")
-        return key
+        return privacy.public_key(s, p.id, p.web_key, variant)
 
 
 # --- public reading (Open311, status page) -----------------------------------------------
@@ -967,6 +1009,7 @@ def act(uow: sessionmaker[Session], caller: Principal, cid: uuid.UUID, a: Action
         c.version += 1
         s.flush()
         _record(s, c, src, a.reason.strip(), c.public_note, now)
+        complaint_moved(s, c.zone_id, src, dst, caller.username)  # counts against its zone?
         s.flush()
         return _staff_view(s, c, detail=True)
 
@@ -1048,6 +1091,7 @@ def merge(
         target.duplicates += 1 + c.duplicates
         s.flush()
         _record(s, c, src, reason.strip(), c.public_note, now)
+        complaint_moved(s, c.zone_id, src, S.DITOLAK, caller.username)  # no longer counts
         s.flush()
         return _staff_view(s, c, detail=True)
 
@@ -1282,3 +1326,282 @@ def set_sla(
         )
         slug = k.slug
     return sla_table(uow, caller, slug)
+
+
+# --- staff intake (telepon, WhatsApp, langsung...), location, originals --------------------
+
+INTAKE_ROLES = frozenset({Role.TRANTIB, Role.ADMIN})
+INTAKE_CHANNELS = (
+    ComplaintChannel.TELEPON,
+    ComplaintChannel.WHATSAPP,
+    ComplaintChannel.LANGSUNG,
+    ComplaintChannel.SURAT,
+    ComplaintChannel.LAINNYA,
+)
+MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class IntakeInput:
+    """A complaint that reached the office by phone, WhatsApp, in person or by letter, as
+    Seksi Trantib records it. A point (lat and lon) or an address, or both."""
+
+    channel: ComplaintChannel
+    category: str
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    kecamatan: str | None = None  # slug; default the caller's own
+
+
+@dataclass(frozen=True)
+class StaffIntake:
+    """Who records a complaint and the Idempotency-Key of the request (a retried click
+    answers the first complaint again)."""
+
+    caller: Principal
+    idempotency_key: str | None
+    digest: str
+
+    @property
+    def record_key(self) -> str:
+        return f"complaint:{self.idempotency_key}"
+
+
+def _intake_replay(s: Session, intake: StaffIntake) -> Submitted | None:
+    if not intake.idempotency_key:
+        return None
+    rec = s.get(IdempotencyRecord, (intake.caller.user_id, intake.record_key))
+    if rec is None:
+        return None
+    if rec.body_hash != intake.digest:
+        raise InvalidInput(
+            "Idempotency-Key ini sudah dipakai untuk pengaduan dengan isi berbeda. Pakai kunci "
+            "baru untuk pengaduan baru.",
+            [FieldError(("header", "Idempotency-Key"), "Isi berbeda dari kiriman pertama.")],
+        )
+    c = s.get(Complaint, uuid.UUID(str(rec.response.get("complaint_id"))))
+    if c is None:  # the record outlived its complaint (never deleted): treat as new
+        return None
+    slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == c.kecamatan_id)) or ""
+    return Submitted(c.id, c.code, str(c.id), slug, None, [], replayed=True)
+
+
+def _intake_remember(s: Session, intake: StaffIntake, cid: uuid.UUID) -> None:
+    if intake.idempotency_key:
+        s.add(
+            IdempotencyRecord(
+                user_id=intake.caller.user_id,
+                key=intake.record_key,
+                body_hash=intake.digest,
+                response={"complaint_id": str(cid)},
+            )
+        )
+
+
+def _coordinate_text(x: float | None) -> str | None:
+    """A coordinate as the form parser reads it (plain decimals, never 1e-05)."""
+    if x is None:
+        return None
+    return f"{x:.12f}".rstrip("0").rstrip(".") or "0"
+
+
+_INTAKE_FIELDS = {
+    "service_code": "category",
+    "long": "lon",
+    "address_string": "address",
+    "first_name": "reporter_name",
+    "phone": "reporter_phone",
+    "email": "reporter_email",
+}
+
+_INTAKE_MESSAGES = {
+    "Lokasi wajib: isi lat dan long, atau address_string.": (
+        "Lokasi wajib: isi lat dan lon (titik di peta), atau alamat (address)."
+    ),
+}
+
+
+def record_complaint(
+    uow: sessionmaker[Session],
+    storage: Storage,
+    caller: Principal,
+    inp: IntakeInput,
+    *,
+    idempotency_key: str | None = None,
+    duplicate: DuplicateRule | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Seksi Trantib records a complaint that came in by phone, WhatsApp, in person or by
+    letter: the same checks, duplicate merge, zone match, SLA clock and audit as /lapor
+    (it goes through `submit`). Returns the staff view and whether it is the answer to an
+    earlier request with the same Idempotency-Key (nothing new stored)."""
+    if caller.role not in INTAKE_ROLES:
+        raise Forbidden("Hanya Seksi Trantib dan admin kecamatan yang dapat mencatat pengaduan.")
+    if inp.channel not in INTAKE_CHANNELS:
+        raise InvalidInput(
+            "Saluran tidak dikenal.",
+            [FieldError(("channel",), "Harus telepon, whatsapp, langsung, surat, atau lainnya.")],
+        )
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY:
+        raise InvalidInput(
+            "Idempotency-Key harus 1 sampai 200 karakter.",
+            [FieldError(("header", "Idempotency-Key"), "Harus 1 sampai 200 karakter.")],
+        )
+    if (inp.lat is None) != (inp.lon is None):
+        raise InvalidInput(
+            "Isi lintang dan bujur bersama-sama.",
+            [FieldError(("lat" if inp.lat is None else "lon",), "Isi lintang dan bujur.")],
+        )
+    for name, v, limit in (("lat", inp.lat, 90.0), ("lon", inp.lon, 180.0)):
+        if v is not None and not (math.isfinite(v) and -limit <= v <= limit):
+            raise InvalidInput(
+                "Koordinat tidak valid.",
+                [FieldError((name,), f"Harus di antara -{limit:g} dan {limit:g}.")],
+            )
+    form = {
+        "service_code": inp.category,
+        "description": inp.description,
+        "lat": _coordinate_text(inp.lat),
+        "long": _coordinate_text(inp.lon),
+        "address_string": inp.address,
+        "first_name": inp.reporter_name,
+        "phone": inp.reporter_phone,
+        "email": inp.reporter_email,
+    }
+    parsed = rules.parse_input(
+        {k: v for k, v in form.items() if v is not None}, require_location=False
+    )
+    if isinstance(parsed, list):
+        raise InvalidInput(
+            "Pengaduan belum benar.",
+            [
+                FieldError(
+                    (_INTAKE_FIELDS.get(str(e.path[0]), str(e.path[0])), *e.path[1:]),
+                    _INTAKE_MESSAGES.get(e.message, e.message),
+                )
+                for e in parsed
+            ],
+        )
+    with uow() as s:
+        slug = _kecamatan_for(s, caller.scope, inp.kecamatan, caller.kecamatan_slug).slug
+    digest = body_hash(
+        {
+            "kecamatan": slug,
+            "channel": inp.channel.value,
+            "category": parsed.category,
+            "description": parsed.description,
+            "lat": parsed.lat,
+            "lon": parsed.lon,
+            "address": parsed.address,
+            "reporter": [parsed.name, parsed.phone, parsed.email],
+        }
+    )
+    intake = StaffIntake(caller, idempotency_key, digest)
+    for attempt in range(2):
+        try:
+            done = submit(
+                uow,
+                storage,
+                parsed,
+                channel=inp.channel,
+                kecamatan_slug=slug,
+                duplicate=duplicate,
+                intake=intake,
+            )
+            break
+        except IntegrityError:
+            # The same key sent twice at once: the other request stored it; answer with it.
+            if attempt == 1 or not idempotency_key:
+                raise
+    return get_complaint(uow, caller.scope, done.id), done.replayed
+
+
+def set_location(
+    uow: sessionmaker[Session],
+    caller: Principal,
+    cid: uuid.UUID,
+    lat: float,
+    lon: float,
+    expected_version: int | None,
+) -> dict[str, Any]:
+    """Set or correct a complaint's point (an Open311 complaint with only an address, a
+    phone call's place found on the map): inside its kecamatan, zone and kelurahan matched
+    again, the old and the new point in the audit log, optimistic version."""
+    if caller.role not in INTAKE_ROLES:
+        raise Forbidden("Hanya Seksi Trantib dan admin kecamatan yang dapat mengubah lokasi.")
+    for name, v, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        if not (math.isfinite(v) and -limit <= v <= limit):
+            raise InvalidInput(
+                "Koordinat tidak valid.",
+                [FieldError((name,), f"Harus di antara -{limit:g} dan {limit:g}.")],
+            )
+    point = from_shape(Point(lon, lat), srid=4326)
+    with uow() as s, s.begin():
+        c = _load(s, caller.scope, cid, lock=True)
+        if expected_version is not None and expected_version != c.version:
+            raise Conflict("Pengaduan sudah diubah orang lain; muat ulang lalu coba lagi.")
+        k = s.get(Kecamatan, c.kecamatan_id)
+        assert k is not None
+        if k.extent is not None and not s.scalar(select(func.ST_Covers(k.extent, point))):
+            raise InvalidInput(
+                f"Lokasi di luar wilayah Kecamatan {k.name}.",
+                [FieldError(("lat",), "Titik berada di luar wilayah kecamatan ini.")],
+            )
+        old_zone = c.zone_id
+        c.location = point
+        c.zone_id, c.kelurahan_id = _place(s, k.id, point)
+        c.version += 1
+        s.flush()  # the audit hook logs location, zone and kelurahan, before and after
+        if old_zone != c.zone_id:
+            # An open complaint counts against its zone: the old one loses it, the new
+            # one gains it (as if it left and entered).
+            complaint_moved(s, old_zone, c.state, S.DITOLAK, caller.username)
+            complaint_moved(s, c.zone_id, S.DITOLAK, c.state, caller.username)
+        s.flush()
+        return _staff_view(s, c, detail=True)
+
+
+def may_read_original(caller: Principal, kecamatan: str) -> bool:
+    """Seksi Trantib and the admin of the complaint's kecamatan see its photos as sent
+    (full EXIF and GPS); every other reader sees the EXIF-free copies only."""
+    return caller.role in INTAKE_ROLES and caller.kecamatan_slug == kecamatan
+
+
+def original_photo(
+    uow: sessionmaker[Session], caller: Principal, photo_id: uuid.UUID
+) -> tuple[str, str, str]:
+    """(storage key, content type, ETag) of a complaint photo's original, for Seksi
+    Trantib/admin of its kecamatan. Every read is written to the audit log (who, when,
+    address, request) in the same transaction, before a byte is sent."""
+    with uow() as s, s.begin():
+        p = s.get(ComplaintPhoto, photo_id)
+        if p is None or not caller.scope.allows(p.kecamatan_id):
+            raise NotFound("Foto tidak ditemukan.")
+        slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == p.kecamatan_id)) or ""
+        if not may_read_original(caller, slug):
+            raise Forbidden(
+                "Foto asli (dengan EXIF dan GPS) hanya untuk Seksi Trantib dan admin kecamatan."
+            )
+        actor = current_actor.get()
+        # A Core insert, as the officer photos' read log: the read is itself the record.
+        s.execute(
+            insert(AuditLog).values(
+                kecamatan_id=p.kecamatan_id,
+                actor_id=caller.user_id,
+                actor=caller.username,
+                entity="complaint_photo",
+                entity_id=str(p.id),
+                action=ORIGINAL_READ,
+                changes={"complaint_id": str(p.complaint_id), "role": caller.role.value},
+                request_id=actor.request_id if actor else None,
+                ip=actor.ip if actor else None,
+            )
+        )
+        return p.original_key, p.content_type, p.sha256
+
+
+ORIGINAL_READ = "baca_foto_asli"

@@ -18,6 +18,8 @@ from k3zones.outbox import enqueue
 from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
 from k3zones.scope import Scope
+from k3zones.services import chain as chain_service
+from k3zones.services import complaints as complaint_service
 from k3zones.services import indicator as ind
 from k3zones.services import plans as plan_service
 from k3zones.services.reference import get_kecamatan_by_slug
@@ -131,6 +133,15 @@ def _year_figures(s: Session, k: Kecamatan, year: int) -> exports.YearFigures | 
     return exports.YearFigures(year, r.target_pct, r.realisasi_pct, r.capaian_pct)
 
 
+def complaint_period(p: Period) -> str:
+    """The period as complaint_figures reads it: 2026, 2026-11 or 2026-T4."""
+    if p.kind == "month":
+        return f"{p.year}-{p.number:02d}"
+    if p.kind == "quarter":
+        return f"{p.year}-T{p.number}"
+    return str(p.year)
+
+
 def failure_message(job_id: uuid.UUID) -> str:
     """What the requester reads when a build fails: plain Indonesian and the code the admin
     finds in the log, never the exception (it may hold paths, SQL or stored data)."""
@@ -172,6 +183,10 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
             sid = str(snap.id) if snap is not None else None
         if sid is None:
             sid = ind.create_snapshot(uow, Scope.everything(), slug, p)
+        # The same figures GET /api/v1/complaint-figures answers (one computation).
+        complaint_figures = complaint_service.complaint_figures(
+            uow, Scope.everything(), slug, complaint_period(p)
+        )
         with uow() as s:
             snap = ind.best_snapshot(s, job.kecamatan_id, p)
             assert snap is not None
@@ -200,12 +215,18 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
                     f"Aturan penilaian versi {r.rule_version}; snapshot {snap.id} "
                     f"dihitung {computed} ({approved}). Dibuat oleh k3zones "
                     f"{now_utc().astimezone(WIB):%d-%m-%Y %H:%M} WIB."
+                    # The evidence chain's root when the file was built (see README).
+                    + chain_service.footer_line(uow)
                 ),
                 notes=["DATA CONTOH: nama 7 zona kuning dan geometri adalah contoh."]
                 if k.is_sample
                 else [],
                 activities=plan_service.realisasi(s, k.id, p),
+                complaints=complaint_figures,
             )
+            quiet = exports.no_complaints_note(data)
+            if quiet:
+                data.notes.append(quiet)
         content = exports.BUILDERS[fmt](data)
         filename = f"lkip-wilayah-tertib-{slug}-{p.label.lower().replace(' ', '-')}.{fmt}"
         key = f"exports/{slug}/{job_id}/{filename}"

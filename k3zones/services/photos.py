@@ -32,6 +32,7 @@ from k3zones.outbox import enqueue
 from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import MAX_PHOTOS
+from k3zones.services import privacy
 from k3zones.services.report_views import (
     photo_dict,
     recycled_refs,
@@ -230,7 +231,9 @@ def _refresh_report_flags(s: Session, report_id: uuid.UUID) -> None:
 
 def derive(storage: Storage, key: str, sha: str, base: str) -> imaging.Processed | str:
     """The original from storage, checked against the hash taken at intake, read (EXIF) and
-    written as EXIF-free `<base>-web.jpg` and `<base>-thumb.jpg`. Returns what was read, or
+    written as EXIF-free `<base>-web.jpg` and `<base>-thumb.jpg`, and the public copies
+    `<base>-publik.jpg` / `-publik-thumb.jpg` with the faces and plates found blurred
+    (the boxes are in the result). Returns what was read, or
     why the photo cannot be used (officers' and citizens' photos alike)."""
     with tempfile.TemporaryFile() as tmp:
         try:
@@ -250,6 +253,9 @@ def derive(storage: Storage, key: str, sha: str, base: str) -> imaging.Processed
             return str(exc)
     storage.put_bytes(f"{base}-web.jpg", out.web_jpeg, "image/jpeg")
     storage.put_bytes(f"{base}-thumb.jpg", out.thumb_jpeg, "image/jpeg")
+    # The public copy (faces and plates blurred) is written with the others, so a photo
+    # that has a web image always has one the public may see (k3zones.services.privacy).
+    out.public = privacy.write_public(storage, f"{base}-web.jpg", out.web_jpeg)
     return out
 
 
@@ -294,6 +300,7 @@ def process_photo(
                 .where(Photo.id == p.id)
             )
         p.thumb_key, p.web_key = f"{base}-thumb.jpg", f"{base}-web.jpg"
+        privacy.record_detected(s, "laporan", p.id, p.kecamatan_id, p.web_key, out.public)
         p.phash = out.dhash
         p.phash_bands = imaging.hash_bands(out.dhash)
         same = s.scalar(
@@ -364,14 +371,24 @@ def photo_object(
         if row is None:
             raise NotFound("Foto tidak ditemukan.")
         p: Photo = row[0]
+        gone = privacy.deleted_by_retention(s, "photo", p.id, variant)
+        if gone is not None:
+            raise NotFound(gone)
         if variant == "original":
             if not sees_photo_details(caller, row[1], p.kecamatan_id):
                 raise Forbidden(ORIGINAL_REFUSED)
             _record_original_read(s, caller, p)
             return p.original_key, p.content_type, p.sha256
         key = p.web_key if variant == "web" else p.thumb_key
-        if key is None:
+        if key is None or p.web_key is None:
             raise NotFound("Foto belum selesai diproses; coba lagi sebentar lagi.")
+        if not sees_photo_details(caller, row[1], p.kecamatan_id):
+            # Beyond the officer who took it and the kecamatan's reviewers (team mates,
+            # pimpinan, kota): the public copy, faces and plates blurred.
+            public = privacy.recorded_public_key(s, p.id, variant)
+            if public is None:  # a photo processed before blurring existed: the sweep makes it
+                raise NotFound("Salinan foto yang disamarkan sedang dibuat; coba lagi nanti.")
+            return public, "image/jpeg", f"{p.sha256[:32]}-{variant}-publik"
         return key, "image/jpeg", f"{p.sha256[:32]}-{variant}"
 
 

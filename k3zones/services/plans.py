@@ -35,7 +35,6 @@ from k3zones.models import (
     PatrolPlanVersion,
     PatrolTask,
     Report,
-    ReviewState,
     Team,
     TeamMembership,
     Zone,
@@ -44,6 +43,7 @@ from k3zones.periods import WIB, Period, day_after, day_start, now_utc, today_wi
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
+from k3zones.services.zone_status import current_rules, last_patrols, staleness
 
 PLANNERS = {Role.TRANTIB, Role.ADMIN}
 THREE_PILLARS = ("kecamatan", "polsek", "koramil")
@@ -534,61 +534,102 @@ def run_beat(uow: sessionmaker[Session], now: datetime | None = None) -> BeatRes
 # --- a report fulfils a task ------------------------------------------------------------
 
 
-def fulfil_report(s: Session, r: Report) -> TaskState | None:
-    """Called in the transaction that stores a report: the task of its team, zone and
-    activity whose window (or late allowance) holds the report's device time is done."""
-    if r.zone_id is None:
-        return None
-    at = r.started_at
-    day = at.astimezone(WIB).date()
+def _teams_of(s: Session, r: Report, day: date) -> list[Any]:
+    """The report's team, or when it names none, every team its officer was in that day."""
     if r.team_id is not None:
-        team_ids: list[Any] = [r.team_id]
-    else:
-        team_ids = list(
-            s.scalars(
-                select(TeamMembership.team_id).where(
-                    TeamMembership.user_id == r.officer_id,
-                    TeamMembership.joined_on <= day,
-                    or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= day),
-                )
+        return [r.team_id]
+    return list(
+        s.scalars(
+            select(TeamMembership.team_id).where(
+                TeamMembership.user_id == r.officer_id,
+                TeamMembership.joined_on <= day,
+                or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= day),
             )
         )
-    if not team_ids:
-        return None
-    candidates = s.execute(
+    )
+
+
+def _named_task(
+    s: Session, r: Report, team_ids: list[Any], task_id: uuid.UUID
+) -> tuple[Any, TaskState] | None:
+    """The task the report names, when it is of the report's team, zone and activity and
+    its time fits; else None (ignored without an error: the phone cannot fix it)."""
+    t = s.execute(
         select(
             PatrolTask.id,
             PatrolTask.team_id,
+            PatrolTask.day,
             PatrolTask.window_start,
             PatrolTask.window_end,
             PatrolTask.late_until,
             PatrolTask.state,
         )
         .where(
+            PatrolTask.id == task_id,
+            PatrolTask.kecamatan_id == r.kecamatan_id,
             PatrolTask.zone_id == r.zone_id,
             PatrolTask.activity == r.type,
             PatrolTask.team_id.in_(team_ids),
-            PatrolTask.day.between(day - timedelta(days=rules.MAX_SPAN_DAYS + 1), day),
-            PatrolTask.window_start <= at,
-            PatrolTask.late_until > at,
-            PatrolTask.state != TaskState.SELESAI,
         )
         .with_for_update(skip_locked=True)
-    ).all()
-    found = rules.pick(
-        [
-            rules.OpenTask(tid, team, rules.Window(ws, we, lu), state)
-            for tid, team, ws, we, lu, state in candidates
-        ],
-        team_ids,
-        at,
-    )
-    if found is None:
+    ).first()
+    if t is None:
         return None
-    task, state = found
+    tid, team, day, ws, we, lu, state = t
+    got = rules.named(
+        rules.OpenTask(tid, team, rules.Window(ws, we, lu), state), day_start(day), r.started_at
+    )
+    return None if got is None else (tid, got)
+
+
+def fulfil_report(s: Session, r: Report, task_id: uuid.UUID | None = None) -> TaskState | None:
+    """Called in the transaction that stores a report: the task it names (`task_id`, when
+    it fits: its team, zone and activity, and its day), else the task of its team, zone
+    and activity whose window (or late allowance) holds the report's device time, is done."""
+    if r.zone_id is None:
+        return None
+    at = r.started_at
+    day = at.astimezone(WIB).date()
+    team_ids = _teams_of(s, r, day)
+    if not team_ids:
+        return None
+    chosen = _named_task(s, r, team_ids, task_id) if task_id is not None else None
+    if chosen is None:
+        candidates = s.execute(
+            select(
+                PatrolTask.id,
+                PatrolTask.team_id,
+                PatrolTask.window_start,
+                PatrolTask.window_end,
+                PatrolTask.late_until,
+                PatrolTask.state,
+            )
+            .where(
+                PatrolTask.zone_id == r.zone_id,
+                PatrolTask.activity == r.type,
+                PatrolTask.team_id.in_(team_ids),
+                PatrolTask.day.between(day - timedelta(days=rules.MAX_SPAN_DAYS + 1), day),
+                PatrolTask.window_start <= at,
+                PatrolTask.late_until > at,
+                PatrolTask.state != TaskState.SELESAI,
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        found = rules.pick(
+            [
+                rules.OpenTask(tid, team, rules.Window(ws, we, lu), state)
+                for tid, team, ws, we, lu, state in candidates
+            ],
+            team_ids,
+            at,
+        )
+        if found is None:
+            return None
+        chosen = (found[0].id, found[1])
+    tid, state = chosen
     s.execute(
         update(PatrolTask)
-        .where(PatrolTask.id == task.id)
+        .where(PatrolTask.id == tid)
         .values(
             state=state,
             report_id=r.id,
@@ -599,6 +640,41 @@ def fulfil_report(s: Session, r: Report) -> TaskState | None:
         .execution_options(synchronize_session=False)
     )
     return state
+
+
+def release_report(s: Session, r: Report) -> list[uuid.UUID]:
+    """The report no longer fulfils its task (it was amended, or rejected in review): the
+    task is open again, or terlewat when its window has ended, through the ORM so the
+    change is audited; another waiting report of the team may then take it. Returns the
+    tasks released."""
+    tasks = list(
+        s.scalars(
+            select(PatrolTask)
+            .where(PatrolTask.report_id == r.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    if not tasks:
+        return []
+    now = now_utc()
+    for t in tasks:
+        t.state = rules.reopened(rules.Window(t.window_start, t.window_end, t.late_until), now)
+        t.report_id = None
+        t.done_at = None
+        t.units_present = []
+    s.flush()
+    return [t.id for t in tasks]
+
+
+def retake(s: Session, r: Report, released: list[uuid.UUID]) -> None:
+    """After release_report: tasks still open are offered to the team's other reports that
+    were waiting (the report itself is not one of them while it is rejected)."""
+    if not released:
+        return
+    days = list(s.scalars(select(PatrolTask.day).where(PatrolTask.id.in_(released))))
+    if days:
+        reconcile(s, [r.kecamatan_id], min(days), max(days))
 
 
 # --- tasks: ad hoc, reasons, the officer's day ---------------------------------------------
@@ -908,12 +984,15 @@ def coverage(
     period: Period,
     group_by: str = "zona",
     bucket: str = "periode",
-    stale_days: int = rules.STALE_DAYS,
+    stale_days: int | None = None,
 ) -> Coverage:
     """Planned vs done (on time), late, missed and still open, per zone / team / kelurahan
-    and day / week / month of the period; and the zones without a patrol for N days."""
+    and day / week / month of the period; and the zones without an accepted patrol for N
+    days (by default the stale_days of the assessment rules in force)."""
     with uow() as s:
         k = get_kecamatan_by_slug(s, scope, kecamatan)
+        if stale_days is None:
+            stale_days = current_rules(s, k.id).stale_days
         T = PatrolTask
         key: Any
         label: Any
@@ -979,28 +1058,17 @@ def coverage(
             for kk, lab, bk, n, ok, late, miss, open_, ue, up in s.execute(q)
         ]
         today = today_wib()
-        last = func.max(cast(func.timezone("Asia/Jakarta", Report.started_at), Date))
-        seen = dict(
-            s.execute(
-                select(Report.zone_id, last)
-                .where(
-                    Report.kecamatan_id == k.id,
-                    Report.type == ReportType.PATROLI,
-                    Report.review_state != ReviewState.DITOLAK,
-                    Report.zone_id.is_not(None),
-                )
-                .group_by(Report.zone_id)
-            ).all()
-        )
+        seen = last_patrols(s, k.id)  # accepted patrols, as the zone panel counts them
         stale: list[StaleZone] = []
         for zid, name in s.execute(
             select(Zone.id, Zone.name)
             .where(Zone.kecamatan_id == k.id, Zone.active.is_(True))
             .order_by(Zone.name)
         ):
-            seen_day = seen.get(zid)
-            if rules.stale(seen_day, today, stale_days):
-                days = (today - seen_day).days if seen_day else None
+            last = seen.get(zid)
+            days, flagged = staleness(last, today, stale_days)
+            if flagged:
+                seen_day = last.astimezone(WIB).date() if last is not None else None
                 stale.append(StaleZone(zid, name, seen_day, days))
         return Coverage(
             k.slug,

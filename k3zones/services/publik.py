@@ -37,7 +37,7 @@ from k3zones.models import (
 )
 from k3zones.periods import Period, today_wib
 from k3zones.scope import Scope
-from k3zones.services import indicator
+from k3zones.services import indicator, privacy
 
 PHOTOS_PER_SIDE = 2
 MAX_YEARS = 10
@@ -196,7 +196,7 @@ def overview(uow: sessionmaker[Session], slug: str) -> PublicOverview:
 
 
 def photo_key(uow: sessionmaker[Session], slug: str, photo_id: uuid.UUID) -> tuple[str, str]:
-    """(storage key, ETag) of the web derivative of a photo the page may show: of an
+    """(storage key, ETag) of the public copy of a photo the page may show: of an
     accepted report of a zone of this kecamatan that is tertib now. Anything else is
     NotFound (the original never)."""
     with uow() as s:
@@ -217,7 +217,11 @@ def photo_key(uow: sessionmaker[Session], slug: str, photo_id: uuid.UUID) -> tup
         ).first()
         if row is None:
             raise NotFound("Foto tidak ditemukan.")
-        return str(row[0]), f"{row[1][:32]}-web"
+        # The public copy (faces and plates blurred), never the reviewers' web image. Its
+        # ETag changes when a reviewer's box makes it again.
+        made = privacy.made_at(s, photo_id)
+        version = f"-{int(made.timestamp() * 1000)}" if made else ""
+        return privacy.public_key(s, photo_id, str(row[0]), "web"), f"{row[1][:32]}-publik{version}"
 
 
 def decree_pdf(

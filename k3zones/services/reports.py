@@ -31,7 +31,7 @@ from k3zones.models import (
 from k3zones.periods import WIB, now_utc
 from k3zones.principal import Principal
 from k3zones.reports import ReportInput, body_hash, parse_report
-from k3zones.services.plans import fulfil_report
+from k3zones.services.plans import fulfil_report, release_report, retake
 from k3zones.services.report_views import full_dict, load_visible, names, photos_of, report_dict
 from k3zones.services.zone_status import enqueue_recompute
 from k3zones.spatial import distance_m
@@ -264,7 +264,7 @@ def _submit_once(
         )
         r.first_response = body
         insert_with_entry(s, r)
-        fulfil_report(s, r)  # the team's planned task of this zone, if any (jadwal)
+        fulfil_report(s, r, inp.task_id)  # the team's planned task of this zone (jadwal)
         if header_key:
             s.add(
                 IdempotencyRecord(
@@ -314,6 +314,7 @@ def amend_report(
         zone, team, errors = _check_refs(s, caller, inp)
         if errors:
             raise InvalidInput("Laporan belum benar.", errors)
+        before = (r.zone_id, r.type, r.started_at, r.team_id)
         s.add(
             ReportVersion(
                 report_id=r.id,
@@ -325,6 +326,12 @@ def amend_report(
         )
         _apply(r, inp, team)
         _flags(s, rules, r, inp, zone, r.received_at)
+        if inp.task_id is not None or before != (r.zone_id, r.type, r.started_at, r.team_id):
+            # Its task (jadwal) may no longer be its own: reopen it, then match again.
+            s.flush()
+            released = release_report(s, r)
+            fulfil_report(s, r, inp.task_id)
+            retake(s, r, released)
         r.version += 1
         r.review_state = ReviewState.MENUNGGU
         r.review_note = None
@@ -359,11 +366,16 @@ def review_report(
         if r.officer_id == caller.user_id:
             raise Forbidden("Laporan sendiri tidak dapat ditinjau sendiri.")
         was_counted = r.review_state == ReviewState.DITERIMA
+        was_rejected = r.review_state == ReviewState.DITOLAK
         r.review_state = state
         r.review_note = (note or "").strip() or None
         r.reviewed_by = caller.user_id
         r.reviewed_at = now_utc()
         s.flush()
+        if state == ReviewState.DITOLAK and not was_rejected:
+            retake(s, r, release_report(s, r))  # a rejected report fulfils no task
+        elif was_rejected and state != ReviewState.DITOLAK:
+            fulfil_report(s, r)  # counted again: its task, if still open
         if was_counted or state == ReviewState.DITERIMA:
             # Only accepted reports count for a zone's status: recompute it (coalesced).
             enqueue_recompute(s, r.zone_id)

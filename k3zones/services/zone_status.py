@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, distinct, func, select
+from sqlalchemy import Date, and_, cast, distinct, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones.assessment import Rules, ZoneCounts, classify, window
+from k3zones import plans as plan_rules
+from k3zones.assessment import (
+    VIOLATING_COMPLAINT_STATES,
+    Rules,
+    ZoneCounts,
+    classify,
+    complaints_count,
+    window,
+)
+from k3zones.enums import ComplaintState
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.models import (
     AssessmentRule,
+    Complaint,
+    ComplaintTransition,
     Report,
     ReportType,
     ReviewState,
@@ -26,7 +37,7 @@ from k3zones.models import (
     ZoneStatusValue,
 )
 from k3zones.outbox import enqueue
-from k3zones.periods import day_start, now_utc
+from k3zones.periods import WIB, day_start, now_utc
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services.reference import get_kecamatan_by_slug
@@ -45,7 +56,18 @@ def current_rules(s: Session, kecamatan_id: int) -> Rules:
     )
     if row is None:
         return DEFAULT
-    return Rules(row.version, row.min_penertiban, row.window_days, row.min_patrols)
+    return _rules_of(row)
+
+
+def _rules_of(row: AssessmentRule) -> Rules:
+    return Rules(
+        row.version,
+        row.min_penertiban,
+        row.window_days,
+        row.min_patrols,
+        row.complaints_violate,
+        row.stale_days,
+    )
 
 
 def _wib_day(col: Any) -> Any:
@@ -129,6 +151,47 @@ def _violation_after(s: Session, zone_id: uuid.UUID, since: datetime, until: dat
     )
 
 
+_VIOLATING = [st.value for st in VIOLATING_COMPLAINT_STATES]
+
+
+def _open_complaints(s: Session, zone_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str]]:
+    """The zone's complaints staff accepted as real and have not closed (merged ones are
+    ditolak): (id, code, state), oldest first."""
+    rows = s.execute(
+        select(Complaint.id, Complaint.code, Complaint.state)
+        .where(
+            Complaint.zone_id == zone_id,
+            Complaint.state.in_(VIOLATING_COMPLAINT_STATES),
+            Complaint.duplicate_of.is_(None),
+        )
+        .order_by(Complaint.received_at, Complaint.code)
+        .limit(100)
+    )
+    return [(cid, code, state.value) for cid, code, state in rows]
+
+
+def _complaint_after(s: Session, zone_id: uuid.UUID, since: datetime) -> str | None:
+    """An open complaint of the zone that staff accepted after `since` (its code): like a
+    violating report after a verification, it makes the verification fall."""
+    return s.scalar(
+        select(Complaint.code)
+        .join(ComplaintTransition, ComplaintTransition.complaint_id == Complaint.id)
+        .where(
+            Complaint.zone_id == zone_id,
+            Complaint.state.in_(VIOLATING_COMPLAINT_STATES),
+            Complaint.duplicate_of.is_(None),
+            ComplaintTransition.to_state == ComplaintState.DITERIMA.value,
+            or_(
+                ComplaintTransition.from_state.is_(None),
+                ComplaintTransition.from_state.not_in(_VIOLATING),
+            ),
+            ComplaintTransition.at > since,
+        )
+        .order_by(ComplaintTransition.at)
+        .limit(1)
+    )
+
+
 def _change(
     s: Session, zs: ZoneStatus, kind: str, old: str | None, reason: str, actor: str, at: datetime
 ) -> None:
@@ -179,6 +242,7 @@ def recompute_in(
     at = now_utc()
     rules = current_rules(s, zone.kecamatan_id)
     counts = counts_at(s, zone.kecamatan_id, at, rules, [zone.id]).get(zone.id, ZoneCounts())
+    counts.open_complaints = [code for _, code, _ in _open_complaints(s, zone.id)]
     computed, reason = classify(rules, counts)
     zs = _lock_status(s, zone, rules, at)
     old = zs.status.value if zs.status else None
@@ -186,11 +250,17 @@ def recompute_in(
         reason = f"{why} {reason}"
     if zs.verified_at is not None:
         bad = _violation_after(s, zone.id, zs.verified_at, at)
-        if bad is None:
+        complaint = (
+            _complaint_after(s, zone.id, zs.verified_at)
+            if bad is None and complaints_count(rules, counts)
+            else None
+        )
+        if bad is None and complaint is None:
             computed, reason = ZoneStatusValue.TERTIB, "Terverifikasi Seksi Trantib."
         else:
             kind = "fallback"
-            reason = f"Pelanggaran kembali ditemukan (laporan {bad}); verifikasi gugur. " + reason
+            found = f"laporan {bad}" if bad is not None else f"pengaduan {complaint}"
+            reason = f"Pelanggaran kembali ditemukan ({found}); verifikasi gugur. " + reason
             zs.verified_at = zs.verified_by = zs.verification_note = None
             zs.kategori = None
             zs.verified_without_evidence = False
@@ -200,6 +270,8 @@ def recompute_in(
         "alasan": [reason],
         "hari_patroli": [str(counts.patrol_days)],
     }
+    if complaints_count(rules, counts):
+        zs.evidence["pengaduan_terbuka"] = list(counts.open_complaints)
     zs.computed_at = at
     changed = zs.status != computed
     zs.status = computed
@@ -213,6 +285,26 @@ def enqueue_recompute(s: Session, zone_id: uuid.UUID | None) -> None:
     """Ask a worker to recompute a zone; a burst of reports on it becomes one job."""
     if zone_id is not None:
         enqueue(s, RECOMPUTE_TASK, {"zone_id": str(zone_id)}, dedup_key=f"zone:{zone_id}")
+
+
+def complaint_moved(
+    s: Session,
+    zone_id: uuid.UUID | None,
+    src: ComplaintState | None,
+    dst: ComplaintState,
+    actor: str,
+) -> None:
+    """Called in the transaction that moves a complaint: when it enters or leaves the
+    states that count against its zone, the zone's status is recomputed there and then
+    (the staff member who accepted it sees the zone fall at once)."""
+    if zone_id is None:
+        return
+    if (src in VIOLATING_COMPLAINT_STATES) == (dst in VIOLATING_COMPLAINT_STATES):
+        return
+    s.flush()
+    zone = s.get(Zone, zone_id)
+    if zone is not None:
+        recompute_in(s, zone, actor)
 
 
 def recompute_all(uow: sessionmaker[Session]) -> int:
@@ -236,6 +328,14 @@ class StatusView:
     verification_note: str | None
     verified_without_evidence: bool
     history: list[dict[str, Any]]
+    # Read fresh on every answer (not part of the stored status): the last accepted patrol,
+    # the WIB days since, whether that is more than the rules' stale_days, and the zone's
+    # open complaints (accepted by staff, not closed).
+    last_patrol_at: datetime | None = None
+    days_without_patrol: int | None = None
+    stale: bool = False
+    stale_days: int = plan_rules.STALE_DAYS
+    open_complaints: list[dict[str, str]] = field(default_factory=list)
 
 
 def _load_zone(s: Session, scope: Scope, zone_id: uuid.UUID) -> Zone:
@@ -245,8 +345,73 @@ def _load_zone(s: Session, scope: Scope, zone_id: uuid.UUID) -> Zone:
     return z
 
 
+def last_patrols(
+    s: Session, kecamatan_id: int, zone_ids: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, datetime]:
+    """The device time of each zone's last accepted patrol: one aggregate query."""
+    q = (
+        select(Report.zone_id, func.max(Report.started_at))
+        .where(
+            Report.kecamatan_id == kecamatan_id,
+            Report.type == ReportType.PATROLI,
+            Report.review_state == ReviewState.DITERIMA,
+            Report.zone_id.is_not(None),
+        )
+        .group_by(Report.zone_id)
+    )
+    if zone_ids is not None:
+        q = q.where(Report.zone_id.in_(zone_ids))
+    return {zid: at for zid, at in s.execute(q) if zid is not None}
+
+
+def stale_zones(s: Session, zones: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, bool]:
+    """The stale flag of many zones ((zone id, kecamatan id) pairs) under each kecamatan's
+    rules in force: two queries whatever their number (the map's zone list)."""
+    if not zones:
+        return {}
+    kecamatan_ids = sorted({k for _, k in zones})
+    stale_days = {
+        k: d
+        for k, d in s.execute(
+            select(AssessmentRule.kecamatan_id, AssessmentRule.stale_days)
+            .where(AssessmentRule.kecamatan_id.in_(kecamatan_ids))
+            .order_by(AssessmentRule.kecamatan_id, AssessmentRule.version.desc())
+            .ext(distinct_on(AssessmentRule.kecamatan_id))
+        )
+    }
+    last = dict(
+        s.execute(
+            select(Report.zone_id, func.max(Report.started_at))
+            .where(
+                Report.zone_id.in_([z for z, _ in zones]),
+                Report.type == ReportType.PATROLI,
+                Report.review_state == ReviewState.DITERIMA,
+            )
+            .group_by(Report.zone_id)
+        ).all()
+    )
+    today = now_utc().astimezone(WIB).date()
+    return {
+        z: staleness(last.get(z), today, stale_days.get(k, DEFAULT.stale_days))[1] for z, k in zones
+    }
+
+
+def staleness(last: datetime | None, today: date, stale_days: int) -> tuple[int | None, bool]:
+    """(WIB days since the last patrol, flagged) under `stale_days`."""
+    day = last.astimezone(WIB).date() if last is not None else None
+    days = (today - day).days if day is not None else None
+    return days, plan_rules.stale(day, today, stale_days)
+
+
 def _view(s: Session, zs: ZoneStatus) -> StatusView:
     s.flush()  # the change just recorded belongs in the history shown
+    rules = current_rules(s, zs.kecamatan_id)
+    last = last_patrols(s, zs.kecamatan_id, [zs.zone_id]).get(zs.zone_id)
+    days, stale = staleness(last, now_utc().astimezone(WIB).date(), rules.stale_days)
+    complaints = [
+        {"id": str(cid), "code": code, "state": state}
+        for cid, code, state in _open_complaints(s, zs.zone_id)
+    ]
     hist = s.scalars(
         select(ZoneStatusChange)
         .where(ZoneStatusChange.zone_id == zs.zone_id)
@@ -276,6 +441,11 @@ def _view(s: Session, zs: ZoneStatus) -> StatusView:
             }
             for h in hist
         ],
+        last_patrol_at=last,
+        days_without_patrol=days,
+        stale=stale,
+        stale_days=rules.stale_days,
+        open_complaints=complaints,
     )
 
 
@@ -356,8 +526,8 @@ def withdraw(
 
 
 def tertib_at(s: Session, kecamatan_id: int, at: datetime) -> dict[uuid.UUID, str | None]:
-    """Zones verified tertib at `at`, with their kategori: the last verify/withdraw event
-    up to `at` was a verification, and no accepted report after it found a violation."""
+    """Zones verified tertib at `at`, with their kategori: the last verify/withdraw/fallback
+    event up to `at` was a verification, and no accepted report after it found a violation."""
     events = s.execute(
         select(
             ZoneStatusChange.zone_id,
@@ -367,7 +537,8 @@ def tertib_at(s: Session, kecamatan_id: int, at: datetime) -> dict[uuid.UUID, st
         )
         .where(
             ZoneStatusChange.kecamatan_id == kecamatan_id,
-            ZoneStatusChange.kind.in_(("verify", "withdraw")),
+            # a fallback (a violation or complaint found later) ends a verification too
+            ZoneStatusChange.kind.in_(("verify", "withdraw", "fallback")),
             ZoneStatusChange.at <= at,
         )
         .order_by(ZoneStatusChange.zone_id, ZoneStatusChange.at.desc(), ZoneStatusChange.id.desc())
@@ -405,6 +576,8 @@ def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list
                     "min_penertiban": d.min_penertiban,
                     "window_days": d.window_days,
                     "min_patrols": d.min_patrols,
+                    "complaints_violate": d.complaints_violate,
+                    "stale_days": d.stale_days,
                     "notes": "Aturan bawaan",
                     "created_at": None,
                     "current": True,
@@ -416,6 +589,8 @@ def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list
                 "min_penertiban": r.min_penertiban,
                 "window_days": r.window_days,
                 "min_patrols": r.min_patrols,
+                "complaints_violate": r.complaints_violate,
+                "stale_days": r.stale_days,
                 "notes": r.notes,
                 "created_at": r.created_at.isoformat(),
                 "current": i == 0,
@@ -432,8 +607,11 @@ def new_rules(
     window_days: int,
     min_patrols: int,
     notes: str | None,
+    complaints_violate: bool | None = None,
+    stale_days: int | None = None,
 ) -> int:
-    """A new version of the rules; past snapshots keep the version they were made with."""
+    """A new version of the rules; past snapshots keep the version they were made with.
+    An option left out (None) keeps its value of the version in force."""
     errors = []
     if not 1 <= window_days <= 366:
         errors.append(FieldError(("window_days",), "Jendela 1 sampai 366 hari."))
@@ -441,11 +619,14 @@ def new_rules(
         errors.append(FieldError(("min_patrols",), "Hari patroli 0 sampai panjang jendela."))
     if not 0 <= min_penertiban <= 100:
         errors.append(FieldError(("min_penertiban",), "Jumlah penertiban 0 sampai 100."))
+    if stale_days is not None and not 1 <= stale_days <= 90:
+        errors.append(FieldError(("stale_days",), "1 sampai 90 hari."))
     if errors:
         raise InvalidInput("Aturan belum benar.", errors)
     with uow() as s, s.begin():
         kecamatan_id = get_kecamatan_by_slug(s, scope, kecamatan).id
         s.execute(select(func.pg_advisory_xact_lock(kecamatan_id)))
+        before = current_rules(s, kecamatan_id)
         last = s.scalar(
             select(func.max(AssessmentRule.version)).where(
                 AssessmentRule.kecamatan_id == kecamatan_id
@@ -460,6 +641,8 @@ def new_rules(
                     min_penertiban=d.min_penertiban,
                     window_days=d.window_days,
                     min_patrols=d.min_patrols,
+                    complaints_violate=d.complaints_violate,
+                    stale_days=d.stale_days,
                     notes="Aturan bawaan",
                 )
             )
@@ -472,6 +655,10 @@ def new_rules(
                 min_penertiban=min_penertiban,
                 window_days=window_days,
                 min_patrols=min_patrols,
+                complaints_violate=(
+                    before.complaints_violate if complaints_violate is None else complaints_violate
+                ),
+                stale_days=before.stale_days if stale_days is None else stale_days,
                 notes=notes,
             )
         )

@@ -21,6 +21,7 @@ from k3zones.periods import now_utc
 from k3zones.scope import Scope
 from k3zones.services.decrees import load_decree
 from k3zones.services.reference import get_kecamatan_by_slug, kecamatan_extent, resolve_kelurahan
+from k3zones.services.zone_status import stale_zones
 from k3zones.zones import ZoneFields, default_radius, parse_zone_fields
 
 MAX_IMPORT_FEATURES = 2000
@@ -48,6 +49,8 @@ class ZoneView:
     updated_at: datetime
     status: str = "belum_tertib"
     status_kategori: str | None = None
+    # No accepted patrol for the rules' stale_days (the list and one zone; null elsewhere).
+    stale: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -125,17 +128,19 @@ def list_zones(uow: sessionmaker[Session], scope: Scope, f: ZoneFilter) -> list[
                 )
             )
         }
+        stale = stale_zones(s, [(z.id, z.kecamatan_id) for z in zones])
         out = []
         for z in zones:
             v = _view(z)
             st, kat = status.get(z.id, ("belum_tertib", None))
-            out.append(replace(v, status=st, status_kategori=kat))
+            out.append(replace(v, status=st, status_kategori=kat, stale=stale.get(z.id, False)))
         return out
 
 
 def get_zone(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> ZoneView:
     with uow() as s:
-        return _view(_load(s, scope, zone_id))
+        z = _load(s, scope, zone_id)
+        return replace(_view(z), stale=stale_zones(s, [(z.id, z.kecamatan_id)])[z.id])
 
 
 def monitoring_area(

@@ -61,7 +61,9 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
             )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: http("GET", base + "/healthz")[0] == 200, what="gunicorn")
+        # Up to 2 minutes: gunicorn, the worker and beat import the app at the same time,
+        # ~10 s each on a loaded 2-core machine (30 s was too short there).
+        wait_for(lambda: http("GET", base + "/healthz")[0] == 200, timeout=120.0, what="gunicorn")
         status, _, body = http(
             "POST",
             base + "/api/v1/auth/login",

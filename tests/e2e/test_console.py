@@ -14,36 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.support.chromium import chromium
 from tests.support.e2e import http
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
 SIZES = {"kantor-1366x768": (1366, 768), "ponsel-390x844": (390, 844)}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: scripts/bootstrap.sh installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_console(

@@ -27,13 +27,13 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
+from tests.support.chromium import OFFICE, chromium, new_page
 from tests.support.e2e import http, wait_for
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
 PHOTO = Path(os.environ.get("K3_TESTDATA", "/work/shared/testdata")) / "photos/jpg_gps_DSCN0010.jpg"
 
 IMG = '<img src=x onerror="window.__pwned=1">'
@@ -64,15 +64,8 @@ document.addEventListener("securitypolicyviolation", (e) =>
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: scripts/bootstrap.sh installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _hostile_jpeg() -> bytes:
@@ -158,9 +151,8 @@ def hostile(stack: Any, engine: Any) -> dict[str, str]:
 
 
 def open_console(browser: Browser, stack: Any, *, bypass_csp: bool) -> tuple[Page, list[str]]:
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=bypass_csp)
-    context.add_init_script(CSP_LOG)
-    page = context.new_page()
+    page = new_page(browser, OFFICE, bypass_csp=bypass_csp)
+    page.add_init_script(CSP_LOG)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     page.on(
@@ -226,6 +218,13 @@ def walk_every_place(page: Page, hostile: dict[str, str]) -> None:
     camera = report.locator(".photo-camera")
     expect(camera).to_have_text(HOSTILE["make"] + " " + HOSTILE["model"], timeout=15_000)
     expect(report.locator(".thumbs img")).to_have_count(1)
+    assert_not_run(page)
+    # The Jadwal tab: the zone in the week's grid, the team in the plan editor.
+    page.get_by_role("tab", name="Jadwal").click()
+    expect(page.locator("#jadwal-grid tbody th", has_text=HOSTILE["zone"])).to_have_count(1)
+    page.locator("#plan-new").click()
+    expect(page.locator("#p-team option", has_text=HOSTILE["team"])).to_have_count(1)
+    expect(page.locator("#p-target option", has_text=HOSTILE["zone"])).to_have_count(1)
     assert_not_run(page)
 
 

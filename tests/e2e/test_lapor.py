@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
+from tests.support.chromium import PHONE, chromium, new_page
 from tests.support.e2e import http, wait_for
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
 PHOTO = Path("/work/shared/testdata/photos/jpg_gps_DSCN0010.jpg")
 SULTAN_AGUNG = {"latitude": -6.2072, "longitude": 106.979}
@@ -31,15 +31,8 @@ SULTAN_AGUNG = {"latitude": -6.2072, "longitude": 106.979}
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: scripts/bootstrap.sh installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def api(stack: Any, method: str, path: str, token: str, body: Any = None) -> Any:
@@ -126,14 +119,14 @@ def handle_it(stack: Any, code: str) -> None:
 
 
 def test_report_on_a_phone_and_follow_the_code_to_closed(stack, browser):
-    ctx = browser.new_context(
-        viewport={"width": 390, "height": 844},
+    page = new_page(
+        browser,
+        PHONE,
         is_mobile=True,
         has_touch=True,
         geolocation=SULTAN_AGUNG,
         permissions=["geolocation"],
     )
-    page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -174,7 +167,7 @@ def test_report_on_a_phone_and_follow_the_code_to_closed(stack, browser):
     expect(page.locator(".photos img")).to_have_count(1)
     page.screenshot(path=str(SHOTS / "lapor-status-ponsel-390x844.png"), full_page=True)
     assert not errors, errors
-    ctx.close()
+    page.context.close()
 
 
 def test_console_pengaduan_tab_queue_detail_assign(stack, browser):

@@ -102,7 +102,7 @@ def _readme_cli_lines() -> list[list[str]]:
         if line.startswith("```"):
             in_shell = line.strip() in ("```sh", "```bash", "```console")
         elif in_shell and line.startswith("bin/k3 "):
-            out.append(shlex.split(line)[1:])
+            out.append(shlex.split(line, comments=True)[1:])
     return out
 
 

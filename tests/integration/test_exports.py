@@ -13,7 +13,15 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from k3zones.audit import SYSTEM, acting_as
+from k3zones.enums import ComplaintChannel
+from k3zones.periods import Period
+from k3zones.scope import Scope
+from k3zones.services import complaints
+from k3zones.services import exports as export_service
+from tests.support.complaints import NO_MERGE, complaint_input
 from tests.support.http import assert_problem
+from tests.support.world import make_world
 
 
 def export(client: Any, fmt: str, **period: int) -> bytes:
@@ -170,3 +178,124 @@ def test_a_failed_build_shows_a_plain_message_and_logs_the_details(
     assert "req-h2-ekspor" in record.getMessage() and record.exc_info is not None
     assert "rahasia" in caplog.text  # the admin finds the cause under the code
     assert uuid.UUID(str(job.id))
+
+
+def test_complaint_tables_in_the_real_files(app, sample_2024, uow, engine):
+    """Pengaduan masyarakat (issue 13 point 6): five complaints, four of them received in
+    Triwulan III 2024; the CSV, XLSX and DOCX carry the same figures as
+    /api/v1/complaint-figures, by category and by kelurahan, with a total row."""
+    w = make_world(app)
+    ids = []
+    with acting_as(SYSTEM):
+        for cat in ("pkl", "pkl", "pkl", "sampah", "sampah"):
+            ids.append(
+                complaints.submit(
+                    uow,
+                    w.storage,
+                    complaint_input("medansatria", cat),
+                    channel=ComplaintChannel.FORMULIR,
+                    duplicate=NO_MERGE,
+                ).id
+            )
+    with engine.begin() as c:
+        kel = c.execute(
+            text(
+                "SELECT k.id, k.name FROM kelurahan k JOIN kecamatan m ON m.id = k.kecamatan_id"
+                " WHERE m.slug = 'medansatria' ORDER BY k.name LIMIT 2"
+            )
+        ).all()
+        team, report = c.execute(
+            text(
+                "SELECT (SELECT t.id FROM team t WHERE t.kecamatan_id = r.kecamatan_id LIMIT 1),"
+                " r.id FROM report r"
+                " WHERE r.kecamatan_id = (SELECT id FROM kecamatan WHERE slug = 'medansatria')"
+                " LIMIT 1"
+            )
+        ).one()
+        # (received WIB, kelurahan, closed after days or None, within SLA)
+        plan = [
+            ("2024-08-01 10:00+07", kel[0][0], 2, True),
+            ("2024-08-02 10:00+07", kel[0][0], 4, False),
+            ("2024-08-03 10:00+07", kel[1][0], 1, True),
+            ("2024-09-30 23:59+07", kel[1][0], None, True),  # still open
+            ("2024-06-30 23:59+07", kel[1][0], None, True),  # Triwulan II: not counted
+        ]
+        for cid, (at, kid, days, within) in zip(ids, plan, strict=True):
+            c.execute(
+                text(
+                    "UPDATE complaint SET received_at = CAST(:at AS timestamptz),"
+                    " kelurahan_id = :kid, within_sla = :w WHERE id = :id"
+                ),
+                {"at": at, "kid": kid, "w": within, "id": cid},
+            )
+            if days is not None:
+                c.execute(
+                    text(
+                        "UPDATE complaint SET state = 'selesai', team_id = :t, report_id = :r,"
+                        " closed_at = received_at + make_interval(days => :d),"
+                        " sla_due_at = NULL WHERE id = :id"
+                    ),
+                    {"t": team, "r": report, "d": days, "id": cid},
+                )
+    figures = complaints.complaint_figures(uow, Scope.everything(), "medansatria", "2024-T3")
+    assert (figures["received"], figures["closed"], figures["closed_within_sla"]) == (4, 3, 2)
+
+    def build(fmt: str) -> bytes:
+        job = export_service.request_export(
+            uow, w.principal("demo.trantib"), "medansatria", Period("quarter", 2024, 3), fmt
+        )
+        assert export_service.build(uow, w.storage, job.id) == "selesai"
+        key, _, _ = export_service.job_file(uow, Scope.everything(), job.id)
+        return w.storage.get_bytes(key)
+
+    k1, k2 = kel[0][1], kel[1][1]
+    pkl = "PKL (pedagang kaki lima)"
+    # Diterima, Duplikat, Ditolak, Selesai, dalam SLA, %, median hari, masih diproses
+    want_cat = [
+        [pkl, "3", "0", "0", "3", "2", "66,67", "2,00", "0"],
+        ["Sampah", "1", "0", "0", "0", "0", "-", "-", "1"],
+        ["Jumlah", "4", "0", "0", "3", "2", "66,67", "2,00", "1"],
+    ]
+    want_kel = [
+        [k1, "2", "0", "0", "2", "1", "50,00", "3,00", "0"],
+        [k2, "2", "0", "0", "1", "1", "100,00", "1,00", "1"],
+        ["Jumlah", "4", "0", "0", "3", "2", "66,67", "2,00", "1"],
+    ]
+
+    raw = build("csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    at = rows.index(["Pengaduan Masyarakat per Kategori (Triwulan III 2024)"])
+    assert rows[at + 1][:3] == ["Kategori", "Diterima", "Duplikat"]
+    assert rows[at + 2 : at + 5] == want_cat, rows[at:]
+    at = rows.index(["Pengaduan Masyarakat per Kelurahan (Triwulan III 2024)"])
+    assert rows[at + 2 : at + 5] == want_kel, rows[at:]
+    assert "Tidak ada pengaduan" not in raw
+
+    doc = Document(io.BytesIO(build("docx")))
+    titles = [p.text for p in doc.paragraphs if p.text.startswith("Pengaduan Masyarakat")]
+    assert titles == [
+        "Pengaduan Masyarakat per Kategori (Triwulan III 2024)",
+        "Pengaduan Masyarakat per Kelurahan (Triwulan III 2024)",
+    ]
+    by_cat, by_kel = doc.tables[-2], doc.tables[-1]
+    assert [[c.text for c in r.cells] for r in by_cat.rows[1:]] == want_cat
+    assert [[c.text for c in r.cells] for r in by_kel.rows[1:]] == want_kel
+
+    ws = load_workbook(io.BytesIO(build("xlsx"))).active
+    grid = [list(r) for r in ws.iter_rows()]
+    start = next(
+        i for i, r in enumerate(grid) if r[0].value and str(r[0].value).startswith("Pengaduan")
+    )
+    total = next(r for r in grid[start:] if r[0].value == "Jumlah")
+    assert [c.value for c in total[1:9]] == [4, 0, 0, 3, 2, 66.67, 2, 1]
+    assert all(c.data_type == "n" for c in total[1:9])
+    assert total[6].number_format == "#,##0.00" and total[1].number_format == "#,##0"
+    sampah = next(r for r in grid[start:] if r[0].value == "Sampah")
+    assert sampah[6].value == "-" and sampah[6].data_type == "s"
+
+    # A quarter without complaints: no empty table, one line saying so.
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET received_at = received_at - interval '1 year'"))
+    raw = build("csv").decode("utf-8-sig")
+    assert "Pengaduan Masyarakat per" not in raw
+    assert "Tidak ada pengaduan masyarakat yang diterima pada Triwulan III 2024." in raw

@@ -20,10 +20,17 @@ from sqlalchemy import func, select
 
 from api.policy import PUBLIC
 from k3zones.models import Role, ZoneStatusChange
-from tests.support.complaints import new_complaint, new_notification, new_partner_key
+from tests.support.complaints import (
+    intake_body,
+    new_complaint,
+    new_complaint_photo,
+    new_notification,
+    new_partner_key,
+)
 from tests.support.http import demo_password, login_client
 from tests.support.payloads import odk_instance
 from tests.support.plans import missed_task, plan, plan_body
+from tests.support.privacy import box_path, complaint_code, shared_photo
 from tests.support.world import JPEG, OTHER, OWN, PDF, POINT, ROLES, World, make_world, uid
 
 
@@ -547,6 +554,27 @@ CASES = [
         body=lambda w, k: {"into": new_complaint(w.app, k, "sampah"), "reason": "Sama"},
     ),
     Case(
+        "complaints.Complaints",
+        "POST",
+        lambda w, k: "/api/v1/complaints",
+        "trantib admin",
+        body=lambda w, k: intake_body(k),
+        ok=(201,),
+    ),
+    Case(
+        "complaints.ComplaintLocation",
+        "POST",
+        lambda w, k: f"/api/v1/complaints/{new_complaint(w.app, k)}/location",
+        "trantib admin",
+        body=lambda w, k: {"lat": POINT[k][1], "lon": POINT[k][0], "version": 1},
+    ),
+    Case(
+        "complaints.ComplaintPhotoOriginal",
+        "GET",
+        lambda w, k: f"/api/v1/complaint-photos/{new_complaint_photo(w.app, k)}/original",
+        "trantib admin",
+    ),
+    Case(
         "complaints.Notifications",
         "GET",
         lambda w, k: "/api/v1/complaint-notifications",
@@ -696,6 +724,77 @@ CASES = [
             f"/ogc/kecamatan/{k}/collections/zone-status-history/items/{history_row(w, k)}"
         ),
         "trantib pimpinan admin kota",
+    ),
+    # evidence chain (one chain for the city: no other-kecamatan variant of verify)
+    Case(
+        "chain.ChainVerify", "GET", lambda w, k: "/api/v1/chain/verify", "admin kota", other=False
+    ),
+    Case(
+        "chain.ChainVerify",
+        "POST",
+        lambda w, k: "/api/v1/chain/verify",
+        "admin kota",
+        other=False,
+        ok=(202,),
+    ),
+    Case(
+        "chain.EvidencePacket",
+        "GET",
+        lambda w, k: f"/api/v1/zones/{w.zone(k)}/evidence-packet?year=2024",
+        "trantib pimpinan admin kota",
+    ),
+    # privacy: blur boxes (reviewers of the photo's kecamatan); retention, a person's
+    # export and erasure (admin of the kecamatan)
+    Case(
+        "privacy.BlurBoxes",
+        "GET",
+        lambda w, k: f"/api/v1/photos/{shared_photo(w, k)}/blur-boxes",
+        "trantib admin",
+    ),
+    Case(
+        "privacy.BlurBoxes",
+        "POST",
+        lambda w, k: f"/api/v1/photos/{shared_photo(w, k)}/blur-boxes",
+        "trantib admin",
+        body=lambda w, k: {"x": 2, "y": 2, "w": 6, "h": 6},
+        ok=(201,),
+    ),
+    Case("privacy.BlurBox", "DELETE", box_path, "trantib admin"),
+    Case("privacy.Retention", "GET", lambda w, k: f"/api/v1/retention?kecamatan={k}", "admin"),
+    Case(
+        "privacy.Retention",
+        "PUT",
+        lambda w, k: f"/api/v1/retention?kecamatan={k}",
+        "admin",
+        body=lambda w, k: {
+            "originals_years": 5,
+            "derivatives_years": 5,
+            "contact_days": 365,
+            "access_log_days": 730,
+        },
+    ),
+    Case(
+        "privacy.OfficerExport",
+        "GET",
+        lambda w, k: f"/api/v1/people/officers/{w.user(k)}/export",
+        "admin",
+    ),
+    Case(
+        "privacy.ComplainantExport",
+        "GET",
+        lambda w, k: (
+            f"/api/v1/people/complainants/{complaint_code(w.app, new_complaint(w.app, k))}/export"
+        ),
+        "admin",
+    ),
+    Case(
+        "privacy.ComplainantErase",
+        "POST",
+        lambda w, k: (
+            f"/api/v1/people/complainants/{complaint_code(w.app, new_complaint(w.app, k))}/erase"
+        ),
+        "admin",
+        body=lambda w, k: {"reason": "Permintaan pelapor"},
     ),
 ]
 

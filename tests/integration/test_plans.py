@@ -365,33 +365,40 @@ def _basic(username: str) -> str:
 def test_my_tasks_only_my_teams_with_etag(app, sample, login, uow):
     trantib = login("demo.trantib")
     ids = _sample_ids(trantib)
-    _plan(trantib, ids, target=f"zona:{ids['sultan']}")
+    # One WIB day throughout (the plan's first), even when the run crosses 00:00 WIB.
+    p = _plan(trantib, ids, target=f"zona:{ids['sultan']}")
+    day = date.fromisoformat(p["versions"][0]["valid_from"])
     phone = login("demo.petugas")
-    r = phone.get("/api/v1/me/tasks")
+    on = f"/api/v1/me/tasks?date={day.isoformat()}"
+    r = phone.get(on)
     assert r.status_code == 200
     [t] = r.get_json()["tasks"]
     assert t["zone_name"] == "Jl. Sultan Agung" and t["geometry"]["type"] == "LineString"
     assert t["activity"] == "patroli" and t["units"]
     etag = r.headers["ETag"]
     # the same list as ODK media (tugas.csv), for Collect offline
-    csv_rows = plans.tasks_csv(uow, make_world(app).principal("demo.petugas")).decode()
+    officer = make_world(app).principal("demo.petugas")
+    csv_rows = plans.tasks_csv(uow, officer, day).decode()
     assert csv_rows.splitlines()[1].startswith(t["id"] + ",patroli Jl. Sultan Agung 00:00-24:00")
-    # ODK Collect gets it as form media: listed in the manifest, served with Basic sign-in.
+    # ODK Collect gets it as form media: listed in the manifest, served with Basic sign-in
+    # (the media is always today's list: compared with today's, read right after it).
     collect = app.test_client()
     auth = {"Authorization": _basic("demo.petugas")}
     manifest = collect.get("/openrosa/medansatria/forms/k3-patroli/manifest", headers=auth)
     assert b"<filename>tugas.csv</filename>" in manifest.data
     media = collect.get("/openrosa/medansatria/forms/k3-patroli/tugas.csv", headers=auth)
     assert media.status_code == 200 and media.mimetype == "text/csv"
-    assert media.data.decode() == csv_rows
-    again = phone.get("/api/v1/me/tasks", headers={"If-None-Match": etag})
+    assert media.data.decode() == plans.tasks_csv(uow, officer, today_wib()).decode()
+    again = phone.get(on, headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
-    # A change to one of them is a new ETag.
-    _report(phone, datetime.now(tz=WIB) - timedelta(minutes=1), team_id=ids["team"])
-    changed = phone.get("/api/v1/me/tasks", headers={"If-None-Match": etag})
+    # A change to one of them is a new ETag: a report a minute ago, kept within the day.
+    at = datetime.now(tz=WIB) - timedelta(minutes=1)
+    at = min(max(at, _wib(day, 0)), _wib(day, 23, 58))
+    _report(phone, at, team_id=ids["team"])
+    changed = phone.get(on, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     # Another officer of another team sees nothing of it; a past day is empty.
-    assert login("demo.trantib").get("/api/v1/me/tasks").get_json()["tasks"] == []
+    assert login("demo.trantib").get(on).get_json()["tasks"] == []
     assert phone.get("/api/v1/me/tasks?date=2020-01-01").get_json()["tasks"] == []
 
 
@@ -411,8 +418,13 @@ def test_coverage_per_zone_week_and_stale_zones(app, sample, login, uow):
                 **WHOLE_DAY,
             },
         )
-    _report(phone, _wib(yday, 10), team_id=ids["team"])  # Sultan Agung (GPS)
+    rid = _report(phone, _wib(yday, 10), team_id=ids["team"])["id"]  # Sultan Agung (GPS)
+    # Only an accepted patrol keeps a zone off the "no patrol for N days" list.
     q = f"year={yday.year}&month={yday.month}"
+    pending = trantib.get(f"/api/v1/coverage?{q}").get_json()["zones_without_patrol"]
+    assert len(pending) == 10 and pending[0]["days_without"] is None
+    review = trantib.post(f"/api/v1/reports/{rid}/review", json={"state": "diterima"})
+    assert review.status_code == 200
     cov = trantib.get(f"/api/v1/coverage?{q}").get_json()
     assert sum(r["planned"] for r in cov["rows"]) == 3
     done = [r for r in cov["rows"] if r["selesai"]]

@@ -1,4 +1,6 @@
-"""Debian's Chromium under Playwright, for the e2e tests that open a page."""
+"""Debian's Chromium under Playwright, for the e2e tests that open a page: one launcher
+(`chromium()`), and `new_page()` for a page in a context of its own (viewport, phone
+emulation, permissions, CSP bypass) that closes with the page's context."""
 
 from __future__ import annotations
 
@@ -6,8 +8,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -19,6 +22,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+OFFICE = (1366, 768)
+PHONE = (390, 844)
 
 
 @contextmanager
@@ -31,3 +36,11 @@ def chromium() -> Iterator[Browser]:
             yield b
         finally:
             b.close()
+
+
+def new_page(browser: Browser, size: tuple[int, int] = OFFICE, **context: Any) -> Page:
+    """A page in a fresh context of `size` (width, height); `context` goes to
+    Browser.new_context (is_mobile, geolocation, permissions, bypass_csp, ...). Close it
+    with `page.context.close()`."""
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, **context)
+    return ctx.new_page()

@@ -3,6 +3,7 @@ complaint, partner key or notification in a kecamatan, made through the services
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,8 @@ from k3zones.enums import ComplaintChannel
 from k3zones.models import Complaint, ComplaintNotification, Kecamatan, PartnerKey
 from k3zones.periods import now_utc
 from k3zones.services import complaints
-from tests.support.world import POINT
+from k3zones.services.photos import spool
+from tests.support.world import JPEG, POINT
 
 NO_MERGE = DuplicateRule(max_m=-1.0)  # every test complaint stands alone
 
@@ -90,3 +92,38 @@ def new_notification(app: Any, kec: str) -> int:
         )
         assert nid is not None
         return int(nid)
+
+
+def new_complaint_photo(app: Any, kec: str, data: bytes = JPEG) -> str:
+    """A complaint with one photo (as sent, EXIF and GPS in it); the photo's id."""
+    ctx = app.extensions["k3"]
+    up = spool(io.BytesIO(data), 10**8)
+    assert up is not None
+    with acting_as(SYSTEM):
+        done = complaints.submit(
+            ctx.uow,
+            ctx.storage,
+            complaint_input(kec),
+            channel=ComplaintChannel.FORMULIR,
+            kecamatan_slug=kec,
+            photos=[complaints.check_photo(up)],
+            duplicate=NO_MERGE,
+        )
+    return str(done.photo_ids[0])
+
+
+def intake_body(kec: str, **over: Any) -> dict[str, Any]:
+    """POST /api/v1/complaints as Seksi Trantib records a phone call."""
+    lon, lat = POINT[kec]
+    body: dict[str, Any] = {
+        "kecamatan": kec,
+        "category": "pkl",
+        "description": "Warga menelepon: PKL menutup trotoar di depan pasar",
+        "channel": "telepon",
+        "lat": lat,
+        "lon": lon,
+        "reporter_name": "Ibu Sari",
+        "reporter_phone": "0812 3456 7890",
+    }
+    body.update(over)
+    return body

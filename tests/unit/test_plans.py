@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from k3zones.enums import TaskState
 from k3zones.errors import InvalidInput
 from k3zones.exports import BUILDERS, ExportData, YearFigures, tables
+from k3zones.odk import build_form, parse_submission
 from k3zones.periods import WIB, Period
 from k3zones.plans import (
     CATCH_UP_DAYS,
@@ -24,13 +26,16 @@ from k3zones.plans import (
     in_force,
     judge,
     missed,
+    named,
     occurrences,
     parse_rule,
     pick,
+    reopened,
     stale,
     tasks_csv,
     window_of,
 )
+from tests.support.payloads import odk_instance
 
 DAILY = Version(1, date(2024, 1, 1), True, "FREQ=DAILY", 7 * 60, 16 * 60, 1, 120)
 WHOLE_DAY = Version(1, date(2024, 1, 1), True, "FREQ=DAILY", 0, 1440, 1, 0)
@@ -273,6 +278,49 @@ def test_pick_prefers_on_time_then_late_and_only_the_team() -> None:
     late = OpenTask("a", "team1", d1, TaskState.TERLAMBAT)
     assert pick([late], ["team1"], wib(2024, 5, 2, 10)) == (late, TaskState.SELESAI)
     assert pick([late], ["team1"], wib(2024, 5, 2, 17)) is None
+
+
+def test_a_named_task_is_done_from_the_start_of_its_day_late_after_its_window() -> None:
+    w = window_of(DAILY, date(2024, 5, 2))  # 07:00-16:00, late until 18:00
+    begins = wib(2024, 5, 2)
+    t = OpenTask("a", "team1", w, TaskState.TERJADWAL)
+    assert named(t, begins, wib(2024, 5, 2, 6)) == TaskState.SELESAI  # early, same day
+    assert named(t, begins, wib(2024, 5, 2, 15, 59)) == TaskState.SELESAI
+    assert named(t, begins, wib(2024, 5, 2, 16)) == TaskState.TERLAMBAT
+    assert named(t, begins, wib(2024, 5, 2, 18)) is None  # does not fit: usual matching
+    assert named(t, begins, wib(2024, 5, 1, 23, 59)) is None  # the day before
+    missed_ = OpenTask("a", "team1", w, TaskState.TERLEWAT)
+    assert named(missed_, begins, wib(2024, 5, 2, 10)) == TaskState.SELESAI
+    done = OpenTask("a", "team1", w, TaskState.SELESAI)
+    assert named(done, begins, wib(2024, 5, 2, 10)) is None
+    late = OpenTask("a", "team1", w, TaskState.TERLAMBAT)
+    assert named(late, begins, wib(2024, 5, 2, 10)) == TaskState.SELESAI
+    assert named(late, begins, wib(2024, 5, 2, 17)) is None
+
+
+def test_a_released_task_is_open_until_its_window_ends_then_missed() -> None:
+    w = window_of(DAILY, date(2024, 5, 2))
+    assert reopened(w, wib(2024, 5, 2, 15, 59)) == TaskState.TERJADWAL
+    assert reopened(w, wib(2024, 5, 2, 16)) == TaskState.TERLEWAT
+
+
+def test_odk_submission_names_its_task_or_nothing() -> None:
+    task = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+    base = odk_instance(task.replace("6f", "7a"), photos=0, form="k3-patroli")
+    body, _ = parse_submission(base.replace(b"<notes>", f"<tugas>{task}</tugas><notes>".encode()))
+    assert body["task_id"] == task
+    for junk in ("", "bukan-uuid", "=1+1", "<x/>", "a" * 5000):
+        xml = base.replace(b"<notes>", f"<tugas>{escape(junk)}</tugas><notes>".encode())
+        body, _ = parse_submission(xml)
+        assert "task_id" not in body and body["type"] == "patroli"
+
+
+def test_the_forms_offer_todays_tasks_of_their_activity() -> None:
+    for form_id, activity in (("k3-patroli", "patroli"), ("k3-penertiban", "penertiban")):
+        xml = build_form(form_id).xml.decode()
+        assert 'src="jr://file-csv/tugas.csv"' in xml
+        assert "<label>Tugas hari ini (jika ada)</label>" in xml
+        assert f"activity = '{activity}'" in xml
 
 
 def test_stale_zone_flag() -> None:

@@ -23,14 +23,46 @@ const el = (tag, attrs = {}, ...kids) => {
 // A node showing `s` as plain text: what Leaflet's bindTooltip/bindPopup must be given
 // (a string there is parsed as HTML).
 const textNode = (s) => { const n = document.createElement("span"); n.textContent = String(s ?? ""); return n; };
-// Leaflet's attribution control takes HTML: keep only the text of the configured one
-// (parsed inert by DOMParser: no script runs, nothing loads) and escape it again.
-const attributionText = (html) => new DOMParser().parseFromString(String(html || ""), "text/html").body.textContent
-  .replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+// The configured credit line may be written as HTML (e.g. "&copy; <a>OpenStreetMap</a>"):
+// keep only its text (parsed inert by DOMParser: no script runs, nothing loads).
+const creditText = (html) => new DOMParser().parseFromString(String(html || ""), "text/html").body.textContent.trim();
+// The map's credit line as DOM text in a control of its own (Leaflet's attribution option
+// is parsed as HTML), as /lapor and /publik do.
+function credit(m, text) {
+  if (!text) return;
+  const c = L.control({ position: "bottomright" });
+  c.onAdd = () => el("div", { class: "leaflet-control-attribution", id: "map-credit" }, text);
+  c.addTo(m);
+}
 const fmt = (x) => x === null || x === undefined ? "-" :
   Number(x).toLocaleString("id-ID", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const STATUS = { belum_tertib: "Belum tertib", dalam_penertiban: "Dalam penertiban",
                  layak_tertib: "Layak tertib", tertib: "Tertib" };
+const ACTIVITY = { patroli: "Patroli", penertiban: "Penertiban" };
+const TASK_STATE = { selesai: "Selesai", terlambat: "Terlambat", terlewat: "Terlewat", terbuka: "Terbuka",
+                     none: "Tidak ada" };
+const UNIT = { kecamatan: "Kecamatan", polsek: "Polsek", koramil: "Koramil", satpol_pp: "Satpol PP", dlh: "DLH" };
+const CHANNEL = { formulir: "Formulir /lapor", open311: "Aplikasi mitra (Open311)", telepon: "Telepon",
+                  whatsapp: "WhatsApp", langsung: "Datang langsung", surat: "Surat", lainnya: "Lainnya" };
+const label = (table, code) => table[code] ?? String(code ?? "-");
+
+// Dates: days are WIB calendar days ("YYYY-MM-DD"), shown as "Sen 30 Nov" / "30 Nov 2026".
+const WIB_MS = 7 * 3600e3;
+const HARI = ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"];
+const BULAN = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"];
+const utcDay = (iso) => new Date(iso + "T00:00:00Z");
+const todayWib = () => new Date(Date.now() + WIB_MS).toISOString().slice(0, 10);
+const addDays = (iso, n) => { const d = utcDay(iso); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
+const mondayOf = (iso) => addDays(iso, -((utcDay(iso).getUTCDay() + 6) % 7));
+const dayLabel = (iso) => { const d = utcDay(iso); return `${HARI[d.getUTCDay()]} ${d.getUTCDate()} ${BULAN[d.getUTCMonth()]}`; };
+const dateLabel = (iso) => { const d = utcDay(String(iso).slice(0, 10)); return `${d.getUTCDate()} ${BULAN[d.getUTCMonth()]} ${d.getUTCFullYear()}`; };
+const wibDateTime = (iso) => {
+  if (!iso) return "-";
+  const d = new Date(new Date(iso).getTime() + WIB_MS);
+  if (Number.isNaN(d.getTime())) return "-";
+  const hh = String(d.getUTCHours()).padStart(2, "0"), mm = String(d.getUTCMinutes()).padStart(2, "0");
+  return `${d.getUTCDate()} ${BULAN[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}.${mm} WIB`;
+};
 
 async function api(path, opts = {}, retry = true) {
   const headers = Object.assign({}, opts.headers || {});
@@ -42,9 +74,12 @@ async function api(path, opts = {}, retry = true) {
     logout();
   }
   if (!r.ok) {
-    let detail = r.statusText;
-    try { detail = (await r.json()).detail || detail; } catch (e) { /* not JSON */ }
-    throw new Error(detail);
+    let detail = r.statusText, problem = null;
+    try { problem = await r.json(); detail = problem.detail || detail; } catch (e) { /* not JSON */ }
+    const err = new Error(detail);
+    err.status = r.status;
+    err.fields = Array.isArray(problem?.errors) ? problem.errors : []; // [{pointer, message}]
+    throw err;
   }
   return r;
 }
@@ -101,7 +136,7 @@ async function loadZones() {
     onEachFeature: (f, layer) => {
       state.zones[f.id] = { feature: f, layer };
       layer.bindTooltip(textNode(f.properties.name));
-      layer.on("click", () => showZone(f.id));
+      layer.on("click", () => { if (!picker.target) showZone(f.id); }); // a pick goes to the map
     },
   }).addTo(map);
   if (!state.fitted && fc.features.length) { map.fitBounds(state.zoneLayer.getBounds(), { padding: [20, 20] }); state.fitted = true; }
@@ -132,7 +167,7 @@ async function loadReports() {
     const [lon, lat] = f.geometry.coordinates;
     const flagged = Object.keys(f.properties.flags || {}).length > 0;
     const m = L.circleMarker([lat, lon], { radius: 7, color: flagged ? "#e65100" : "#0b57d0", weight: 2, fillOpacity: 0.7 });
-    m.on("click", () => showReport(f.id));
+    m.on("click", () => { if (!picker.target) showReport(f.id); });
     m.bindTooltip(textNode((f.properties.type === "penertiban" ? "Penertiban " : "Patroli ") + f.properties.period));
     state.reports.addLayer(m);
   }
@@ -156,6 +191,7 @@ async function showZone(id) {
     el("p", {}, "Status: ", el("strong", { id: "zone-status", class: st.status === "tertib" ? "status-tertib" : "" },
       STATUS[st.status] + (st.kategori ? " (" + st.kategori + ")" : ""))),
     el("p", { class: "muted" }, (st.evidence.alasan || []).join(" ")),
+    patrolLine(st),
     evidenceLinks(st.evidence),
     canVerify ? verifyForm(id, st) : el("span"),
     el("h3", {}, "Riwayat"),
@@ -165,14 +201,29 @@ async function showZone(id) {
     el("h3", {}, "Pengaduan terbuka"),
     el("ul", { class: "list", id: "zone-complaints" }, ...(await zoneComplaints(id)).map((c) => el("li", {},
       el("button", { onclick: () => showComplaint(c.id) }, c.code, " · ", c.category_name, " · ", C_STATE[c.state] || c.state,
-        el("span", { class: "chip sla-" + c.sla.phase }, c.sla.phase))))),
+        el("span", { class: "chip sla-" + c.sla.phase }, label(SLA_PHASE, c.sla.phase)))))),
     el("h3", {}, "Laporan terbaru"),
     el("ul", { class: "list" }, ...recent.items.map((r) => el("li", {},
-      el("button", { onclick: () => showReport(r.id) }, r.period, " · ", r.type, " · pelanggaran ", r.violation_total,
+      el("button", { onclick: () => showReport(r.id) }, r.period, " · ", label(ACTIVITY, r.type), " · pelanggaran ", r.violation_total,
         ...flagChips(r.flags))))),
   );
   const layer = state.zones[id].layer;
   if (layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 17 }); else map.setView(layer.getLatLng(), 17);
+}
+
+function patrolLine(st) {
+  // Fields of the zone status that may be missing on an older server: shown only if there.
+  const kids = [];
+  if (st.stale === true) {
+    const limit = Number.isFinite(st.stale_days) ? ` (batas ${st.stale_days} hari)` : "";
+    kids.push(el("span", { class: "chip warn", id: "zone-stale" }, (Number.isFinite(st.days_without_patrol)
+      ? `Tidak dipatroli ${st.days_without_patrol} hari` : "Belum pernah dipatroli") + limit));
+  }
+  if ("last_patrol_at" in st) {
+    kids.push(el("span", { id: "zone-last-patrol" }, " Patroli terakhir: ",
+      st.last_patrol_at ? wibDateTime(st.last_patrol_at) : "belum ada"));
+  }
+  return kids.length ? el("p", { id: "zone-patrol" }, ...kids) : el("span");
 }
 
 async function zoneComplaints(id) {
@@ -220,12 +271,64 @@ function flagChips(flags) {
 }
 
 // --- report detail and review -------------------------------------------------------------
-async function photoImg(p) {
-  const blob = await (await api(p.urls.thumb)).blob(); // photos are access-checked: fetched with the token
+// Photos of reports are access-checked: fetched with the token, shown from a blob: URL.
+const blobUrl = async (path) => URL.createObjectURL(await (await api(path)).blob());
+
+async function photoImg(p, open) {
   const camera = [p.exif?.make, p.exif?.model].filter(Boolean).join(" ");
-  return el("figure", {}, el("img", { src: URL.createObjectURL(blob), alt: "Foto laporan" }),
+  return el("figure", {},
+    el("button", { class: "thumb", onclick: open, "aria-label": "Perbesar foto laporan" },
+      el("img", { src: await blobUrl(p.urls.thumb), alt: "Foto laporan" })),
     el("figcaption", { class: "photo-camera" }, camera || "Kamera tidak diketahui"));
 }
+
+// --- photo viewer: the web-size image large, next/previous, Esc closes (a modal <dialog>) ------
+const viewer = { items: [], i: 0, url: null };
+async function openViewer(items, i) {
+  viewer.items = items; viewer.i = i;
+  const d = $("viewer");
+  if (!d.open) d.showModal();
+  await showViewerItem();
+}
+async function showViewerItem() {
+  const it = viewer.items[viewer.i], img = $("viewer-img");
+  $("viewer-count").textContent = `${viewer.i + 1} dari ${viewer.items.length}`;
+  $("viewer-prev").disabled = viewer.i === 0;
+  $("viewer-next").disabled = viewer.i >= viewer.items.length - 1;
+  $("viewer-caption").textContent = it.caption || "";
+  $("viewer-original").replaceChildren();
+  if (it.original) {
+    const a = el("a", { href: it.original, id: "viewer-original-link" }, "Foto asli (dengan EXIF)");
+    a.addEventListener("click", async (ev) => {
+      // The original is access-checked too: fetched with the token, then saved.
+      ev.preventDefault();
+      try {
+        const save = el("a", { href: await blobUrl(it.original), download: `foto-asli-${it.id || "k3"}.jpg` });
+        save.click();
+      } catch (e) { $("viewer-caption").textContent = e.message; }
+    });
+    $("viewer-original").append(a);
+  }
+  img.alt = it.alt || "Foto";
+  try {
+    const src = it.public ? it.web : await blobUrl(it.web);
+    if (viewer.url) URL.revokeObjectURL(viewer.url);
+    viewer.url = it.public ? null : src;
+    img.src = src;
+  } catch (e) { $("viewer-caption").textContent = e.message; }
+}
+const viewerStep = (n) => {
+  const j = viewer.i + n;
+  if (j >= 0 && j < viewer.items.length) { viewer.i = j; showViewerItem(); }
+};
+$("viewer-prev").addEventListener("click", () => viewerStep(-1));
+$("viewer-next").addEventListener("click", () => viewerStep(1));
+$("viewer-close").addEventListener("click", () => $("viewer").close());
+$("viewer").addEventListener("keydown", (ev) => {
+  if (ev.key === "ArrowLeft") viewerStep(-1);
+  if (ev.key === "ArrowRight") viewerStep(1);
+});
+$("viewer").addEventListener("close", () => { $("viewer-img").removeAttribute("src"); });
 
 async function showReport(id) {
   const r = await getJSON(`/api/v1/reports/${id}`);
@@ -241,7 +344,7 @@ async function showReport(id) {
     } catch (e) { alert(e.message); }
   };
   box.replaceChildren(
-    el("h2", {}, "Laporan ", r.type, " ", r.period),
+    el("h2", {}, "Laporan ", label(ACTIVITY, r.type).toLowerCase(), " ", r.period),
     el("p", {}, "Zona: ", r.zone || "-", " · Petugas: ", r.officer || "-", " · Tim: ", r.team || "-",
       " · Tinjauan: ", el("strong", { id: "review-state" }, r.review_state)),
     el("p", {}, "Temuan: ", r.findings.map((f) => `${f.kind} ${f.count}`).join(", ") || "tidak ada",
@@ -257,14 +360,19 @@ async function showReport(id) {
       el("button", { id: "needs-fix", onclick: () => review("perlu_perbaikan") }, "Perlu perbaikan"),
       el("button", { id: "reject", onclick: () => review("ditolak") }, "Tolak")) : el("span"),
   );
-  for (const p of r.photos) if (p.urls.thumb) imgs.append(await photoImg(p));
+  const shown = r.photos.filter((p) => p.urls.thumb && p.urls.web);
+  const items = shown.map((p, n) => ({ id: p.id, web: p.urls.web, original: p.urls.original || null,
+    alt: `Foto laporan ${n + 1}`,
+    caption: [[p.exif?.make, p.exif?.model].filter(Boolean).join(" "), p.taken_at ? "diambil " + wibDateTime(p.taken_at) : ""]
+      .filter(Boolean).join(" · ") }));
+  for (const [n, p] of shown.entries()) imgs.append(await photoImg(p, () => openViewer(items, n)));
 }
 
 async function loadQueue() {
   const q = await getJSON("/api/v1/reports?review_state=menunggu&order=terlama&limit=100");
   $("queue").replaceChildren(...q.items.map((r) => el("li", {},
     el("button", { onclick: () => showReport(r.id), "data-report": r.id },
-      r.period, " · ", r.type, " · ", r.zone || "tanpa zona", ...flagChips(r.flags)))));
+      r.period, " · ", label(ACTIVITY, r.type), " · ", r.zone || "tanpa zona", ...flagChips(r.flags)))));
   state.queueCount = q.items.length;
 }
 
@@ -314,6 +422,7 @@ const C_STATE = { baru: "Baru", diterima: "Diterima", ditolak: "Ditolak", dituga
                   ditangani: "Ditangani", selesai: "Selesai" };
 const SLA_COLOR = { aman: "#1e8e3e", peringatan: "#f29900", lewat: "#d93025", tanpa_sla: "#80868b" };
 const OPEN_STATES = ["baru", "diterima", "ditugaskan", "ditangani"];
+const SLA_PHASE = { aman: "Aman", peringatan: "Hampir lewat", lewat: "Lewat SLA", tanpa_sla: "Tanpa SLA" };
 const canHandle = () => ["trantib", "admin"].includes(state.me.role);
 const canReadComplaint = () => ["trantib", "pimpinan", "admin"].includes(state.me.role);
 const when = (iso) => iso ? new Date(iso).toLocaleString("id-ID") : "-";
@@ -338,7 +447,7 @@ async function loadComplaints(after) {
     if (c.lat !== null && c.lon !== null) {
       const m = L.circleMarker([c.lat, c.lon], { radius: 8, color: SLA_COLOR[c.sla.phase], weight: 3, fillOpacity: 0.5 });
       m.bindTooltip(textNode(c.code + " · " + c.category_name));
-      m.on("click", () => showComplaint(c.id));
+      m.on("click", () => { if (!picker.target) showComplaint(c.id); });
       state.complaints.addLayer(m);
     }
   }
@@ -380,7 +489,7 @@ async function complaintActions(c) {
   if (c.state === "ditugaskan" && c.team_id) {
     const reports = await getJSON(`/api/v1/reports?team=${c.team_id}&limit=20`);
     const pick = el("select", { id: "c-report", "aria-label": "Laporan tim" },
-      ...reports.items.map((r) => el("option", { value: r.id }, r.period + " · " + r.type)));
+      ...reports.items.map((r) => el("option", { value: r.id }, r.period + " · " + label(ACTIVITY, r.type))));
     buttons.push(pick, step("Tautkan laporan tim", "c-handle", () => pick.value ? { action: "tangani", reason: "Laporan tim", report_id: pick.value } : null));
   }
   if (c.state === "ditangani") {
@@ -413,16 +522,17 @@ async function showComplaint(id) {
     el("h2", {}, "Pengaduan ", el("span", { id: "complaint-code" }, c.code)),
     el("p", {}, c.category_name, " · ", el("strong", { id: "complaint-state" }, C_STATE[c.state] || c.state),
       c.reject_reason ? " (" + c.reject_reason + ")" : ""),
-    el("p", { id: "complaint-sla" }, "SLA: ", el("span", { class: "chip sla-" + sla.phase }, sla.phase),
+    el("p", { id: "complaint-sla" }, "SLA: ", el("span", { class: "chip sla-" + sla.phase }, label(SLA_PHASE, sla.phase)),
       " · sejak ", when(sla.state_since), " · batas ", when(sla.due_at),
       sla.remaining_hours !== null ? ` · sisa ${sla.remaining_hours} jam kerja` : "",
       sla.within_sla ? "" : " · pernah lewat SLA"),
     el("p", { id: "complaint-description" }, c.description),
-    c.address ? el("p", { class: "muted" }, "Patokan: ", c.address) : el("span"),
+    c.address ? el("p", { class: "muted", id: "complaint-address" }, "Patokan: ", c.address) : el("span"),
+    c.channel ? el("p", { class: "muted" }, "Diterima lewat: ", label(CHANNEL, c.channel)) : el("span"),
     el("p", { class: "reporter" }, "Pelapor (rahasia): ", [c.reporter.name, c.reporter.phone, c.reporter.email].filter(Boolean).join(" · ") || "tanpa kontak"),
     c.public_note ? el("p", {}, "Catatan publik: ", c.public_note) : el("span"),
-    el("div", { class: "thumbs" }, ...c.photos.filter((p) => p.thumb_url).map((p) =>
-      el("a", { href: p.web_url, target: "_blank", rel: "noopener" }, el("img", { src: p.thumb_url, alt: "Foto pelapor" })))),
+    complaintPhotos(c),
+    canHandle() ? locationForm(c) : el("span"),
     canHandle() ? await complaintActions(c) : el("span"),
     el("h3", {}, "Riwayat"),
     el("table", { class: "hist", id: "complaint-history" }, ...c.transitions.map((t) => el("tr", {},
@@ -431,29 +541,473 @@ async function showComplaint(id) {
   if (c.lat !== null && c.lon !== null) map.setView([c.lat, c.lon], 17);
 }
 
+function complaintPhotos(c) {
+  // Thumbnails open the web-size image large; the original (with EXIF) only when the API
+  // gives its address (Seksi Trantib/admin).
+  const shown = (c.photos || []).filter((p) => p.thumb_url && p.web_url);
+  const items = shown.map((p, n) => ({ id: p.id, web: p.web_url, public: true, original: p.original_url || null,
+    alt: `Foto pelapor ${n + 1}`, caption: `Foto pelapor ${n + 1} (tanpa EXIF)` }));
+  return el("div", { class: "thumbs", id: "complaint-photos" }, ...shown.map((p, n) =>
+    el("button", { class: "thumb", onclick: () => openViewer(items, n), "aria-label": `Perbesar foto pelapor ${n + 1}` },
+      el("img", { src: p.thumb_url, alt: "Foto pelapor" }))));
+}
+
+// --- locations: a tap on the map or typed lintang/bujur -------------------------------------
+const picker = { target: null, marker: null };
+function startPick(lat, lon, status) {
+  picker.target = { lat, lon, status };
+  map.getContainer().classList.add("picking");
+  status.textContent = "Ketuk peta pada lokasi pengaduan.";
+}
+function onMapPick(ev) {
+  if (!picker.target) return;
+  const { lat, lon, status } = picker.target;
+  lat.value = ev.latlng.lat.toFixed(6); lon.value = ev.latlng.lng.toFixed(6);
+  picker.target = null;
+  map.getContainer().classList.remove("picking");
+  status.textContent = "Lokasi dipilih dari peta.";
+  showPickMarker(ev.latlng.lat, ev.latlng.lng);
+}
+document.addEventListener("keydown", (ev) => {
+  // Esc leaves the "tap the map" mode without choosing a point.
+  if (ev.key !== "Escape" || !picker.target) return;
+  picker.target.status.textContent = "Pemilihan lokasi dibatalkan.";
+  picker.target = null;
+  map.getContainer().classList.remove("picking");
+});
+function showPickMarker(lat, lon) {
+  if (picker.marker) picker.marker.remove();
+  picker.marker = L.circleMarker([lat, lon], { radius: 9, color: "#6a1b9a", weight: 3, fillOpacity: 0.3 }).addTo(map);
+}
+function clearPick() {
+  picker.target = null;
+  if (map) map.getContainer().classList.remove("picking");
+  if (picker.marker) { picker.marker.remove(); picker.marker = null; }
+}
+// Typed coordinates: numbers (a decimal comma is taken), lintang -90..90, bujur -180..180.
+function readLatLon(latText, lonText, required) {
+  const errors = {};
+  const num = (t) => { const x = String(t).trim().replace(",", "."); return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(x) ? Number(x) : NaN; };
+  const a = String(latText).trim(), b = String(lonText).trim();
+  if (!a && !b) {
+    if (required) errors.lat = "Isi lintang dan bujur, atau ketuk peta.";
+    return { lat: null, lon: null, errors };
+  }
+  const lat = num(a), lon = num(b);
+  if (!a) errors.lat = "Lintang wajib diisi bersama bujur.";
+  else if (!Number.isFinite(lat)) errors.lat = "Lintang harus berupa angka, mis. -6.2072.";
+  else if (lat < -90 || lat > 90) errors.lat = "Lintang harus antara -90 dan 90.";
+  if (!b) errors.lon = "Bujur wajib diisi bersama lintang.";
+  else if (!Number.isFinite(lon)) errors.lon = "Bujur harus berupa angka, mis. 106.979.";
+  else if (lon < -180 || lon > 180) errors.lon = "Bujur harus antara -180 dan 180.";
+  return { lat, lon, errors };
+}
+
+// Server errors (problem+json `errors`, JSON pointers) next to their fields: the box
+// `${prefix}${field}-err`; the rest in the form's message line.
+function clearFieldErrors(form) {
+  for (const n of form.querySelectorAll(".field-error")) n.textContent = "";
+  for (const n of form.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
+}
+function putFieldError(prefix, field, message) {
+  const box = $(`${prefix}${field}-err`);
+  if (!box) return false;
+  box.textContent = box.textContent ? box.textContent + " " + message : message;
+  const input = $(box.dataset.for || "");
+  if (input) input.setAttribute("aria-invalid", "true");
+  return true;
+}
+function showFieldErrors(prefix, form, err, msg) {
+  clearFieldErrors(form);
+  const rest = [];
+  for (const e of err.fields || []) {
+    const field = String(e.pointer || "").split("/")[1] || "";
+    if (!field || !putFieldError(prefix, field, e.message)) rest.push(e.message);
+  }
+  msg.textContent = [err.fields?.length ? "Periksa isian yang ditandai." : err.message, ...rest].join(" ");
+}
+// Each error box names its input (aria-describedby), so a screen reader reads the message.
+function linkErrors(prefix, pairs) {
+  for (const [field, input] of Object.entries(pairs)) {
+    const box = $(`${prefix}${field}-err`);
+    if (!box || !$(input)) continue;
+    box.dataset.for = input;
+    $(input).setAttribute("aria-describedby", box.id);
+  }
+}
+
+function locationForm(c) {
+  // Set a location on a complaint that came without one (an address only), or correct it.
+  const lat = el("input", { id: "cl-lat", inputmode: "decimal", autocomplete: "off", "aria-describedby": "cl-lat-err" });
+  const lon = el("input", { id: "cl-lon", inputmode: "decimal", autocomplete: "off", "aria-describedby": "cl-lon-err" });
+  if (c.lat !== null && c.lat !== undefined) { lat.value = String(c.lat); lon.value = String(c.lon); }
+  const status = el("p", { role: "status", id: "cl-msg" });
+  const latErr = el("span", { class: "field-error", id: "cl-lat-err", "data-for": "cl-lat" });
+  const lonErr = el("span", { class: "field-error", id: "cl-lon-err", "data-for": "cl-lon" });
+  const form = el("form", { id: "cl-form", class: "stack-form", novalidate: "", hidden: "" },
+    el("div", { class: "row" }, el("label", {}, "Lintang ", lat), el("label", {}, "Bujur ", lon),
+      el("button", { type: "button", id: "cl-pick", onclick: () => startPick(lat, lon, status) }, "Pilih di peta")),
+    latErr, lonErr,
+    el("div", { class: "row" }, el("button", { type: "submit", class: "primary", id: "cl-save" }, "Simpan lokasi"),
+      el("button", { type: "button", onclick: () => { form.hidden = true; clearPick(); } }, "Batal")),
+    status);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    const got = readLatLon(lat.value, lon.value, true);
+    if (Object.keys(got.errors).length) {
+      for (const [f, m] of Object.entries(got.errors)) putFieldError("cl-", f, m);
+      status.textContent = "Periksa lintang dan bujur.";
+      return;
+    }
+    try {
+      await api(`/api/v1/complaints/${c.id}/location`, { method: "POST", json: { lat: got.lat, lon: got.lon, version: c.version } });
+      clearPick();
+      await loadComplaints(); await showComplaint(c.id);
+      $("complaint-msg")?.replaceChildren("Lokasi pengaduan disimpan.");
+    } catch (e) { showFieldErrors("cl-", form, e, status); }
+  });
+  for (const i of [lat, lon]) i.addEventListener("change", () => {
+    const got = readLatLon(lat.value, lon.value, false);
+    if (!Object.keys(got.errors).length && got.lat !== null) showPickMarker(got.lat, got.lon);
+  });
+  const has = c.lat !== null && c.lat !== undefined;
+  return el("div", { class: "location" },
+    el("button", { id: "c-locate", onclick: () => { form.hidden = !form.hidden; } },
+      has ? "Perbaiki lokasi" : "Tetapkan lokasi"),
+    has ? el("span") : el("span", { class: "chip warn" }, "Belum ada titik lokasi"),
+    form);
+}
+
+const randomKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)),
+  (b) => b.toString(16).padStart(2, "0")).join("");
+
+// --- complaint intake at the desk (telepon, WhatsApp, datang langsung, surat) --------------
+async function loadCategories() {
+  if (state.categories) return state.categories;
+  const kec = kecamatanSlug();
+  const q = kec ? "?jurisdiction_id=" + encodeURIComponent(kec) : "";
+  state.categories = await getJSON("/open311/v2/services.json" + q);
+  return state.categories;
+}
+
+function setupComplaintForm() {
+  const form = $("c-form");
+  linkErrors("cf-", { category: "cf-category", description: "cf-description", channel: "cf-channel", lat: "cf-lat",
+    lon: "cf-lon", address: "cf-address", reporter_name: "cf-name", reporter_phone: "cf-phone",
+    reporter_email: "cf-email" });
+  $("c-new").hidden = !canHandle();
+  $("c-new").addEventListener("click", async () => {
+    const open = form.hidden;
+    form.hidden = !open; $("c-new").setAttribute("aria-expanded", String(open));
+    if (!open) { clearPick(); return; }
+    // One key per complaint written down: a double click or a retry after a lost answer
+    // records it once (the API's Idempotency-Key).
+    state.intakeKey = state.intakeKey || randomKey();
+    try {
+      const cats = await loadCategories();
+      if (!$("cf-category").options.length) {
+        $("cf-category").append(el("option", { value: "" }, "Pilih jenis masalah"),
+          ...cats.map((c) => el("option", { value: c.service_code }, c.service_name)));
+      }
+    } catch (e) { $("cf-msg").textContent = e.message; }
+    $("cf-category").focus();
+  });
+  $("cf-cancel").addEventListener("click", () => { form.hidden = true; $("c-new").setAttribute("aria-expanded", "false"); clearPick(); });
+  $("cf-pick").addEventListener("click", () => startPick($("cf-lat"), $("cf-lon"), $("cf-msg")));
+  for (const id of ["cf-lat", "cf-lon"]) $(id).addEventListener("change", () => {
+    const got = readLatLon($("cf-lat").value, $("cf-lon").value, false);
+    if (!Object.keys(got.errors).length && got.lat !== null) showPickMarker(got.lat, got.lon);
+  });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    const msg = $("cf-msg");
+    const bad = {};
+    const got = readLatLon($("cf-lat").value, $("cf-lon").value, false);
+    Object.assign(bad, got.errors);
+    const address = $("cf-address").value.trim();
+    if (!$("cf-category").value) bad.category = "Pilih jenis masalah.";
+    if (!$("cf-description").value.trim()) bad.description = "Keterangan wajib diisi.";
+    if (got.lat === null && !address && !bad.lat) bad.lat = "Isi lokasi (ketuk peta atau ketik lintang/bujur) atau patokan alamat.";
+    if (Object.keys(bad).length) {
+      for (const [f, m] of Object.entries(bad)) putFieldError("cf-", f, m);
+      msg.textContent = "Periksa isian yang ditandai.";
+      return;
+    }
+    const body = { category: $("cf-category").value, description: $("cf-description").value.trim(),
+                   channel: $("cf-channel").value };
+    if (got.lat !== null) { body.lat = got.lat; body.lon = got.lon; }
+    if (address) body.address = address;
+    for (const [id, key] of [["cf-name", "reporter_name"], ["cf-phone", "reporter_phone"], ["cf-email", "reporter_email"]]) {
+      if ($(id).value.trim()) body[key] = $(id).value.trim();
+    }
+    try {
+      const c = await (await api("/api/v1/complaints", { method: "POST", json: body,
+        headers: { "Idempotency-Key": state.intakeKey || randomKey() } })).json();
+      state.intakeKey = null;
+      form.reset(); form.hidden = true; $("c-new").setAttribute("aria-expanded", "false"); clearPick();
+      msg.textContent = "";
+      await loadComplaints(); await showComplaint(c.id);
+    } catch (e) { showFieldErrors("cf-", form, e, msg); }
+  });
+}
+
 $("c-state").addEventListener("change", () => loadComplaints().catch((e) => alert(e.message)));
 $("complaint-more").addEventListener("click", () => loadComplaints(state.complaintNext));
 
+// --- jadwal: this week's grid (zones x days) and the plan editor ------------------------------
+const jadwal = { monday: null, plans: [], decrees: null, editing: null, seq: 0 };
+const canPlan = () => ["trantib", "admin"].includes(state.me.role);
+const canSeeCoverage = () => ["trantib", "pimpinan", "admin", "kota"].includes(state.me.role);
+const kecamatanSlug = () => state.me.kecamatan || state.kecamatan?.[0]?.slug || "";
+
+// One state per cell: a missed task shows first, then an open one, then a late one.
+function cellState(r) {
+  if (!r || !r.planned) return "none";
+  if (r.terlewat) return "terlewat";
+  if (r.terjadwal) return "terbuka";
+  if (r.terlambat) return "terlambat";
+  return "selesai";
+}
+
+async function loadJadwal() {
+  const today = todayWib();
+  if (!jadwal.monday) jadwal.monday = mondayOf(today);
+  const days = [...Array(7).keys()].map((i) => addDays(jadwal.monday, i));
+  const seq = ++jadwal.seq; // a later click wins: an older answer arriving last is dropped
+  $("week-label").textContent = `${dayLabel(days[0])} – ${dayLabel(days[6])} ${days[6].slice(0, 4)}`;
+  const rows = {};
+  let stale = null;
+  const kec = kecamatanSlug();
+  try {
+    // Coverage per zone and WIB day, one call per calendar month the week touches.
+    for (const ym of [...new Set(days.map((d) => d.slice(0, 7)))]) {
+      const q = new URLSearchParams({ year: ym.slice(0, 4), month: String(Number(ym.slice(5, 7))),
+                                      group_by: "zona", bucket: "hari" });
+      if (kec) q.set("kecamatan", kec);
+      const cov = await getJSON("/api/v1/coverage?" + q);
+      for (const r of cov.rows) rows[r.key + "|" + r.bucket] = r;
+      stale = cov;
+    }
+    $("jadwal-msg").textContent = "";
+  } catch (e) { if (seq === jadwal.seq) $("jadwal-msg").textContent = "Cakupan jadwal tidak dapat dimuat: " + e.message; }
+  if (seq !== jadwal.seq) return;
+  const zones = Object.values(state.zones).map((z) => z.feature)
+    .sort((a, b) => String(a.properties.name).localeCompare(String(b.properties.name), "id"));
+  $("jadwal-grid").querySelector("thead").replaceChildren(el("tr", {},
+    el("th", { scope: "col" }, "Zona"),
+    ...days.map((d) => el("th", d === today ? { scope: "col", class: "today", "aria-current": "date" } : { scope: "col" },
+      dayLabel(d)))));
+  $("jadwal-grid").querySelector("tbody").replaceChildren(...zones.map((z) => el("tr", {},
+    el("th", { scope: "row" }, z.properties.name),
+    ...days.map((d) => {
+      const r = rows[z.id + "|" + d];
+      const st = cellState(r);
+      const text = label(TASK_STATE, st) + (r && r.planned > 1 ? ` ${r.selesai + r.terlambat}/${r.planned}` : "");
+      const detail = r ? `${z.properties.name}, ${dayLabel(d)}: ${r.planned} tugas; selesai ${r.selesai}, ` +
+        `terlambat ${r.terlambat}, terlewat ${r.terlewat}, terbuka ${r.terjadwal}` : `${z.properties.name}, ${dayLabel(d)}: tanpa tugas`;
+      return el("td", { class: "st-" + st, "data-zone": z.id, "data-day": d, "data-state": st, title: detail }, text);
+    }))));
+  const box = $("stale-zones");
+  if (stale && stale.zones_without_patrol.length) {
+    box.replaceChildren(el("h3", {}, `Zona tanpa patroli ${stale.stale_days} hari atau lebih`),
+      el("ul", { class: "list", id: "stale-list" }, ...stale.zones_without_patrol.slice(0, 20).map((z) => el("li", {},
+        z.name, " · ", z.last_patrol ? "patroli terakhir " + dateLabel(z.last_patrol) : "belum pernah dipatroli"))),
+      stale.zones_without_patrol.length > 20
+        ? el("p", { class: "muted" }, `dan ${stale.zones_without_patrol.length - 20} zona lainnya`) : el("span"));
+  } else box.replaceChildren();
+  if (canPlan()) await loadPlans();
+}
+
+// RRULE presets of the editor. A triwulan: the first day of January, April, July and
+// October (calendar quarters, whatever the plan's start date).
+const TRIWULAN = "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=1";
+const BYDAY_LABEL = { MO: "Sen", TU: "Sel", WE: "Rab", TH: "Kam", FR: "Jum", SA: "Sab", SU: "Min" };
+const ruleParts = (rule) => Object.fromEntries(String(rule || "").split(";").filter(Boolean).map((p) => p.split("=")));
+function rulePreset(rule) {
+  const r = ruleParts(rule), keys = Object.keys(r).filter((k) => !(k === "INTERVAL" && r[k] === "1")).sort().join(",");
+  if (r.FREQ === "DAILY" && keys === "FREQ") return { preset: "harian" };
+  if (r.FREQ === "WEEKLY" && keys === "BYDAY,FREQ" && r.BYDAY.split(",").every((d) => d in BYDAY_LABEL)) {
+    return { preset: "mingguan", days: r.BYDAY.split(",") };
+  }
+  if ((r.FREQ === "YEARLY" && r.BYMONTH === "1,4,7,10" && r.BYMONTHDAY === "1" && keys === "BYMONTH,BYMONTHDAY,FREQ") ||
+      (r.FREQ === "MONTHLY" && r.INTERVAL === "3" && ["FREQ,INTERVAL", "BYMONTHDAY,FREQ,INTERVAL"].includes(keys))) {
+    return { preset: "triwulan" };
+  }
+  return { preset: "lain" };
+}
+function repeatLabel(rule) {
+  const p = rulePreset(rule);
+  if (p.preset === "harian") return "Setiap hari";
+  if (p.preset === "mingguan") return "Setiap " + p.days.map((d) => BYDAY_LABEL[d]).join(", ");
+  if (p.preset === "triwulan") return "Setiap triwulan";
+  return "Aturan " + rule;
+}
+
+async function loadPlans() {
+  const kec = kecamatanSlug();
+  jadwal.plans = await getJSON("/api/v1/plans" + (kec ? "?kecamatan=" + encodeURIComponent(kec) : ""));
+  $("plan-list").replaceChildren(...jadwal.plans.map((p) => {
+    const v = p.latest;
+    return el("li", {}, el("button", { onclick: () => editPlan(p), "data-plan": p.id },
+      el("strong", {}, p.name), " · ", label(ACTIVITY, v.activity), " · ", v.target_label, " · ", v.team_name, " · ",
+      repeatLabel(v.rrule), ` ${v.window_start}–${v.window_end} WIB`,
+      v.span_days > 1 ? ` (${v.span_days} hari)` : "",
+      v.units.length ? " · unit " + v.units.map((u) => label(UNIT, u)).join(", ") : "",
+      el("span", { class: "chip" }, `versi ${p.current_version}, berlaku ${dateLabel(v.valid_from)}`),
+      v.active ? "" : el("span", { class: "chip warn" }, "dihentikan")));
+  }));
+}
+
+async function fillTargets(kind, selected) {
+  const sel = $("p-target");
+  $("p-target-label").textContent = { zona: "Zona", kelurahan: "Kelurahan", sk: "SK" }[kind];
+  let opts = [];
+  if (kind === "zona") {
+    opts = Object.values(state.zones).map((z) => [z.feature.id, z.feature.properties.name])
+      .sort((a, b) => String(a[1]).localeCompare(String(b[1]), "id"));
+  } else if (kind === "kelurahan") {
+    const k = (state.kecamatan || []).find((x) => x.slug === kecamatanSlug()) || state.kecamatan?.[0];
+    opts = (k?.kelurahan || []).map((kel) => [kel.slug, kel.name]);
+  } else {
+    if (!jadwal.decrees) {
+      const kec = kecamatanSlug();
+      jadwal.decrees = await getJSON("/api/v1/decrees" + (kec ? "?kecamatan=" + encodeURIComponent(kec) : ""));
+    }
+    opts = jadwal.decrees.map((d) => [d.id, d.nomor]);
+  }
+  sel.replaceChildren(...opts.map(([v, t]) => el("option", { value: v }, t)));
+  if (selected) sel.value = selected;
+}
+
+function syncPlanForm() {
+  const preset = $("p-repeat").value;
+  $("p-days").hidden = preset !== "mingguan";
+  $("p-rrule-wrap").hidden = preset !== "lain";
+  const team = (state.teams || []).find((t) => t.id === $("p-team").value);
+  $("p-units").hidden = !($("p-activity").value === "penertiban" || team?.kind === "tiga_pilar");
+}
+
+async function editPlan(p) {
+  const form = $("plan-form");
+  jadwal.editing = p;
+  form.reset();
+  clearFieldErrors(form);
+  $("p-msg").textContent = "";
+  $("plan-saved").textContent = "";
+  $("plan-form-title").textContent = p ? `Ubah rencana (versi baru ${p.current_version + 1})` : "Rencana baru";
+  $("p-team").replaceChildren(...(state.teams || []).filter((t) => t.active !== false)
+    .map((t) => el("option", { value: t.id }, t.name)));
+  $("p-valid").value = todayWib();
+  if (p) {
+    const v = p.latest, [kind, ...ref] = v.target.split(":");
+    $("p-name").value = p.name;
+    $("p-target-kind").value = kind;
+    await fillTargets(kind, ref.join(":"));
+    $("p-activity").value = v.activity;
+    $("p-team").value = v.team_id;
+    $("p-start").value = v.window_start;
+    $("p-end").value = v.window_end === "24:00" ? "00:00" : v.window_end;
+    $("p-span").value = String(v.span_days);
+    $("p-late").value = String(v.late_minutes);
+    const pr = rulePreset(v.rrule);
+    $("p-repeat").value = pr.preset;
+    for (const c of $("p-days").querySelectorAll("input")) c.checked = (pr.days || []).includes(c.value);
+    $("p-rrule").value = v.rrule;
+    for (const c of $("p-units").querySelectorAll("input")) c.checked = v.units.includes(c.value);
+    $("p-active").checked = v.active;
+    $("p-note").value = v.note || "";
+  } else {
+    $("p-target-kind").value = "zona";
+    await fillTargets("zona", state.selectedZone);
+  }
+  syncPlanForm();
+  form.hidden = false;
+  $("p-name").focus();
+}
+
+function planRule() {
+  const preset = $("p-repeat").value;
+  if (preset === "harian") return "FREQ=DAILY";
+  if (preset === "triwulan") return TRIWULAN;
+  if (preset === "mingguan") {
+    const days = [...$("p-days").querySelectorAll("input:checked")].map((c) => c.value);
+    return days.length ? "FREQ=WEEKLY;BYDAY=" + days.join(",") : null;
+  }
+  return $("p-rrule").value.trim().toUpperCase();
+}
+
+function setupPlanEditor() {
+  const form = $("plan-form");
+  linkErrors("p-", { name: "p-name", target: "p-target", activity: "p-activity", team_id: "p-team",
+    window_start: "p-start", window_end: "p-end", span_days: "p-span", late_minutes: "p-late", rrule: "p-repeat",
+    units: "p-units", valid_from: "p-valid", note: "p-note" });
+  $("plan-new").addEventListener("click", () => editPlan(null).catch((e) => { $("p-msg").textContent = e.message; }));
+  $("p-cancel").addEventListener("click", () => { form.hidden = true; jadwal.editing = null; });
+  $("p-target-kind").addEventListener("change", () => fillTargets($("p-target-kind").value)
+    .catch((e) => { $("p-msg").textContent = e.message; }));
+  for (const id of ["p-repeat", "p-activity", "p-team"]) $(id).addEventListener("change", syncPlanForm);
+  $("p-repeat").addEventListener("change", () => {
+    // A triwulan task stays open through its quarter unless a shorter window is set.
+    if ($("p-repeat").value === "triwulan" && $("p-span").value === "1") $("p-span").value = "90";
+  });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(form);
+    const msg = $("p-msg");
+    const rrule = planRule();
+    if (!rrule) { putFieldError("p-", "rrule", "Pilih sedikitnya satu hari."); msg.textContent = "Periksa isian yang ditandai."; return; }
+    const units = $("p-units").hidden ? null : [...$("p-units").querySelectorAll("input:checked")].map((c) => c.value);
+    const int = (id) => { const t = $(id).value.trim(); return /^-?\d+$/.test(t) ? Number(t) : t; };
+    const body = { name: $("p-name").value.trim(), rrule, activity: $("p-activity").value, team_id: $("p-team").value,
+      target: $("p-target-kind").value + ":" + $("p-target").value, window_start: $("p-start").value,
+      window_end: $("p-end").value, span_days: int("p-span"), late_minutes: int("p-late"),
+      units: units && units.length ? units : null, valid_from: $("p-valid").value || null,
+      active: $("p-active").checked, note: $("p-note").value.trim() || null };
+    const editing = jadwal.editing;
+    try {
+      const saved = await (await api(editing ? `/api/v1/plans/${editing.id}` : "/api/v1/plans",
+        { method: editing ? "PUT" : "POST", json: body })).json();
+      form.hidden = true; jadwal.editing = null;
+      await loadJadwal();
+      $("jadwal-msg").textContent = "";
+      $("plan-saved").textContent = `Rencana "${saved.name}" disimpan (versi ${saved.current_version}).`;
+    } catch (e) { showFieldErrors("p-", form, e, msg); }
+  });
+  $("week-prev").addEventListener("click", () => { jadwal.monday = addDays(jadwal.monday, -7); loadJadwal(); });
+  $("week-next").addEventListener("click", () => { jadwal.monday = addDays(jadwal.monday, 7); loadJadwal(); });
+  $("week-reload").addEventListener("click", () => loadJadwal());
+}
+
 // --- tabs and start -------------------------------------------------------------------------
-const TABS = ["zona", "indikator", "antrean", "pengaduan"];
+const TABS = ["zona", "indikator", "antrean", "pengaduan", "jadwal"];
 function selectTab(name) {
   for (const t of TABS) {
     $("tab-" + t).setAttribute("aria-selected", String(t === name));
     $("panel-" + t).hidden = t !== name;
   }
+  // The week's grid needs room: the side panel widens while it is open.
+  const wide = name === "jadwal";
+  if (document.querySelector(".layout").classList.toggle("wide", wide) !== state.wide) {
+    state.wide = wide;
+    if (map) map.invalidateSize();
+  }
 }
 for (const t of TABS) $("tab-" + t).addEventListener("click", () => selectTab(t));
+$("tab-jadwal").addEventListener("click", () => loadJadwal().catch((e) => { $("jadwal-msg").textContent = e.message; }));
 
 async function start(user) {
   state.me = user;
   $("login").hidden = true; $("app").hidden = false;
   $("who").textContent = `${user.full_name} (${user.role})`;
   map = L.map("map", { maxZoom: 19 }); // set here too: without tiles nothing else sets it
-  if (cfg.tileUrl) L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: attributionText(cfg.tileAttribution) }).addTo(map);
+  if (cfg.tileUrl) { L.tileLayer(cfg.tileUrl, { maxZoom: 19 }).addTo(map); credit(map, creditText(cfg.tileAttribution)); }
   map.setView([-6.19, 106.985], 14);
   state.reports = L.markerClusterGroup({ disableClusteringAtZoom: 17 }).addTo(map);
   state.complaints = L.layerGroup().addTo(map);
   map.on("moveend", () => loadReports().catch(() => {}));
+  map.on("click", onMapPick);
   const now = new Date();
   $("i-year").value = now.getFullYear();
   const months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
@@ -461,12 +1015,17 @@ async function start(user) {
   for (const id of ["i-year", "i-month"]) $(id).addEventListener("change", loadIndicator);
   for (const id of ["f-from", "f-to", "f-type", "f-kelurahan", "f-team"]) $(id).addEventListener("change", loadReports);
   const kec = await getJSON("/api/v1/kecamatan");
+  state.kecamatan = kec;
   for (const k of kec) for (const kel of k.kelurahan) $("f-kelurahan").append(el("option", { value: kel.slug }, kel.name));
   state.teams = await getJSON("/api/v1/teams");
   for (const t of state.teams) $("f-team").append(el("option", { value: t.id }, t.name));
   await loadZones();
   const complaintsVisible = ["trantib", "pimpinan", "admin", "kota"].includes(user.role);
   $("tab-pengaduan").hidden = !complaintsVisible;
+  $("tab-jadwal").hidden = !canSeeCoverage();
+  $("plan-editor").hidden = !canPlan();
+  setupComplaintForm();
+  setupPlanEditor();
   await Promise.all([loadReports(), loadIndicator(), loadQueue(),
                      complaintsVisible ? loadComplaints() : Promise.resolve()]);
   // Loaded: scripts waiting on the console (and people using assistive tech) can tell.
