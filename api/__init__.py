@@ -28,6 +28,7 @@ from api import (
     headers,
     health,
     kelurahan,
+    labels,
     lapor,
     links,
     ogc,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         plans,
         chain,
         privacy,
+        labels,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)

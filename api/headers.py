@@ -96,9 +96,16 @@ def _inline_script_hashes(body: bytes) -> tuple[str, ...]:
     )
 
 
+# Signed-in answers that hold nothing about the caller (the label table): the view's own
+# `Cache-Control: private, max-age=...` stands instead of no-store.
+SHAREABLE_PRIVATE = frozenset({"labels.Labels"})
+
+
 def _private(resp: Response) -> bool:
     """Whether the answer must never be stored by a browser or a proxy."""
     is_json = (resp.mimetype or "").endswith("json")
+    if request.endpoint in SHAREABLE_PRIVATE:
+        return False  # the same for every signed-in user; the view sets private caching
     if "Authorization" in request.headers:
         return is_json or "Cache-Control" not in resp.headers
     path = request.path

@@ -15,9 +15,11 @@ from api.schemas.reports import (
     PhotoSchema,
     ReportBodySchema,
     ReportFeatureCollectionSchema,
+    ReportFilterArgsSchema,
     ReportPageSchema,
     ReportQueryArgsSchema,
     ReportSchema,
+    ReportSummarySchema,
     ReviewSchema,
 )
 from api.zones import parse_bbox
@@ -51,9 +53,9 @@ def _filter(args: dict[str, Any]) -> ReportFilter:
         status=args.get("status"),
         bbox=parse_bbox(args["bbox"]) if args.get("bbox") else None,
         cursor=args.get("cursor"),
-        limit=args["limit"],
+        limit=args.get("limit", 50),
         kelurahan=args.get("kelurahan"),
-        oldest_first=args["order"] == "terlama",
+        oldest_first=args.get("order") == "terlama",
     )
 
 
@@ -137,6 +139,35 @@ class Reports(MethodView):
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
         return result.body, 201, headers
+
+
+@blp.route("/reports/summary")
+class ReportsSummary(MethodView):
+    @blp.arguments(ReportFilterArgsSchema, location="query")
+    @blp.response(200, ReportSummarySchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Jumlah laporan per jenis dan status tinjauan, dan yang bertanda, untuk saringan
+        yang sama dengan daftar laporan"""
+        return report_views.report_summary(k3().uow, principal(), _filter(args))
+
+
+@blp.route("/reports.csv")
+class ReportsCsv(MethodView):
+    @blp.arguments(ReportFilterArgsSchema, location="query")
+    @blp.response(200, description="Tabel laporan (CSV, titik koma, UTF-8)")
+    @blp.doc(responses={"200": {"description": "Tabel laporan", "content": {"text/csv": BINARY}}})
+    @blp.alt_response(
+        422, description="Saringan belum benar, atau lebih dari 50.000 laporan (persempit)"
+    )
+    def get(self, args: dict[str, Any]) -> Any:
+        """Tabel laporan sebagai CSV (judul dan label bahasa Indonesia), saringan sama
+        dengan daftar laporan; paling banyak 50.000 baris"""
+        body = report_views.report_csv(k3().uow, principal(), _filter(args))
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="laporan.csv"'},
+        )
 
 
 @blp.route("/reports/<uuid:report_id>")

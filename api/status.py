@@ -12,6 +12,8 @@ from api.context import current_scope, k3, kecamatan_or_own, principal
 from api.parser import Blueprint
 from api.schemas.common import YEAR_MIN, YEAR_PATH_PARAM
 from api.schemas.status import (
+    DueArgs,
+    DueVerificationsSchema,
     IndicatorListSchema,
     IndicatorSchema,
     ManualYearSchema,
@@ -19,6 +21,7 @@ from api.schemas.status import (
     RulesCreatedSchema,
     RulesSchema,
     RulesVersionSchema,
+    SnapshotChangesSchema,
     SnapshotCreateSchema,
     SnapshotSchema,
     VerifySchema,
@@ -143,6 +146,15 @@ class SnapshotApprove(MethodView):
         return asdict(ind.approve_snapshot(k3().uow, principal(), snapshot_id))
 
 
+@blp.route("/snapshots/<uuid:snapshot_id>/changes")
+class SnapshotChanges(MethodView):
+    @blp.response(200)
+    @blp.alt_response(200, schema=SnapshotChangesSchema, description="OK")
+    def get(self, snapshot_id: uuid.UUID) -> Any:
+        """Perubahan sejak snapshot disetujui sebelumnya: angka dan zona yang berubah"""
+        return ind.snapshot_changes(k3().uow, current_scope(), snapshot_id)
+
+
 @blp.route("/assessment-rules")
 class AssessmentRules(MethodView):
     @blp.arguments(PeriodArgs(only=("kecamatan",)), location="query")
@@ -169,9 +181,21 @@ class AssessmentRules(MethodView):
             data.get("notes"),
             complaints_violate=data.get("complaints_violate"),
             stale_days=data.get("stale_days"),
+            verification_valid_days=data.get("verification_valid_days", zone_status.Keep.KEEP),
         )
         ctx.relay()
         return {"version": version}
+
+
+@blp.route("/verifications/due")
+class VerificationsDue(MethodView):
+    @blp.arguments(DueArgs, location="query")
+    @blp.response(200)
+    @blp.alt_response(200, schema=DueVerificationsSchema, description="OK")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Zona yang perlu verifikasi ulang: masa berlaku berakhir atau berakhir dalam 30 hari"""
+        slug = kecamatan_or_own(args.get("kecamatan"))
+        return {"items": zone_status.verifications_due(k3().uow, current_scope(), slug)}
 
 
 # Only years before this one may be entered by hand (the system computes the rest); the

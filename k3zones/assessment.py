@@ -23,6 +23,9 @@ class Rules:
     min_patrols: int = 4
     complaints_violate: bool = True
     stale_days: int = 7
+    # How long a verification holds: None, until the end of triwulan I (31 March, WIB) of
+    # the year after it; a number (30..1095), that many days.
+    verification_valid_days: int | None = None
 
 
 # Complaints staff accepted as real and not yet closed: these count against a zone. A new
@@ -32,6 +35,9 @@ VIOLATING_COMPLAINT_STATES = frozenset(
 )
 # How many complaint codes a reason names before "dan N lainnya".
 REASON_CODES = 5
+# A verification that ends within this many days is listed as due for re-verification.
+REVERIFY_NOTICE_DAYS = 30
+VALID_DAYS_MIN, VALID_DAYS_MAX = 30, 1095
 
 
 @dataclass
@@ -91,3 +97,22 @@ def classify(rules: Rules, c: ZoneCounts) -> tuple[ZoneStatusValue, str]:
         f"{c.patrol_days} hari patroli bersih dalam {rules.window_days} hari terakhir dan "
         f"{c.penertiban} penertiban; menunggu verifikasi Seksi Trantib.",
     )
+
+
+def verification_expires(verified_at: datetime, rules: Rules) -> datetime:
+    """The last moment a verification made at `verified_at` holds (WIB, inclusive): the end
+    of 31 March of the next year by default, or `verification_valid_days` days later."""
+    if rules.verification_valid_days is not None:
+        return verified_at.astimezone(WIB) + timedelta(days=rules.verification_valid_days)
+    year = verified_at.astimezone(WIB).year + 1
+    return datetime(year, 4, 1, tzinfo=WIB) - timedelta(microseconds=1)
+
+
+def verification_holds(verified_at: datetime, rules: Rules, at: datetime) -> bool:
+    """Whether a verification made at `verified_at` still holds at `at`."""
+    return at <= verification_expires(verified_at, rules)
+
+
+def reverify_due(verified_at: datetime, rules: Rules, now: datetime) -> bool:
+    """Expired, or ends within REVERIFY_NOTICE_DAYS days of `now`."""
+    return verification_expires(verified_at, rules) <= now + timedelta(days=REVERIFY_NOTICE_DAYS)

@@ -89,8 +89,20 @@ def _cascade(cv2: Any, filename: str) -> Any:
     return _cascades[filename]
 
 
+_detecting = True
+
+
+def configure(detect: bool) -> None:
+    """Whether `detect` looks at all (K3_BLUR_DETECT; set once when the runtime is built)."""
+    global _detecting
+    _detecting = detect
+
+
 def detect(img: Image.Image) -> list[Box]:
-    """Faces (frontal and profile) and number plates, in the image's own pixels."""
+    """Faces (frontal and profile) and number plates, in the image's own pixels; none when
+    detection is switched off (then only reviewers' boxes are blurred)."""
+    if not _detecting:
+        return []
     # why: OpenCV costs ~0.3 s and ~60 MB to import; only the worker that blurs needs it,
     # so it is loaded here and never by the API process or the unit tests.
     import cv2

@@ -19,8 +19,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from k3zones.labels import label
+from k3zones.periods import WIB
 
 INDIKATOR = "Persentase Peningkatan Wilayah yang Tertib"
 
@@ -138,9 +142,9 @@ def cells(d: ExportData) -> list[Table]:
             [
                 Num(i, 0),
                 str(z["name"]),
-                f"Zona {z['kategori_zona'].capitalize()}",
+                f"Zona {label('kategori_zona', z['kategori_zona'])}",
                 "√" if tertib else "-",
-                (z.get("kategori") or "-").capitalize() if tertib else "-",
+                label("tertib_kategori", z.get("kategori")) if tertib else "-",
             ]
         )
     t318.append(["", "Jumlah Total Titik", "", f"{d.zones_tertib} dari {d.zones_designated}", ""])
@@ -299,7 +303,7 @@ def _realisasi_kegiatan(d: ExportData) -> Table:
         rows.append(
             [
                 str(a["triwulan"]),
-                str(a["activity"]).capitalize(),
+                label("activity", str(a["activity"])),
                 Num(int(a["planned"]), 0),
                 Num(held, 0),
                 Num(int(a["on_time"]), 0),
@@ -448,3 +452,68 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+
+# --- the report table (GET /api/v1/reports.csv) --------------------------------------
+
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+REPORT_TABLE_HEADER = [
+    "Waktu Mulai",
+    "Jenis",
+    "Zona",
+    "Tim",
+    "Petugas",
+    "Status Tinjauan",
+    "Jumlah Pelanggaran",
+    "Pelanggaran",
+    "Tindakan",
+    "Tanda Bukti",
+    "Catatan",
+    "Id Laporan",
+]
+
+
+def wib_datetime(at: datetime) -> str:
+    """One date format for people: "15 Mar 2024 10.00 WIB"."""
+    w = at.astimezone(WIB)
+    return f"{w.day} {MONTHS_SHORT[w.month - 1]} {w.year} {w.hour:02d}.{w.minute:02d} WIB"
+
+
+def _items(vocabulary: str, items: Any) -> str:
+    """'PKL (pedagang kaki lima) 3; Spanduk 1' from [{"kind": ..., "count": ...}]."""
+    out = []
+    for it in items or []:
+        if isinstance(it, dict):
+            code = str(it.get("kind") or it.get("action") or "")
+            count = it.get("count")
+            text = label(vocabulary, code)
+            out.append(f"{text} {count}" if isinstance(count, int) else text)
+    return "; ".join(out)
+
+
+def report_table_row(r: dict[str, Any]) -> list[str]:
+    """One report as the CSV shows it: labels, not codes; the WIB date format."""
+    return [
+        wib_datetime(r["started_at"]),
+        label("report_type", r["type"]),
+        r["zone"] or "-",
+        r["team"] or "-",
+        r["officer"] or "-",
+        label("review_state", r["review_state"]),
+        id_number(int(r["violation_total"]), 0),
+        _items("violation_kind", r["findings"]),
+        _items("enforcement_action", r["actions"]),
+        "; ".join(label("evidence_flag", f) for f in sorted(r["flags"] or {})),
+        r["notes"] or "",
+        str(r["id"]),
+    ]
+
+
+def report_table_csv(rows: list[list[str]]) -> bytes:
+    """Semicolon CSV (Excel in Indonesian locale), UTF-8 with BOM, formula-safe cells."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(REPORT_TABLE_HEADER)
+    for r in rows:
+        w.writerow([csv_text(c) for c in r])
+    return out.getvalue().encode("utf-8-sig")

@@ -619,6 +619,10 @@ class AssessmentRule(Base):
         CheckConstraint("window_days BETWEEN 1 AND 366", name="window_range"),
         CheckConstraint("min_patrols >= 0 AND min_penertiban >= 0", name="counts_positive"),
         CheckConstraint("stale_days BETWEEN 1 AND 90", name="stale_days_range"),
+        CheckConstraint(
+            "verification_valid_days IS NULL OR verification_valid_days BETWEEN 30 AND 1095",
+            name="verification_valid_days_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -631,6 +635,9 @@ class AssessmentRule(Base):
     complaints_violate: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # A zone without an accepted patrol for this many WIB days is flagged in its panel.
     stale_days: Mapped[int] = mapped_column(Integer, server_default=text("7"))
+    # How long a verification holds: NULL, until the end of triwulan I (31 March, WIB) of
+    # the year after it; a number, that many days.
+    verification_valid_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = _now()
 

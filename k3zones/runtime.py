@@ -11,7 +11,7 @@ from redis import Redis
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones import audit, auth, outbox
+from k3zones import audit, auth, blur, outbox
 from k3zones.db import make_engine, make_session_factory
 from k3zones.evidence import EvidenceRules
 from k3zones.settings import Settings
@@ -39,6 +39,11 @@ class Runtime:
         auth.configure_hashing(
             settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
         )
+        blur.configure(settings.blur_detect)
+        if not settings.blur_detect:
+            log.warning(
+                "K3_BLUR_DETECT=0: wajah dan pelat tidak dicari; hanya kotak manual disamarkan"
+            )
         uow = make_session_factory(engine)
         # Every unit of work records its writes in the audit trail (same transaction).
         audit.install(uow)

@@ -52,6 +52,17 @@ def _argon2_cost(env: Mapping[str, str]) -> tuple[int, int, int]:
     return t, m, p
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "ya", "on"):
+        return True
+    if raw in ("0", "false", "tidak", "off"):
+        return False
+    raise SettingsError(f"{name} harus 1 atau 0, bukan {raw!r}")
+
+
 def _read_files(env: Mapping[str, str]) -> dict[str, str]:
     """K3_X_FILE=/run/secrets/x (a Docker secret) stands for K3_X with that file's content,
     for every K3_ variable; the trailing newline of the file is dropped. An empty variable
@@ -160,6 +171,9 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Faces and plates found by the worker and blurred in the public copies. Off: public
+    # copies are blurred only where a reviewer drew a box (an operator's choice, logged).
+    blur_detect: bool = True
 
     @property
     def celery_broker_url(self) -> str:
@@ -261,4 +275,5 @@ class Settings:
             argon2_time_cost=argon2[0],
             argon2_memory_kib=argon2[1],
             argon2_parallelism=argon2[2],
+            blur_detect=_bool(env, "K3_BLUR_DETECT", True),
         )

@@ -222,7 +222,9 @@ class ReportPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ReportQueryArgsSchema(K3Schema):
+class ReportFilterArgsSchema(K3Schema):
+    """The report list's filters (also the summary's and the CSV's)."""
+
     kecamatan = fields.String()
     zone = fields.UUID()
     type = fields.String(validate=one_of(values(ReportType)))
@@ -241,12 +243,15 @@ class ReportQueryArgsSchema(K3Schema):
     review_state = fields.String(validate=one_of(values(ReviewState)))
     status = fields.String(validate=one_of(_REPORT_STATUSES))
     bbox = bbox_field()
+    kelurahan = fields.String(metadata={"description": "Slug kelurahan (zona laporan)"})
+
+
+class ReportQueryArgsSchema(ReportFilterArgsSchema):
     cursor = fields.String()
     limit = fields.Integer(
         load_default=50, validate=validate.Range(min=1, max=200, error="limit harus 1 sampai 200.")
     )
     format = fields.String(load_default="json", validate=one_of(["json", "geojson"]))
-    kelurahan = fields.String(metadata={"description": "Slug kelurahan (zona laporan)"})
     order = fields.String(
         load_default="terbaru",
         validate=one_of(["terbaru", "terlama"]),
@@ -283,3 +288,14 @@ class ReportFeatureCollectionSchema(Schema):
     type = fields.String(metadata={"example": "FeatureCollection"})
     features = fields.List(fields.Nested(ReportFeatureSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class ReportSummarySchema(K3Schema):
+    total = fields.Integer(metadata={"description": "Jumlah laporan (sama dengan daftar)"})
+    by_type = fields.Dict(
+        keys=fields.String(validate=one_of(values(ReportType))), values=fields.Integer()
+    )
+    by_review_state = fields.Dict(
+        keys=fields.String(validate=one_of(values(ReviewState))), values=fields.Integer()
+    )
+    flagged = fields.Integer(metadata={"description": "Laporan dengan setidaknya satu tanda"})

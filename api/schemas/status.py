@@ -8,8 +8,8 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.schemas.common import K3Schema, one_of, values, year_field
-from k3zones.assessment import VIOLATING_COMPLAINT_STATES
-from k3zones.enums import TertibKategori
+from k3zones.assessment import VALID_DAYS_MAX, VALID_DAYS_MIN, VIOLATING_COMPLAINT_STATES
+from k3zones.enums import Kategori, TertibKategori, ZoneStatusValue
 
 VIOLATING = [s.value for s in VIOLATING_COMPLAINT_STATES]
 
@@ -89,6 +89,16 @@ class RulesSchema(K3Schema):
             "kosong: seperti versi yang berlaku"
         },
     )
+    verification_valid_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(
+            VALID_DAYS_MIN, VALID_DAYS_MAX, error=f"{VALID_DAYS_MIN} sampai {VALID_DAYS_MAX} hari."
+        ),
+        metadata={
+            "description": "Masa berlaku verifikasi tertib (hari); null: sampai akhir triwulan I "
+            "(31 Maret, WIB) tahun berikutnya; tidak dikirim: seperti versi yang berlaku"
+        },
+    )
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -156,6 +166,15 @@ class ZoneStatusSchema(K3Schema):
     open_complaints = fields.List(
         fields.Nested(OpenComplaintSchema),
         metadata={"description": "Pengaduan terbuka di zona (diterima, ditugaskan, ditangani)"},
+    )
+    verification_expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Akhir masa berlaku verifikasi terakhir (null: belum diverifikasi)"
+        },
+    )
+    perlu_verifikasi_ulang = fields.Boolean(
+        metadata={"description": "Verifikasi sudah berakhir atau berakhir dalam 30 hari"}
     )
 
 
@@ -227,9 +246,68 @@ class RulesVersionSchema(K3Schema):
     min_patrols = fields.Integer()
     complaints_violate = fields.Boolean()
     stale_days = fields.Integer()
+    verification_valid_days = fields.Integer(
+        allow_none=True, metadata={"description": "null: sampai akhir triwulan I tahun berikutnya"}
+    )
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime(allow_none=True)
     current = fields.Boolean()
+
+
+def _pair(field: fields.Field[Any]) -> fields.List[Any]:
+    return fields.List(
+        field,
+        validate=validate.Length(equal=2),
+        metadata={"description": "[sebelum, sesudah]; sebelum null bila belum ada pembanding"},
+    )
+
+
+class SnapshotFiguresSchema(K3Schema):
+    zones_designated = _pair(fields.Integer(allow_none=True))
+    zones_tertib = _pair(fields.Integer(allow_none=True))
+    realisasi_pct = _pair(fields.Float(allow_none=True))
+
+
+class SnapshotZoneChangeSchema(K3Schema):
+    zone_id = fields.UUID()
+    name = fields.String()
+    before = fields.String(
+        allow_none=True,
+        validate=one_of(values(ZoneStatusValue)),
+        metadata={"description": "null: zona belum ada di snapshot sebelumnya"},
+    )
+    after = fields.String(validate=one_of(values(ZoneStatusValue)))
+
+
+class SnapshotChangesSchema(K3Schema):
+    previous_id = fields.UUID(
+        allow_none=True,
+        metadata={"description": "Snapshot disetujui sebelumnya (null: belum ada)"},
+    )
+    previous_approved_at = fields.DateTime(allow_none=True)
+    figures = fields.Nested(SnapshotFiguresSchema)
+    zones = fields.List(
+        fields.Nested(SnapshotZoneChangeSchema),
+        metadata={"description": "Hanya zona yang statusnya berubah"},
+    )
+
+
+class DueArgs(K3Schema):
+    kecamatan = fields.String(metadata={"description": "Slug; kosong: kecamatan pengguna"})
+
+
+class DueVerificationSchema(K3Schema):
+    zone_id = fields.UUID()
+    name = fields.String()
+    kelurahan = fields.String(allow_none=True)
+    kategori_zona = fields.String(validate=one_of(values(Kategori)))
+    verified_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    expired = fields.Boolean()
+
+
+class DueVerificationsSchema(K3Schema):
+    items = fields.List(fields.Nested(DueVerificationSchema))
 
 
 class RulesCreatedSchema(K3Schema):

@@ -96,7 +96,7 @@ def compute(s: Session, k: Kecamatan, p: Period) -> IndicatorResult:
     end_excl = day_after(p.end)
     rules = current_rules(s, k.id)
     zones = designated(s, k.id, end_excl)
-    tertib = tertib_at(s, k.id, at)
+    tertib = tertib_at(s, k.id, at, rules)
     statuses = status_counts(s, k.id, at, rules)
     kel = {
         i: n
@@ -305,6 +305,54 @@ def approve_snapshot(
             else (snap.period_start.month - 1) // 3 + 1,
         )
         return from_snapshot(k, p, snap)
+
+
+def snapshot_changes(
+    uow: sessionmaker[Session], scope: Scope, snapshot_id: uuid.UUID
+) -> dict[str, Any]:
+    """What changed from the kecamatan's previous approved snapshot (approved before this
+    one, or the latest approved when this one is not yet): the figures, before and after,
+    and the zones whose status differs."""
+    with uow() as s:
+        snap = s.get(IndicatorSnapshot, snapshot_id)
+        if snap is None or not scope.allows(snap.kecamatan_id):
+            raise NotFound("Snapshot tidak ditemukan.")
+        q = select(IndicatorSnapshot).where(
+            IndicatorSnapshot.kecamatan_id == snap.kecamatan_id,
+            IndicatorSnapshot.id != snap.id,
+            IndicatorSnapshot.approved_at.is_not(None),
+        )
+        if snap.approved_at is not None:
+            q = q.where(IndicatorSnapshot.approved_at < snap.approved_at)
+        prev = s.scalar(
+            q.order_by(IndicatorSnapshot.approved_at.desc(), IndicatorSnapshot.id).limit(1)
+        )
+        before = {str(z["zone_id"]): z for z in (prev.zones if prev else [])}
+        zones = [
+            {
+                "zone_id": str(z["zone_id"]),
+                "name": z["name"],
+                "before": before[str(z["zone_id"])]["status"]
+                if str(z["zone_id"]) in before
+                else None,
+                "after": z["status"],
+            }
+            for z in snap.zones
+            if str(z["zone_id"]) not in before or before[str(z["zone_id"])]["status"] != z["status"]
+        ]
+        return {
+            "previous_id": str(prev.id) if prev else None,
+            "previous_approved_at": prev.approved_at if prev else None,
+            "figures": {
+                "zones_designated": [
+                    prev.zones_designated if prev else None,
+                    snap.zones_designated,
+                ],
+                "zones_tertib": [prev.zones_tertib if prev else None, snap.zones_tertib],
+                "realisasi_pct": [prev.realisasi_pct if prev else None, snap.realisasi_pct],
+            },
+            "zones": sorted(zones, key=lambda z: (z["name"], z["zone_id"])),
+        }
 
 
 def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[dict[str, Any]]:

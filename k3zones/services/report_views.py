@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.db import snapshot
 from k3zones.errors import FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.exports import report_table_csv, report_table_row
 from k3zones.geo import to_geojson
 from k3zones.models import (
     Kelurahan,
@@ -328,47 +329,10 @@ def list_reports(
     """Newest first (by device start time), keyset-paginated. Listing one officer's
     reports (a trail of a person's work) is for the reviewers of the kecamatan; anyone may
     list their own."""
-    if (
-        f.officer_id is not None
-        and f.officer_id != caller.user_id
-        and caller.role not in OFFICER_TRAIL_ROLES
-    ):
-        raise Forbidden(
-            "Menyaring laporan per petugas hanya untuk Seksi Trantib dan admin kecamatan.",
-            [FieldError(("officer",), "Hapus filter ini, atau isi dengan id Anda sendiri.")],
-        )
+    _check_officer_filter(caller, f)
     limit = max(1, min(f.limit, MAX_PAGE))
     with snapshot(uow) as s:
-        q = visible(select(Report), caller)
-        if f.kecamatan:
-            kid = get_kecamatan_by_slug(s, caller.scope, f.kecamatan).id
-            q = q.where(Report.kecamatan_id == kid)
-        for col, val in (
-            (Report.zone_id, f.zone_id),
-            (Report.type, f.type),
-            (Report.team_id, f.team_id),
-            (Report.officer_id, f.officer_id),
-            (Report.review_state, f.review_state),
-            (Report.status, f.status),
-        ):
-            if val is not None:
-                q = q.where(col == val)
-        if f.date_from:
-            q = q.where(Report.started_at >= day_start(f.date_from))
-        if f.date_to:
-            q = q.where(Report.started_at < day_after(f.date_to))
-        if f.flag == "any":
-            q = q.where(Report.flags != {})
-        elif f.flag:
-            q = q.where(Report.flags.has_key(f.flag))
-        if f.bbox:
-            q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
-        if f.kelurahan:
-            q = (
-                q.join(Zone, Zone.id == Report.zone_id)
-                .join(Kelurahan, Kelurahan.id == Zone.kelurahan_id)
-                .where(Kelurahan.slug == f.kelurahan)
-            )
+        q = _filtered(s, caller, visible(select(Report), caller), f)
         if f.cursor:
             at, rid = _read_cursor(f.cursor)
             if f.oldest_first:
@@ -398,3 +362,120 @@ def list_reports(
             for r in page
         ]
         return items, (_cursor(page[-1]) if len(rows) > limit else None)
+
+
+def _check_officer_filter(caller: Principal, f: ReportFilter) -> None:
+    if (
+        f.officer_id is not None
+        and f.officer_id != caller.user_id
+        and caller.role not in OFFICER_TRAIL_ROLES
+    ):
+        raise Forbidden(
+            "Menyaring laporan per petugas hanya untuk Seksi Trantib dan admin kecamatan.",
+            [FieldError(("officer",), "Hapus filter ini, atau isi dengan id Anda sendiri.")],
+        )
+
+
+def _filtered(s: Session, caller: Principal, q: Any, f: ReportFilter) -> Any:
+    """The filters of the report list (not its cursor or order) applied to `q`."""
+    if f.kecamatan:
+        kid = get_kecamatan_by_slug(s, caller.scope, f.kecamatan).id
+        q = q.where(Report.kecamatan_id == kid)
+    for col, val in (
+        (Report.zone_id, f.zone_id),
+        (Report.type, f.type),
+        (Report.team_id, f.team_id),
+        (Report.officer_id, f.officer_id),
+        (Report.review_state, f.review_state),
+        (Report.status, f.status),
+    ):
+        if val is not None:
+            q = q.where(col == val)
+    if f.date_from:
+        q = q.where(Report.started_at >= day_start(f.date_from))
+    if f.date_to:
+        q = q.where(Report.started_at < day_after(f.date_to))
+    if f.flag == "any":
+        q = q.where(Report.flags != {})
+    elif f.flag:
+        q = q.where(Report.flags.has_key(f.flag))
+    if f.bbox:
+        q = q.where(func.ST_Intersects(Report.gps, func.ST_MakeEnvelope(*f.bbox, 4326)))
+    if f.kelurahan:
+        q = (
+            q.join(Zone, Zone.id == Report.zone_id)
+            .join(Kelurahan, Kelurahan.id == Zone.kelurahan_id)
+            .where(Kelurahan.slug == f.kelurahan)
+        )
+    return q
+
+
+# The report table's CSV: at most this many rows (a year of a busy kecamatan fits).
+MAX_CSV_ROWS = 50_000
+
+
+def report_summary(
+    uow: sessionmaker[Session], caller: Principal, f: ReportFilter
+) -> dict[str, Any]:
+    """Totals of the reports the list shows for the same filters."""
+    _check_officer_filter(caller, f)
+    with snapshot(uow) as s:
+        sub = _filtered(s, caller, visible(select(Report), caller), f).subquery()
+        rows = s.execute(
+            select(
+                sub.c.type,
+                sub.c.review_state,
+                func.count(),
+                func.count().filter(sub.c.flags != {}),
+            ).group_by(sub.c.type, sub.c.review_state)
+        ).all()
+    by_type = {t.value: 0 for t in ReportType}
+    by_state = {st.value: 0 for st in ReviewState}
+    total = flagged = 0
+    for typ, state, n, nf in rows:
+        by_type[typ.value] += n
+        by_state[state.value] += n
+        total += n
+        flagged += nf
+    return {"total": total, "by_type": by_type, "by_review_state": by_state, "flagged": flagged}
+
+
+def report_csv(uow: sessionmaker[Session], caller: Principal, f: ReportFilter) -> bytes:
+    """The reports the list shows for the same filters, newest first, as the office's CSV
+    table (Indonesian headers and labels). Officers by full name for the reviewers (who may
+    follow an officer's trail), by username otherwise, as the list shows them."""
+    _check_officer_filter(caller, f)
+    with snapshot(uow) as s:
+        q = _filtered(s, caller, visible(select(Report), caller), f)
+        n = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        if n > MAX_CSV_ROWS:
+            raise InvalidInput(
+                f"Terlalu banyak laporan ({n}); paling banyak {MAX_CSV_ROWS} baris. "
+                "Persempit periode atau saringan.",
+                [FieldError(("date_from",), "Persempit periode.")],
+            )
+        reports = list(s.scalars(q.order_by(Report.started_at.desc(), Report.id.desc())))
+        zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in reports if r.zone_id})
+        who = User.full_name if caller.role in OFFICER_TRAIL_ROLES else User.username
+        officers = _lookup(s, User.id, who, {r.officer_id for r in reports})
+        teams = _lookup(s, Team.id, Team.name, {r.team_id for r in reports if r.team_id})
+        rows = [
+            report_table_row(
+                {
+                    "id": r.id,
+                    "started_at": r.started_at,
+                    "type": r.type.value,
+                    "zone": zone_names.get(r.zone_id) if r.zone_id else None,
+                    "team": teams.get(r.team_id) if r.team_id else None,
+                    "officer": officers.get(r.officer_id),
+                    "review_state": r.review_state.value,
+                    "violation_total": r.violation_total,
+                    "findings": r.findings,
+                    "actions": r.actions,
+                    "flags": r.flags,
+                    "notes": r.notes,
+                }
+            )
+            for r in reports
+        ]
+    return report_table_csv(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Date, and_, cast, distinct, func, or_, select
@@ -13,11 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import plans as plan_rules
 from k3zones.assessment import (
+    VALID_DAYS_MAX,
+    VALID_DAYS_MIN,
     VIOLATING_COMPLAINT_STATES,
     Rules,
     ZoneCounts,
     classify,
     complaints_count,
+    reverify_due,
+    verification_expires,
+    verification_holds,
     window,
 )
 from k3zones.enums import ComplaintState
@@ -26,6 +32,7 @@ from k3zones.models import (
     AssessmentRule,
     Complaint,
     ComplaintTransition,
+    Kelurahan,
     Report,
     ReportType,
     ReviewState,
@@ -45,6 +52,12 @@ from k3zones.services.reference import get_kecamatan_by_slug
 RECOMPUTE_TASK = "workers.tasks.recompute_zone"
 VERIFIERS = {Role.TRANTIB, Role.ADMIN}
 DEFAULT = Rules(version=1)
+
+
+class Keep(Enum):
+    """An option of new_rules left out: it keeps its value of the version in force."""
+
+    KEEP = "keep"
 
 
 def current_rules(s: Session, kecamatan_id: int) -> Rules:
@@ -67,6 +80,7 @@ def _rules_of(row: AssessmentRule) -> Rules:
         row.min_patrols,
         row.complaints_violate,
         row.stale_days,
+        row.verification_valid_days,
     )
 
 
@@ -248,7 +262,14 @@ def recompute_in(
     old = zs.status.value if zs.status else None
     if why:
         reason = f"{why} {reason}"
-    if zs.verified_at is not None:
+    if zs.verified_at is not None and not verification_holds(zs.verified_at, rules, at):
+        # Expired: the zone is what its reports say until Seksi Trantib verifies it again;
+        # the last verification stays on record (it shows "perlu verifikasi ulang"). Not a
+        # fallback: rules that let it hold longer bring it back (tertib_at reads it so too).
+        ends = verification_expires(zs.verified_at, rules).strftime("%d-%m-%Y")
+        reason = f"Masa berlaku verifikasi berakhir {ends}; perlu verifikasi ulang. " + reason
+        zs.kategori = None
+    elif zs.verified_at is not None:
         bad = _violation_after(s, zone.id, zs.verified_at, at)
         complaint = (
             _complaint_after(s, zone.id, zs.verified_at)
@@ -336,6 +357,10 @@ class StatusView:
     stale: bool = False
     stale_days: int = plan_rules.STALE_DAYS
     open_complaints: list[dict[str, str]] = field(default_factory=list)
+    # The last moment the verification holds under the rules in force, and whether it has
+    # ended or ends within REVERIFY_NOTICE_DAYS days.
+    verification_expires_at: datetime | None = None
+    perlu_verifikasi_ulang: bool = False
 
 
 def _load_zone(s: Session, scope: Scope, zone_id: uuid.UUID) -> Zone:
@@ -446,6 +471,12 @@ def _view(s: Session, zs: ZoneStatus) -> StatusView:
         stale=stale,
         stale_days=rules.stale_days,
         open_complaints=complaints,
+        verification_expires_at=(
+            verification_expires(zs.verified_at, rules) if zs.verified_at else None
+        ),
+        perlu_verifikasi_ulang=(
+            reverify_due(zs.verified_at, rules, now_utc()) if zs.verified_at else False
+        ),
     )
 
 
@@ -453,7 +484,15 @@ def get_status(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> 
     with uow() as s, s.begin():
         zone = _load_zone(s, scope, zone_id)
         zs = s.get(ZoneStatus, zone.id)
-        if zs is None:  # never computed yet: do it now
+        expired = (
+            zs is not None
+            and zs.status == ZoneStatusValue.TERTIB
+            and zs.verified_at is not None
+            and not verification_holds(
+                zs.verified_at, current_rules(s, zone.kecamatan_id), now_utc()
+            )
+        )
+        if zs is None or expired:  # never computed yet, or its verification ended: now
             recompute_in(s, zone, "sistem")
             zs = s.get(ZoneStatus, zone.id)
         assert zs is not None
@@ -525,9 +564,12 @@ def withdraw(
         return _view(s, zs)
 
 
-def tertib_at(s: Session, kecamatan_id: int, at: datetime) -> dict[uuid.UUID, str | None]:
+def tertib_at(
+    s: Session, kecamatan_id: int, at: datetime, rules: Rules
+) -> dict[uuid.UUID, str | None]:
     """Zones verified tertib at `at`, with their kategori: the last verify/withdraw/fallback
-    event up to `at` was a verification, and no accepted report after it found a violation."""
+    event up to `at` was a verification that still holds at `at` under `rules`, and no
+    accepted report after it found a violation."""
     events = s.execute(
         select(
             ZoneStatusChange.zone_id,
@@ -546,9 +588,49 @@ def tertib_at(s: Session, kecamatan_id: int, at: datetime) -> dict[uuid.UUID, st
     ).all()
     out: dict[uuid.UUID, str | None] = {}
     for zid, kind, when, kategori in events:
-        if kind == "verify" and _violation_after(s, zid, when, at) is None:
+        if (
+            kind == "verify"
+            and verification_holds(when, rules, at)
+            and _violation_after(s, zid, when, at) is None
+        ):
             out[zid] = kategori
     return out
+
+
+def verifications_due(
+    uow: sessionmaker[Session], scope: Scope, kecamatan: str
+) -> list[dict[str, Any]]:
+    """The kecamatan's verified zones whose verification has ended or ends within
+    REVERIFY_NOTICE_DAYS days under the rules in force, the soonest first."""
+    with uow() as s:
+        k = get_kecamatan_by_slug(s, scope, kecamatan)
+        rules = current_rules(s, k.id)
+        now = now_utc()
+        rows = s.execute(
+            select(Zone, ZoneStatus.verified_at, Kelurahan.name)
+            .join(ZoneStatus, ZoneStatus.zone_id == Zone.id)
+            .outerjoin(Kelurahan, Kelurahan.id == Zone.kelurahan_id)
+            .where(
+                Zone.kecamatan_id == k.id,
+                Zone.active.is_(True),
+                ZoneStatus.verified_at.is_not(None),
+            )
+        ).all()
+        items = [
+            {
+                "zone_id": z.id,
+                "name": z.name,
+                "kelurahan": kel,
+                "kategori_zona": z.kategori.value,
+                "verified_at": at,
+                "expires_at": verification_expires(at, rules),
+                "expired": not verification_holds(at, rules, now),
+            }
+            for z, at, kel in rows
+            if at is not None and reverify_due(at, rules, now)
+        ]
+        items.sort(key=lambda i: (i["expires_at"], i["name"]))
+        return items
 
 
 def status_counts(
@@ -578,6 +660,7 @@ def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list
                     "min_patrols": d.min_patrols,
                     "complaints_violate": d.complaints_violate,
                     "stale_days": d.stale_days,
+                    "verification_valid_days": d.verification_valid_days,
                     "notes": "Aturan bawaan",
                     "created_at": None,
                     "current": True,
@@ -591,6 +674,7 @@ def list_rules(uow: sessionmaker[Session], scope: Scope, kecamatan: str) -> list
                 "min_patrols": r.min_patrols,
                 "complaints_violate": r.complaints_violate,
                 "stale_days": r.stale_days,
+                "verification_valid_days": r.verification_valid_days,
                 "notes": r.notes,
                 "created_at": r.created_at.isoformat(),
                 "current": i == 0,
@@ -609,9 +693,11 @@ def new_rules(
     notes: str | None,
     complaints_violate: bool | None = None,
     stale_days: int | None = None,
+    verification_valid_days: int | Keep | None = Keep.KEEP,
 ) -> int:
     """A new version of the rules; past snapshots keep the version they were made with.
-    An option left out (None) keeps its value of the version in force."""
+    An option left out (None; Keep.KEEP for verification_valid_days, where None is the
+    default rule) keeps its value of the version in force."""
     errors = []
     if not 1 <= window_days <= 366:
         errors.append(FieldError(("window_days",), "Jendela 1 sampai 366 hari."))
@@ -621,6 +707,14 @@ def new_rules(
         errors.append(FieldError(("min_penertiban",), "Jumlah penertiban 0 sampai 100."))
     if stale_days is not None and not 1 <= stale_days <= 90:
         errors.append(FieldError(("stale_days",), "1 sampai 90 hari."))
+    if isinstance(verification_valid_days, int) and not (
+        VALID_DAYS_MIN <= verification_valid_days <= VALID_DAYS_MAX
+    ):
+        errors.append(
+            FieldError(
+                ("verification_valid_days",), f"{VALID_DAYS_MIN} sampai {VALID_DAYS_MAX} hari."
+            )
+        )
     if errors:
         raise InvalidInput("Aturan belum benar.", errors)
     with uow() as s, s.begin():
@@ -659,6 +753,11 @@ def new_rules(
                     before.complaints_violate if complaints_violate is None else complaints_violate
                 ),
                 stale_days=before.stale_days if stale_days is None else stale_days,
+                verification_valid_days=(
+                    before.verification_valid_days
+                    if isinstance(verification_valid_days, Keep)
+                    else verification_valid_days
+                ),
                 notes=notes,
             )
         )

@@ -7,12 +7,21 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from tests.support.chromium import chromium
 from tests.support.e2e import Stack, flask_sample_load, free_port, http, wait_for
 from tests.support.paths import BIN, ROOT
 from tests.support.services import flush_redis, truncate_all
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, one per module."""
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,11 +27,12 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
-from tests.support.chromium import OFFICE, chromium, new_page
+from tests.support.chromium import OFFICE, new_page
 from tests.support.e2e import http, wait_for
+from tests.support.paths import PHOTOS
 
 pytestmark = pytest.mark.e2e
-PHOTO = Path(os.environ.get("K3_TESTDATA", "/work/shared/testdata")) / "photos/jpg_gps_DSCN0010.jpg"
+PHOTO = PHOTOS / "jpg_gps_DSCN0010.jpg"
 
 IMG = '<img src=x onerror="window.__pwned=1">'
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -60,12 +58,6 @@ window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) =>
   window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile));
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def _hostile_jpeg() -> bytes:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,36 +22,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.support.chromium import OFFICE, PHONE, chromium, new_page
-from tests.support.e2e import http, wait_for
-from tests.support.paths import ROOT
+from tests.support.chromium import OFFICE, PHONE, new_page
+from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
-PHOTO = Path("/work/shared/testdata/photos/jpg_gps_DSCN0010.jpg")
+PHOTO = PHOTOS / "jpg_gps_DSCN0010.jpg"
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
 OTHER_HOSTS = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 # Where the sample's complaints are taken (inside the sample kecamatan).
 INSIDE = (-6.1950, 106.9870)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-def api(stack: Any, method: str, path: str, token: str, body: Any = None) -> Any:
-    raw = json.dumps(body).encode() if body is not None else None
-    status, _, out = http(method, stack.base + path, raw, token=token)
-    assert status < 300, (method, path, status, out[:500])
-    return json.loads(out) if out else None
-
-
-def sign_in(stack: Any, user: str) -> str:
-    body = {"username": user, "password": stack.demo[user]}
-    status, _, out = http("POST", stack.base + "/api/v1/auth/login", json.dumps(body).encode())
-    assert status == 200, out
-    return str(json.loads(out)["access_token"])
 
 
 def open_console(

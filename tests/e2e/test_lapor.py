@@ -7,49 +7,24 @@ Runs against the real stack (gunicorn, worker, beat, PostGIS, Redis), without a 
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.support.chromium import PHONE, chromium, new_page
-from tests.support.e2e import http, wait_for
-from tests.support.paths import ROOT
+from tests.support.chromium import PHONE, new_page
+from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
-PHOTO = Path("/work/shared/testdata/photos/jpg_gps_DSCN0010.jpg")
+PHOTO = PHOTOS / "jpg_gps_DSCN0010.jpg"
 SULTAN_AGUNG = {"latitude": -6.2072, "longitude": 106.979}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-def api(stack: Any, method: str, path: str, token: str, body: Any = None) -> Any:
-    raw = json.dumps(body).encode() if body is not None else None
-    status, _, out = http(method, stack.base + path, raw, token=token)
-    assert status < 300, (method, path, status, out[:300])
-    return json.loads(out) if out else None
-
-
-def sign_in(stack: Any, user: str) -> str:
-    status, _, body = http(
-        "POST",
-        stack.base + "/api/v1/auth/login",
-        json.dumps({"username": user, "password": stack.demo[user]}).encode(),
-    )
-    assert status == 200, body
-    return str(json.loads(body)["access_token"])
 
 
 def handle_it(stack: Any, code: str) -> None:

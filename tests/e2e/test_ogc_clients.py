@@ -101,9 +101,11 @@ def test_owslib_collections_items_and_paging(stack: Any) -> None:
     assert len(seen) == len(set(seen)) == matched
     one = api.collection_item("zones", seen[0])
     assert one["id"] == seen[0] and one["properties"]["decree_nomor"]
-    tertib = api.collection_items("zones", status="tertib", limit=100)
-    assert tertib["numberMatched"] == 3
-    assert {f["properties"]["status_kategori"] for f in tertib["features"]} == {"baik"}
+    # The sample's 2024 verifications ended with triwulan I of 2025 (the default rule): its
+    # 3 verified zones are what their reports say until Seksi Trantib verifies them again.
+    assert api.collection_items("zones", status="tertib", limit=100)["numberMatched"] == 0
+    again = api.collection_items("zones", status="dalam_penertiban", limit=100)
+    assert again["numberMatched"] == 3
     inside = api.collection_items("zones", bbox=[float(v) for v in PEJUANG])
     assert inside["numberMatched"] == 2
 

@@ -10,7 +10,6 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +33,7 @@ from k3zones.services import complaints
 from k3zones.services.photos import spool
 from tests.support.complaints import complaint_input, new_complaint, overdue
 from tests.support.http import assert_problem
+from tests.support.paths import PHOTOS
 from tests.support.world import OTHER, OWN, make_world
 
 HOSTILE = st.one_of(
@@ -371,7 +371,6 @@ def test_hostile_text_in_actions_is_4xx_or_stored_as_given(app, sample, login, r
 
 # --- the public form /lapor ------------------------------------------------------------
 
-PHOTOS = Path("/work/shared/testdata/photos")
 LAPOR = {
     "service_code": "spanduk",
     "description": "Spanduk liar menutupi rambu di perempatan",

@@ -315,3 +315,81 @@ def test_a_past_year_is_entered_by_hand_and_kept_as_entered(sample_2024, login):
         ),
         403,
     )
+
+
+def test_a_2024_verification_has_ended_by_2026(sample_2024, login):
+    """Default rule: a verification holds to the end of triwulan I of the next year. The
+    sample's 2024 verifications count in 2024 and no longer in 2026; the zones are listed
+    as due for re-verification; a rule of more days brings them back."""
+    c = login("demo.trantib")
+    zid = zone_id(c, "Jl. Sultan Agung")
+    st = c.get(f"/api/v1/zones/{zid}/status").get_json()
+    assert st["status"] != "tertib" and st["perlu_verifikasi_ulang"] is True
+    assert st["verification_expires_at"].startswith("2025-03-31T23:59:59.999999+07:00")
+    assert "perlu verifikasi ulang" in st["history"][0]["reason"]
+    [y26] = c.get("/api/v1/indicators/wilayah-tertib?year=2026").get_json()["items"]
+    assert y26["zones_tertib"] == 0
+    [y24] = c.get("/api/v1/indicators/wilayah-tertib?year=2024").get_json()["items"]
+    assert y24["zones_tertib"] == 3
+    due = login("demo.kota").get("/api/v1/verifications/due?kecamatan=medansatria").get_json()
+    names = [i["name"] for i in due["items"]]
+    assert sorted(names) == ["Jl. Alexindo", "Jl. Jenderal Sudirman", "Jl. Sultan Agung"]
+    assert all(i["expired"] for i in due["items"])
+    assert [i["expires_at"] for i in due["items"]] == sorted(i["expires_at"] for i in due["items"])
+    # Rules: 1095 days hold the 2024 verifications until 2027; a new version says so.
+    rules = c.get("/api/v1/assessment-rules").get_json()[0]
+    assert rules["verification_valid_days"] is None
+    body = {k: rules[k] for k in ("min_penertiban", "window_days", "min_patrols")}
+    assert_problem(
+        c.put("/api/v1/assessment-rules", json={**body, "verification_valid_days": 29}),
+        422,
+        "verification_valid_days",
+    )
+    assert (
+        c.put(
+            "/api/v1/assessment-rules", json={**body, "verification_valid_days": 1095}
+        ).status_code
+        == 201
+    )
+    assert c.get("/api/v1/assessment-rules").get_json()[0]["verification_valid_days"] == 1095
+    [y26] = c.get("/api/v1/indicators/wilayah-tertib?year=2026").get_json()["items"]
+    assert y26["zones_tertib"] == 3
+    assert c.get("/api/v1/verifications/due").get_json()["items"] == []
+    # Left out, the option keeps its value; null goes back to the default rule.
+    assert c.put("/api/v1/assessment-rules", json=body).status_code == 201
+    assert c.get("/api/v1/assessment-rules").get_json()[0]["verification_valid_days"] == 1095
+    assert (
+        c.put(
+            "/api/v1/assessment-rules", json={**body, "verification_valid_days": None}
+        ).status_code
+        == 201
+    )
+    assert c.get("/api/v1/assessment-rules").get_json()[0]["verification_valid_days"] is None
+    [y26] = c.get("/api/v1/indicators/wilayah-tertib?year=2026").get_json()["items"]
+    assert y26["zones_tertib"] == 0
+
+
+def test_what_changed_since_the_last_approved_snapshot(sample_2024, login):
+    trantib, pim = login("demo.trantib"), login("demo.pimpinan")
+    a = trantib.post("/api/v1/snapshots", json={"year": 2024}).get_json()["snapshot_id"]
+    first = trantib.get(f"/api/v1/snapshots/{a}/changes").get_json()
+    assert first["previous_id"] is None and first["previous_approved_at"] is None
+    assert first["figures"]["zones_tertib"] == [None, 3]
+    assert len(first["zones"]) == 10 and all(z["before"] is None for z in first["zones"])
+    assert pim.post(f"/api/v1/snapshots/{a}/approve").status_code == 200
+    # 2026: the 2024 verifications have ended; only those 3 zones changed.
+    b = trantib.post("/api/v1/snapshots", json={"year": 2026}).get_json()["snapshot_id"]
+    ch = pim.get(f"/api/v1/snapshots/{b}/changes").get_json()
+    assert ch["previous_id"] == a and ch["previous_approved_at"]
+    assert ch["figures"] == {
+        "zones_designated": [10, 10],
+        "zones_tertib": [3, 0],
+        "realisasi_pct": [30, 0],
+    }
+    assert [(z["name"], z["before"]) for z in ch["zones"]] == [
+        ("Jl. Alexindo", "tertib"),
+        ("Jl. Jenderal Sudirman", "tertib"),
+        ("Jl. Sultan Agung", "tertib"),
+    ]
+    assert all(z["after"] != "tertib" for z in ch["zones"])
+    assert_problem(trantib.get(f"/api/v1/snapshots/{uuid.uuid4()}/changes"), 404)

@@ -15,11 +15,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from k3zones.evidence import EvidenceRules
-from k3zones.models import Decree, ReviewState, Zone
+from k3zones.models import Decree, ReviewState, TertibKategori, Zone
 from k3zones.services.decrees import put_attachment
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import review_report, submit_report
 from k3zones.services.sample import DEMO_USERS
+from k3zones.services.zone_status import verify
 from tests.support.http import assert_problem
 from tests.support.strategies import hostile_geometries, json_values
 from tests.support.world import ALL, JPEG, OTHER, make_world, pdf_bytes
@@ -209,6 +210,10 @@ def test_photos_only_web_of_accepted_reports_of_tertib_zones(app, anon, sample_2
     w = make_world(app)
     uow = app.extensions["k3"].uow
     rid, pid = _tertib_zone_report(app, w)
+    # The sample's 2024 verification has ended (default rule): Seksi Trantib verifies again.
+    with uow() as s:
+        zid = s.scalar(select(Zone.id).where(Zone.name == "Jl. Sultan Agung"))
+    verify(uow, w.principal("demo.trantib"), zid, TertibKategori.BAIK, "Verifikasi ulang")
     url = f"/publik/medansatria/foto/{pid}.jpg"
     assert_problem(anon.get(url), 404)  # not reviewed yet
     assert pid not in _page(anon)

@@ -288,6 +288,13 @@ CASES = [
         body=lambda w, k: {},
     ),
     Case("reports.Reports", "GET", lambda w, k: f"/api/v1/reports?kecamatan={k}", EVERYONE),
+    Case(
+        "reports.ReportsSummary",
+        "GET",
+        lambda w, k: f"/api/v1/reports/summary?kecamatan={k}",
+        EVERYONE,
+    ),
+    Case("reports.ReportsCsv", "GET", lambda w, k: f"/api/v1/reports.csv?kecamatan={k}", EVERYONE),
     # A report always belongs to the caller's kecamatan: another's zone is a bad field.
     Case(
         "reports.Reports",
@@ -405,6 +412,12 @@ CASES = [
         "pimpinan",
     ),
     Case(
+        "status.SnapshotChanges",
+        "GET",
+        lambda w, k: f"/api/v1/snapshots/{w.snapshot(k)}/changes",
+        "trantib pimpinan admin kota",
+    ),
+    Case(
         "status.ManualYear",
         "PUT",
         lambda w, k: "/api/v1/indicators/wilayah-tertib/manual/2022",
@@ -420,6 +433,13 @@ CASES = [
         "status.AssessmentRules",
         "GET",
         lambda w, k: f"/api/v1/assessment-rules?kecamatan={k}",
+        "trantib pimpinan admin kota",
+    ),
+    Case("labels.Labels", "GET", lambda w, k: "/api/v1/labels", EVERYONE, other=False),
+    Case(
+        "status.VerificationsDue",
+        "GET",
+        lambda w, k: f"/api/v1/verifications/due?kecamatan={k}",
         "trantib pimpinan admin kota",
     ),
     Case(

@@ -31,12 +31,14 @@ from k3zones.models import (
     PhotoOriginalRead,
     RetentionSetting,
     RetentionTombstone,
+    TertibKategori,
     Zone,
 )
 from k3zones.scope import Scope
 from k3zones.services import complaints, privacy, retention
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import review_report, submit_report
+from k3zones.services.zone_status import verify
 from tests.support.complaints import new_complaint, new_complaint_photo
 from tests.support.http import assert_problem, demo_password
 from tests.support.privacy import (
@@ -202,6 +204,8 @@ def _tertib_report_with_face(app: Any, w: Any) -> str:
     review_report(
         uow, w.principal("demo.trantib"), uuid.UUID(body["id"]), ReviewState.DITERIMA, None
     )
+    # The sample's 2024 verification has ended (default rule): Seksi Trantib verifies again.
+    verify(uow, w.principal("demo.trantib"), zid, TertibKategori.BAIK, "Verifikasi ulang")
     return str(pid)
 
 

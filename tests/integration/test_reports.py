@@ -244,3 +244,74 @@ def test_review_then_amend_keeps_every_version(sample, login):
     assert_problem(
         trantib.post(f"/api/v1/reports/{own}/review", json={"state": "diterima"}), 403, "sendiri"
     )
+
+
+def _all_ids(client: Any, query: str) -> list[str]:
+    """Every report id the list shows for a query, page by page (200 a page)."""
+    ids: list[str] = []
+    cursor = ""
+    while True:
+        page = client.get(f"/api/v1/reports?limit=200&{query}{cursor}").get_json()
+        ids += [i["id"] for i in page["items"]]
+        if not page["next_cursor"]:
+            return ids
+        cursor = f"&cursor={page['next_cursor']}"
+
+
+def _csv_rows(client: Any, query: str) -> list[list[str]]:
+    import csv  # why: only this helper reads CSV
+    import io  # why: only this helper reads CSV
+
+    r = client.get(f"/api/v1/reports.csv?{query}")
+    assert r.status_code == 200 and r.mimetype == "text/csv", r.data[:300]
+    assert "attachment" in r.headers["Content-Disposition"]
+    return list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_report_table_totals_and_csv_match_the_list(sample_2024, login, monkeypatch):
+    phone, trantib = login("demo.petugas"), login("demo.trantib")
+    hostile = '=HYPERLINK("http://evil","klik")'
+    body = report(
+        started_at="2024-05-01T08:00:00+07:00",
+        ended_at="2024-05-01T09:00:00+07:00",
+        type="penertiban",
+        actions=[{"kind": "teguran_tertulis", "count": 1}],
+        notes=hostile,
+    )
+    mine = phone.post("/api/v1/reports", json=body).get_json()["id"]
+    for query in (
+        "",
+        "type=penertiban",
+        "review_state=menunggu",
+        "review_state=diterima&date_from=2024-01-01&date_to=2024-06-30",
+        "flag=any",
+        "type=patroli&flag=any",
+    ):
+        ids = _all_ids(trantib, query)
+        summary = trantib.get(f"/api/v1/reports/summary?{query}").get_json()
+        assert summary["total"] == len(ids), query
+        assert (
+            sum(summary["by_type"].values()) == len(ids) == sum(summary["by_review_state"].values())
+        )
+        if "flag=any" in query:
+            assert summary["flagged"] == len(ids)
+        rows = _csv_rows(trantib, query)
+        assert rows[0][:3] == ["Waktu Mulai", "Jenis", "Zona"]
+        assert [r[-1] for r in rows[1:]] == ids, query
+    assert trantib.get("/api/v1/reports/summary").get_json()["total"] > 1
+    # Labels, the WIB date format, the officer's full name, formula-safe notes.
+    [row] = [r for r in _csv_rows(trantib, "type=penertiban") if r[-1] == mine]
+    assert row[0] == "1 Mei 2024 08.00 WIB" and row[1] == "Penertiban"
+    assert row[5] == "Menunggu tinjauan" and row[8] == "Teguran tertulis 1"
+    assert row[10] == "'" + hostile
+    assert row[4] != "demo.petugas"  # the full name, not the username
+    # The officer sees their own (and their teams') reports only, by username.
+    own = _csv_rows(phone, "")
+    assert [r[-1] for r in own[1:]] == _all_ids(phone, "")
+    assert phone.get("/api/v1/reports/summary").get_json()["total"] == len(own) - 1
+    # Above the bound: a clear 422, not a truncated file.
+    from k3zones.services import report_views  # why: lower the bound for this test only
+
+    monkeypatch.setattr(report_views, "MAX_CSV_ROWS", 1)
+    assert_problem(trantib.get("/api/v1/reports.csv"), 422, "Persempit")
+    assert_problem(trantib.get("/api/v1/reports/summary?type=bukan"), 422)

@@ -44,3 +44,23 @@ def new_page(browser: Browser, size: tuple[int, int] = OFFICE, **context: Any) -
     with `page.context.close()`."""
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, **context)
     return ctx.new_page()
+
+
+AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_serious(page: Page) -> list[dict[str, Any]]:
+    """axe-core (from npm, console/package.json) run on the page as it is: the serious and
+    critical violations (id, impact, the first nodes). The page's context must bypass the
+    CSP (`new_page(..., bypass_csp=True)`): the script is added inline."""
+    if not AXE.exists():
+        raise AssertionError(f"{AXE} missing: run npm ci in console/")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                           nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }))"""
+    )
+    return list(found)

@@ -81,3 +81,19 @@ def flask_sample_load(env: Mapping[str, str], demo_users: Path) -> dict[str, Any
         check=True,
     )
     return dict(json.loads(done.stdout))
+
+
+def api(stack: Stack, method: str, path: str, token: str, body: Any = None) -> Any:
+    """A JSON call to the running stack that must succeed; its answer, parsed."""
+    raw = json.dumps(body).encode() if body is not None else None
+    status, _, out = http(method, stack.base + path, raw, token=token)
+    assert status < 300, (method, path, status, out[:500])
+    return json.loads(out) if out else None
+
+
+def sign_in(stack: Stack, user: str) -> str:
+    """An access token of a demo user of the running stack."""
+    body = {"username": user, "password": stack.demo[user]}
+    status, _, out = http("POST", stack.base + "/api/v1/auth/login", json.dumps(body).encode())
+    assert status == 200, out
+    return str(json.loads(out)["access_token"])

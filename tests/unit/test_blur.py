@@ -92,3 +92,12 @@ def test_retention_clock() -> None:
     d = retention.DEFAULT
     for name, (lo, hi) in retention.RANGES.items():
         assert lo <= getattr(d, name) <= hi
+
+
+def test_detection_switched_off_finds_nothing_and_loads_no_opencv() -> None:
+    blur.configure(detect=False)
+    try:
+        assert blur.detect(Image.new("RGB", (64, 48))) == []
+    finally:
+        blur.configure(detect=True)
+    assert "cv2" not in sys.modules

@@ -42,6 +42,13 @@ def test_argon2_cost_is_settable_but_never_below_owasps_minimum():
         Settings.from_env({**ENV, "K3_ARGON2_PARALLELISM": "0"})
 
 
+def test_face_detection_is_on_unless_switched_off():
+    assert Settings.from_env(ENV).blur_detect is True
+    assert Settings.from_env({**ENV, "K3_BLUR_DETECT": "0"}).blur_detect is False
+    with pytest.raises(SettingsError, match="K3_BLUR_DETECT harus 1 atau 0"):
+        Settings.from_env({**ENV, "K3_BLUR_DETECT": "kadang"})
+
+
 def test_defaults_and_the_broker_falling_back_to_redis():
     s = Settings.from_env({**ENV, "K3_REDIS_URL": "redis://cache:6379/2", "K3_PORT": ""})
     assert s.port == 8000 and s.max_photo_bytes == 20 * 1024 * 1024

@@ -46,6 +46,36 @@ const CHANNEL = { formulir: "Formulir /lapor", open311: "Aplikasi mitra (Open311
                   whatsapp: "WhatsApp", langsung: "Datang langsung", surat: "Surat", lainnya: "Lainnya" };
 const label = (table, code) => table[code] ?? String(code ?? "-");
 
+// Labels for the API's codes: the server's table (GET /api/v1/labels, shared with the
+// exports) first, then these fallbacks (an older server), then the code itself.
+const FALLBACK = {
+  report_type: ACTIVITY, zone_status: STATUS,
+  kategori_zona: { merah: "Merah", kuning: "Kuning" },
+  tertib_kategori: { baik: "Baik", cukup: "Cukup", kurang: "Kurang" },
+  review_state: { menunggu: "Menunggu tinjauan", diterima: "Diterima", perlu_perbaikan: "Perlu perbaikan", ditolak: "Ditolak" },
+  report_status: { draf: "Draf", lengkap: "Lengkap", menunggu_foto: "Menunggu foto", diterima: "Diterima" },
+  violation_kind: { pkl: "PKL (pedagang kaki lima)", bangunan_liar: "Bangunan liar", spanduk: "Spanduk", reklame_kain: "Reklame kain",
+               parkir_liar: "Parkir liar", sampah: "Sampah", lainnya: "Lainnya" },
+  enforcement_action: { teguran_lisan: "Teguran lisan", teguran_tertulis: "Teguran tertulis", pembongkaran: "Pembongkaran",
+            penyitaan: "Penyitaan", relokasi: "Relokasi", pembersihan: "Pembersihan" },
+  team_unit: UNIT, complaint_channel: CHANNEL,
+  role: { petugas: "Petugas", trantib: "Seksi Trantib", pimpinan: "Pimpinan", admin: "Admin", kota: "Pemerintah kota" },
+  complaint_rejection: { duplikat: "Duplikat", bukan_wewenang: "Bukan wewenang", tidak_lengkap: "Tidak lengkap" },
+};
+function lbl(vocab, code) {
+  if (code === null || code === undefined || code === "") return "-";
+  const server = state.labels || {};
+  const hit = server[vocab]?.[code] ?? FALLBACK[vocab]?.[code];
+  if (hit) return hit;
+  for (const table of [...Object.values(server), ...Object.values(FALLBACK)]) {
+    if (table && typeof table === "object" && typeof table[code] === "string") return table[code];
+  }
+  return String(code);
+}
+async function loadLabels() {
+  try { state.labels = await getJSON("/api/v1/labels"); } catch (e) { state.labels = {}; } // older server: fallbacks
+}
+
 // Dates: days are WIB calendar days ("YYYY-MM-DD"), shown as "Sen 30 Nov" / "30 Nov 2026".
 const WIB_MS = 7 * 3600e3;
 const HARI = ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"];
@@ -56,13 +86,19 @@ const addDays = (iso, n) => { const d = utcDay(iso); d.setUTCDate(d.getUTCDate()
 const mondayOf = (iso) => addDays(iso, -((utcDay(iso).getUTCDay() + 6) % 7));
 const dayLabel = (iso) => { const d = utcDay(iso); return `${HARI[d.getUTCDay()]} ${d.getUTCDate()} ${BULAN[d.getUTCMonth()]}`; };
 const dateLabel = (iso) => { const d = utcDay(String(iso).slice(0, 10)); return `${d.getUTCDate()} ${BULAN[d.getUTCMonth()]} ${d.getUTCFullYear()}`; };
+// The one format for a moment: "15 Mar 2024 10.00 WIB" (Asia/Jakarta, whatever the browser's zone).
+const WIB_FMT = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Jakarta", year: "numeric", month: "numeric",
+  day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const wibDateTime = (iso) => {
   if (!iso) return "-";
-  const d = new Date(new Date(iso).getTime() + WIB_MS);
+  const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "-";
-  const hh = String(d.getUTCHours()).padStart(2, "0"), mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${d.getUTCDate()} ${BULAN[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}.${mm} WIB`;
+  const p = Object.fromEntries(WIB_FMT.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${Number(p.day)} ${BULAN[Number(p.month) - 1]} ${p.year} ${p.hour}.${p.minute} WIB`;
 };
+const histTable = (id, rows) => el("table", { class: "hist", id },
+  el("thead", {}, el("tr", {}, ...["Waktu", "Status", "Alasan", "Oleh"].map((h) => el("th", { scope: "col" }, h)))),
+  el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
 
 async function api(path, opts = {}, retry = true) {
   const headers = Object.assign({}, opts.headers || {});
@@ -135,7 +171,11 @@ async function loadZones() {
     pointToLayer: (f, ll) => L.circleMarker(ll, Object.assign(zoneStyle(f.properties), { radius: 10 })),
     onEachFeature: (f, layer) => {
       state.zones[f.id] = { feature: f, layer };
-      layer.bindTooltip(textNode(f.properties.name));
+      // The zone's name always on the map (a permanent label, text), hidden below LABEL_ZOOM.
+      layer.bindTooltip(textNode(f.properties.name), { permanent: true, direction: "center", className: "zone-label" });
+      // Below LABEL_ZOOM the name shows while the pointer is on the zone.
+      layer.on("mouseover", () => layer.getTooltip()?.getElement()?.classList.add("hover"));
+      layer.on("mouseout", () => layer.getTooltip()?.getElement()?.classList.remove("hover"));
       layer.on("click", () => { if (!picker.target) showZone(f.id); }); // a pick goes to the map
     },
   }).addTo(map);
@@ -143,9 +183,10 @@ async function loadZones() {
   const list = $("zone-list");
   list.replaceChildren(...fc.features.map((f) => el("li", {},
     el("button", { onclick: () => showZone(f.id), "data-zone": f.id },
-      f.properties.name, el("span", { class: "chip" }, f.properties.kategori),
+      f.properties.name, el("span", { class: "chip" }, lbl("kategori_zona", f.properties.kategori)),
       el("span", { class: "chip" + (f.properties.status === "tertib" ? " status-tertib" : "") }, STATUS[f.properties.status])))));
   if (fc.features.some((f) => f.properties.is_sample)) $("sample-banner").hidden = false;
+  applyZoneFilter();
 }
 
 function filterQuery() {
@@ -166,12 +207,57 @@ async function loadReports() {
   for (const f of fc.features) {
     const [lon, lat] = f.geometry.coordinates;
     const flagged = Object.keys(f.properties.flags || {}).length > 0;
-    const m = L.circleMarker([lat, lon], { radius: 7, color: flagged ? "#e65100" : "#0b57d0", weight: 2, fillOpacity: 0.7 });
+    const m = L.circleMarker([lat, lon], { radius: 7, color: flagged ? "#e65100" : "#0b57d0", weight: 2, fillOpacity: 0.7,
+                                           pane: "reports" });
     m.on("click", () => { if (!picker.target) showReport(f.id); });
-    m.bindTooltip(textNode((f.properties.type === "penertiban" ? "Penertiban " : "Patroli ") + f.properties.period));
+    m.bindTooltip(textNode(lbl("report_type", f.properties.type) + " " + dateLabel(f.properties.period)));
     state.reports.addLayer(m);
   }
   state.reportCount = fc.features.length;
+}
+
+// --- offline map: kelurahan boundaries, labels, scale, the base map's state ------------------
+const LABEL_ZOOM = 15; // zone names from this zoom on (below it they would pile up)
+function syncLabels() {
+  map.getContainer().classList.toggle("labels-off", map.getZoom() < LABEL_ZOOM);
+}
+
+function mapNotice(m) {
+  // "No base map" as DOM text in a control of its own (no tiles configured, or none loaded).
+  const c = L.control({ position: "topright" });
+  c.onAdd = () => el("div", { class: "map-notice", id: "map-notice", role: "status", hidden: "" },
+    "Peta dasar tidak tersedia: batas kelurahan dan zona tetap tampil.");
+  c.addTo(m);
+  return $("map-notice");
+}
+
+function baseMap(m) {
+  const notice = mapNotice(m);
+  if (!cfg.tileUrl) { notice.hidden = false; return; }
+  const tiles = L.tileLayer(cfg.tileUrl, { maxZoom: 19 }).addTo(m);
+  credit(m, creditText(cfg.tileAttribution));
+  let loaded = 0, failed = 0;
+  tiles.on("tileload", () => { loaded += 1; notice.hidden = true; });
+  tiles.on("tileerror", () => { failed += 1; if (!loaded) notice.hidden = false; });
+}
+
+async function loadKelurahan() {
+  // The kelurahan boundaries (public OGC collection), drawn under the zones, named.
+  const layer = L.layerGroup().addTo(map);
+  for (const k of state.kecamatan || []) {
+    let fc;
+    try {
+      fc = await getJSON(`/ogc/kecamatan/${encodeURIComponent(k.slug)}/collections/kelurahan/items?f=json&limit=1000`);
+    } catch (e) { continue; }
+    L.geoJSON(fc, {
+      pane: "kelurahan", interactive: false,
+      style: () => ({ color: "#455a64", weight: 2, dashArray: "6 4", fill: true, fillOpacity: 0.03, fillColor: "#455a64" }),
+      onEachFeature: (f, l) => l.bindTooltip(textNode(f.properties.name +
+        (f.properties.boundary_approximate ? " (batas perkiraan)" : "")),
+        { permanent: true, direction: "center", className: "kel-label", interactive: false }),
+    }).addTo(layer);
+  }
+  state.kelurahanLayer = layer;
 }
 
 // --- zone panel -----------------------------------------------------------------------
@@ -184,32 +270,52 @@ async function showZone(id) {
   const canVerify = ["trantib", "admin"].includes(state.me.role);
   const box = $("zone-detail");
   box.replaceChildren(
+    el("button", { class: "print-btn", id: "print-zone", onclick: () => printSheet("zona") }, "Cetak lembar zona"),
     el("h2", {}, z.properties.name),
-    el("p", {}, "Kategori: zona ", z.properties.kategori, " · Kelurahan: ", z.properties.kelurahan_name || "-"),
+    el("p", {}, "Kategori: Zona ", lbl("kategori_zona", z.properties.kategori), " · Kelurahan: ", z.properties.kelurahan_name || "-"),
     z.properties.decree_nomor ? el("p", { id: "zone-decree" }, "SK: ", z.properties.decree_nomor) : el("span"),
     z.properties.notes ? el("p", { class: "muted", id: "zone-notes" }, z.properties.notes) : el("span"),
     el("p", {}, "Status: ", el("strong", { id: "zone-status", class: st.status === "tertib" ? "status-tertib" : "" },
-      STATUS[st.status] + (st.kategori ? " (" + st.kategori + ")" : ""))),
+      lbl("zone_status", st.status) + (st.kategori ? " (" + lbl("tertib_kategori", st.kategori) + ")" : ""))),
     el("p", { class: "muted" }, (st.evidence.alasan || []).join(" ")),
     patrolLine(st),
     evidenceLinks(st.evidence),
+    validityLine(st),
     canVerify ? verifyForm(id, st) : el("span"),
     el("h3", {}, "Riwayat"),
-    el("table", { class: "hist" }, ...st.history.slice(0, 10).map((h) => el("tr", {},
-      el("td", {}, new Date(h.at).toLocaleString("id-ID")), el("td", {}, STATUS[h.to] || h.to),
-      el("td", {}, h.reason), el("td", {}, h.actor)))),
+    histTable("zone-history", st.history.slice(0, 10).map((h) => [wibDateTime(h.at), lbl("zone_status", h.to),
+      h.reason || "-", h.actor_name || h.actor || "-"])),
     el("h3", {}, "Pengaduan terbuka"),
     el("ul", { class: "list", id: "zone-complaints" }, ...(await zoneComplaints(id)).map((c) => el("li", {},
       el("button", { onclick: () => showComplaint(c.id) }, c.code, " · ", c.category_name, " · ", C_STATE[c.state] || c.state,
         el("span", { class: "chip sla-" + c.sla.phase }, label(SLA_PHASE, c.sla.phase)))))),
     el("h3", {}, "Laporan terbaru"),
     el("ul", { class: "list" }, ...recent.items.map((r) => el("li", {},
-      el("button", { onclick: () => showReport(r.id) }, r.period, " · ", label(ACTIVITY, r.type), " · pelanggaran ", r.violation_total,
+      el("button", { onclick: () => showReport(r.id) }, dateLabel(r.period), " · ", lbl("report_type", r.type), " · pelanggaran ", r.violation_total,
         ...flagChips(r.flags))))),
   );
   const layer = state.zones[id].layer;
   if (layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 17 }); else map.setView(layer.getLatLng(), 17);
 }
+
+function validityLine(st) {
+  // How long the verification holds (fields of a newer server; nothing shown without them).
+  if (!st.verified_at) return el("span");
+  const until = st.verification_expires_at ? wibDateTime(st.verification_expires_at) : null;
+  if (st.perlu_verifikasi_ulang === true) {
+    return el("p", { id: "zone-validity" }, el("span", { class: "chip warn" },
+      "Perlu verifikasi ulang" + (until ? ` (berlaku sampai ${until})` : "")));
+  }
+  return el("p", { id: "zone-validity", class: "muted" }, "Diverifikasi ", wibDateTime(st.verified_at),
+    until ? ` · berlaku sampai ${until}` : "");
+}
+
+// Print: the zone sheet or the indicator page alone (styles in app.css, @media print).
+function printSheet(kind) {
+  document.body.dataset.print = kind;
+  window.print();
+}
+window.addEventListener("afterprint", () => { delete document.body.dataset.print; });
 
 function patrolLine(st) {
   // Fields of the zone status that may be missing on an older server: shown only if there.
@@ -253,7 +359,7 @@ function verifyForm(id, st) {
     try {
       await api(`/api/v1/zones/${id}/verify`, { method: "POST", json: { kategori: kategori.value, note: note.value || null } });
       msg.textContent = "Zona diverifikasi tertib.";
-      await loadZones(); await showZone(id); await loadIndicator();
+      await loadZones(); await showZone(id); await loadIndicator(); await loadDue();
     } catch (e) { msg.textContent = e.message; }
   } }, "Verifikasi tertib");
   const withdraw = el("button", { id: "withdraw", onclick: async () => {
@@ -263,7 +369,10 @@ function verifyForm(id, st) {
           await loadZones(); await showZone(id); await loadIndicator(); }
     catch (e) { msg.textContent = e.message; }
   } }, "Cabut verifikasi");
-  return el("div", { class: "row" }, kategori, note, verify, st.verified_at ? withdraw : el("span"), msg);
+  // A zone already tertib with a verification that still holds is not offered "Verifikasi tertib".
+  const holds = st.status === "tertib" && st.verified_at && st.perlu_verifikasi_ulang !== true;
+  return el("div", { class: "row" }, ...(holds ? [] : [kategori, note, verify]),
+    st.verified_at ? withdraw : el("span"), msg);
 }
 
 function flagChips(flags) {
@@ -344,14 +453,26 @@ async function showReport(id) {
     } catch (e) { alert(e.message); }
   };
   box.replaceChildren(
-    el("h2", {}, "Laporan ", label(ACTIVITY, r.type).toLowerCase(), " ", r.period),
-    el("p", {}, "Zona: ", r.zone || "-", " · Petugas: ", r.officer || "-", " · Tim: ", r.team || "-",
-      " · Tinjauan: ", el("strong", { id: "review-state" }, r.review_state)),
-    el("p", {}, "Temuan: ", r.findings.map((f) => `${f.kind} ${f.count}`).join(", ") || "tidak ada",
-      r.actions.length ? " · Tindakan: " + r.actions.map((a) => `${a.kind} ${a.count}`).join(", ") : ""),
+    el("h2", {}, "Laporan ", lbl("report_type", r.type), " · ", dateLabel(r.period)),
+    el("dl", { class: "facts", id: "report-facts" },
+      ...[["Zona", r.zone || "-"],
+          ["Petugas", r.officer_name || r.officer_full_name || r.officer || "-"],
+          ["Tim", r.team || "-"],
+          ["Unit", (r.units || []).map((u) => lbl("team_unit", u)).join(", ") || "-"],
+          ["Mulai", wibDateTime(r.started_at)],
+          ["Selesai", wibDateTime(r.ended_at)],
+          ["Diterima server", wibDateTime(r.received_at)],
+          ["Akurasi lokasi", Number.isFinite(r.accuracy_m) ? `${Math.round(r.accuracy_m)} m` : "-"],
+          ["Foto", `${r.photos_received ?? 0} dari ${r.photos_expected ?? 0}`]]
+        .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
+      el("dt", {}, "Tinjauan"), el("dd", {}, el("strong", { id: "review-state" }, lbl("review_state", r.review_state)),
+        r.reviewed_at ? " · " + wibDateTime(r.reviewed_at) : "")),
+    el("p", {}, "Temuan: ", r.findings.map((f) => `${lbl("violation_kind", f.kind)} ${f.count}`).join(", ") || "tidak ada",
+      r.actions.length ? " · Tindakan: " + r.actions.map((a) => `${lbl("enforcement_action", a.kind)} ${a.count}`).join(", ") : ""),
     el("ul", { class: "notes", id: "report-notes" },
       ...(r.notes ? [el("li", {}, "Catatan petugas: ", r.notes)] : []),
-      ...[...r.findings, ...r.actions].filter((i) => i.notes).map((i) => el("li", {}, i.kind, ": ", i.notes)),
+      ...r.findings.filter((i) => i.notes).map((i) => el("li", {}, lbl("violation_kind", i.kind), ": ", i.notes)),
+      ...r.actions.filter((i) => i.notes).map((i) => el("li", {}, lbl("enforcement_action", i.kind), ": ", i.notes)),
       ...(r.review_note ? [el("li", {}, "Catatan tinjauan: ", r.review_note)] : [])),
     el("div", { id: "report-flags" }, ...flagChips(r.flags)),
     imgs,
@@ -366,13 +487,16 @@ async function showReport(id) {
     caption: [[p.exif?.make, p.exif?.model].filter(Boolean).join(" "), p.taken_at ? "diambil " + wibDateTime(p.taken_at) : ""]
       .filter(Boolean).join(" · ") }));
   for (const [n, p] of shown.entries()) imgs.append(await photoImg(p, () => openViewer(items, n)));
+  // The map flies to where the report was made.
+  const c = r.location?.coordinates;
+  if (Array.isArray(c) && Number.isFinite(c[0]) && Number.isFinite(c[1])) map.flyTo([c[1], c[0]], Math.max(map.getZoom(), 17));
 }
 
 async function loadQueue() {
   const q = await getJSON("/api/v1/reports?review_state=menunggu&order=terlama&limit=100");
   $("queue").replaceChildren(...q.items.map((r) => el("li", {},
     el("button", { onclick: () => showReport(r.id), "data-report": r.id },
-      r.period, " · ", label(ACTIVITY, r.type), " · ", r.zone || "tanpa zona", ...flagChips(r.flags)))));
+      dateLabel(r.period), " · ", lbl("report_type", r.type), " · ", r.zone || "tanpa zona", ...flagChips(r.flags)))));
   state.queueCount = q.items.length;
 }
 
@@ -392,6 +516,90 @@ async function loadIndicator() {
       el("p", { id: "tertib-count" }, `${i.zones_tertib} dari ${i.zones_designated} zona tertib`),
       el("p", {}, "Masih dibutuhkan: ", el("strong", { id: "still-needed" }, need), " zona"));
   } catch (e) { box.replaceChildren(el("p", { class: "error" }, e.message)); }
+}
+
+// --- the LKIP loop: the period's snapshot, what changed, pimpinan's approval --------------------
+const canApprove = () => state.me.role === "pimpinan";
+const FIGURES = [["zones_designated", "Zona ditetapkan", String], ["zones_tertib", "Zona tertib", String],
+                 ["realisasi_pct", "Realisasi (%)", fmt]];
+function periodOf() {
+  const y = Number($("i-year").value), m = $("i-month").value;
+  return m ? { kind: "month", start: `${y}-${String(m).padStart(2, "0")}-01`, body: { year: y, month: Number(m) } }
+           : { kind: "year", start: `${y}-01-01`, body: { year: y } };
+}
+function approvalLine(s) {
+  if (!s.approved) return el("strong", { id: "snapshot-state", class: "warn-text" }, "Belum disetujui pimpinan");
+  const who = s.approved_by_name || s.approved_by || null;
+  return el("strong", { id: "snapshot-state", class: "status-tertib" },
+    "Disetujui" + (s.approved_at ? " " + wibDateTime(s.approved_at) : "") + (who ? " oleh " + who : ""));
+}
+async function snapshotChanges(id) {
+  // What changed since the last approved snapshot (an older server has no /changes).
+  let ch;
+  try { ch = await getJSON(`/api/v1/snapshots/${id}/changes`); } catch (e) { return el("span"); }
+  if (!ch || !ch.previous_id) return el("p", { class: "muted", id: "snapshot-changes" }, "Belum ada snapshot yang disetujui sebelumnya.");
+  const figs = ch.figures || {};
+  const rows = FIGURES.filter(([k]) => Array.isArray(figs[k])).map(([k, name, f]) =>
+    el("tr", {}, el("th", { scope: "row" }, name), el("td", {}, f(figs[k][0])), el("td", {}, f(figs[k][1]))));
+  return el("div", { id: "snapshot-changes" },
+    el("p", {}, "Perubahan sejak snapshot disetujui ", wibDateTime(ch.previous_approved_at), ":"),
+    el("table", { class: "hist" },
+      el("thead", {}, el("tr", {}, ...["Angka", "Sebelumnya", "Sekarang"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...rows)),
+    (ch.zones || []).length ? el("table", { class: "hist", id: "snapshot-zones" },
+      el("thead", {}, el("tr", {}, ...["Zona", "Sebelumnya", "Sekarang"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...ch.zones.map((z) => el("tr", {}, el("th", { scope: "row" }, z.name),
+        el("td", {}, lbl("zone_status", z.before)), el("td", {}, lbl("zone_status", z.after))))))
+      : el("p", { class: "muted" }, "Tidak ada zona yang berubah status."));
+}
+async function loadSnapshot() {
+  const box = $("snapshot-body"), msg = $("snapshot-msg");
+  if (!["trantib", "pimpinan", "admin"].includes(state.me.role)) return;
+  $("snapshot").hidden = false;
+  const p = periodOf(), kec = kecamatanSlug();
+  let list;
+  try { list = await getJSON("/api/v1/snapshots" + (kec ? "?kecamatan=" + encodeURIComponent(kec) : "")); }
+  catch (e) { box.replaceChildren(el("p", { class: "error" }, e.message)); return; }
+  const mine = list.filter((s) => s.period_kind === p.kind && s.period_start === p.start);
+  const snap = mine.find((s) => s.approved) || mine[0];
+  const take = el("button", { id: "snapshot-take", onclick: async () => {
+    try { await api("/api/v1/snapshots", { method: "POST", json: Object.assign({}, p.body, kec ? { kecamatan: kec } : {}) });
+          msg.textContent = "Snapshot dihitung."; await loadSnapshot(); } catch (e) { msg.textContent = e.message; }
+  } }, snap ? "Hitung ulang" : "Hitung snapshot");
+  if (!snap) { box.replaceChildren(el("p", { class: "muted" }, "Belum ada snapshot untuk periode ini."), take); return; }
+  const approve = el("button", { class: "primary", id: "snapshot-approve", onclick: async () => {
+    try {
+      const r = await (await api(`/api/v1/snapshots/${snap.id}/approve`, { method: "POST" })).json();
+      state.approvedHere = { id: snap.id, at: r.approved_at || new Date().toISOString(),
+                             by: r.approved_by_name || state.me.full_name };
+      msg.textContent = "Snapshot disetujui.";
+      await loadSnapshot(); await loadIndicator();
+    } catch (e) { msg.textContent = e.message; }
+  } }, "Setujui");
+  const here = state.approvedHere && state.approvedHere.id === snap.id ? state.approvedHere : null;
+  const shown = Object.assign({}, snap, here && !snap.approved_at ? { approved_at: here.at } : {},
+    here && !snap.approved_by_name ? { approved_by_name: here.by } : {});
+  box.replaceChildren(
+    el("p", { id: "snapshot-info" }, "Snapshot dihitung ", wibDateTime(snap.computed_at), " · ",
+      `${snap.zones_tertib} dari ${snap.zones_designated} zona tertib · realisasi ${fmt(snap.realisasi_pct)} %`),
+    el("p", {}, approvalLine(shown)),
+    await snapshotChanges(snap.id),
+    el("div", { class: "row" }, canApprove() && !snap.approved ? approve : el("span"), snap.approved ? el("span") : take));
+}
+
+async function loadDue() {
+  // Zones whose verification ran out (or runs out soon): verify them again.
+  if (!["trantib", "pimpinan", "admin", "kota"].includes(state.me.role)) return;
+  const kec = kecamatanSlug();
+  let due;
+  try { due = await getJSON("/api/v1/verifications/due" + (kec ? "?kecamatan=" + encodeURIComponent(kec) : "")); }
+  catch (e) { return; } // an older server: no list
+  $("due").hidden = false;
+  $("due-list").replaceChildren(...(due.items || []).map((d) => el("li", {},
+    el("button", { onclick: () => state.zones[d.zone_id] && showZone(d.zone_id), "data-zone": d.zone_id },
+      d.name, " · ", d.kelurahan || "-", " · Zona ", lbl("kategori_zona", d.kategori_zona),
+      el("span", { class: "chip warn" }, (d.expired ? "berakhir " : "berlaku sampai ") + wibDateTime(d.expires_at))))));
+  if (!(due.items || []).length) $("due-list").replaceChildren(el("li", { class: "muted" }, "Tidak ada."));
 }
 
 $("export").addEventListener("click", async () => {
@@ -425,7 +633,7 @@ const OPEN_STATES = ["baru", "diterima", "ditugaskan", "ditangani"];
 const SLA_PHASE = { aman: "Aman", peringatan: "Hampir lewat", lewat: "Lewat SLA", tanpa_sla: "Tanpa SLA" };
 const canHandle = () => ["trantib", "admin"].includes(state.me.role);
 const canReadComplaint = () => ["trantib", "pimpinan", "admin"].includes(state.me.role);
-const when = (iso) => iso ? new Date(iso).toLocaleString("id-ID") : "-";
+const when = wibDateTime;
 
 function complaintQuery(after) {
   const q = new URLSearchParams({ limit: "50" });
@@ -489,7 +697,7 @@ async function complaintActions(c) {
   if (c.state === "ditugaskan" && c.team_id) {
     const reports = await getJSON(`/api/v1/reports?team=${c.team_id}&limit=20`);
     const pick = el("select", { id: "c-report", "aria-label": "Laporan tim" },
-      ...reports.items.map((r) => el("option", { value: r.id }, r.period + " · " + label(ACTIVITY, r.type))));
+      ...reports.items.map((r) => el("option", { value: r.id }, dateLabel(r.period) + " · " + lbl("report_type", r.type))));
     buttons.push(pick, step("Tautkan laporan tim", "c-handle", () => pick.value ? { action: "tangani", reason: "Laporan tim", report_id: pick.value } : null));
   }
   if (c.state === "ditangani") {
@@ -521,7 +729,7 @@ async function showComplaint(id) {
   box.replaceChildren(
     el("h2", {}, "Pengaduan ", el("span", { id: "complaint-code" }, c.code)),
     el("p", {}, c.category_name, " · ", el("strong", { id: "complaint-state" }, C_STATE[c.state] || c.state),
-      c.reject_reason ? " (" + c.reject_reason + ")" : ""),
+      c.reject_reason ? " (" + lbl("complaint_rejection", c.reject_reason) + ")" : ""),
     el("p", { id: "complaint-sla" }, "SLA: ", el("span", { class: "chip sla-" + sla.phase }, label(SLA_PHASE, sla.phase)),
       " · sejak ", when(sla.state_since), " · batas ", when(sla.due_at),
       sla.remaining_hours !== null ? ` · sisa ${sla.remaining_hours} jam kerja` : "",
@@ -535,8 +743,10 @@ async function showComplaint(id) {
     canHandle() ? locationForm(c) : el("span"),
     canHandle() ? await complaintActions(c) : el("span"),
     el("h3", {}, "Riwayat"),
-    el("table", { class: "hist", id: "complaint-history" }, ...c.transitions.map((t) => el("tr", {},
-      el("td", {}, when(t.at)), el("td", {}, C_STATE[t.to_state] || t.to_state), el("td", {}, t.reason), el("td", {}, t.actor)))),
+    // Row headers (the time of each step), one row per step (tests/e2e/test_lapor.py counts the rows).
+    el("table", { class: "hist", id: "complaint-history" }, el("caption", { class: "sr-only" }, "Riwayat pengaduan: waktu, status, alasan, oleh"),
+      ...c.transitions.map((t) => el("tr", {}, el("th", { scope: "row" }, when(t.at)),
+        el("td", {}, C_STATE[t.to_state] || t.to_state), el("td", {}, t.reason || "-"), el("td", {}, t.actor_name || t.actor || "-")))),
   );
   if (c.lat !== null && c.lon !== null) map.setView([c.lat, c.lon], 17);
 }
@@ -980,15 +1190,102 @@ function setupPlanEditor() {
   $("week-reload").addEventListener("click", () => loadJadwal());
 }
 
+// --- office tools: zone search and filters; the report table for a period ---------------------
+function zoneMatches(f) {
+  const q = $("z-search").value.trim().toLocaleLowerCase("id");
+  const p = f.properties;
+  return (!q || String(p.name).toLocaleLowerCase("id").includes(q)) &&
+    (!$("z-kategori").value || p.kategori === $("z-kategori").value) &&
+    (!$("z-status").value || p.status === $("z-status").value) &&
+    (!$("z-kelurahan").value || p.kelurahan === $("z-kelurahan").value);
+}
+function applyZoneFilter() {
+  // The same choice on the list and on the map.
+  const all = Object.values(state.zones);
+  let shown = 0;
+  for (const z of all) {
+    const ok = zoneMatches(z.feature);
+    shown += ok ? 1 : 0;
+    const li = $("zone-list").querySelector(`button[data-zone="${CSS.escape(String(z.feature.id))}"]`)?.parentElement;
+    if (li) li.hidden = !ok;
+    if (ok && !state.zoneLayer.hasLayer(z.layer)) state.zoneLayer.addLayer(z.layer);
+    if (!ok && state.zoneLayer.hasLayer(z.layer)) state.zoneLayer.removeLayer(z.layer);
+  }
+  $("zone-count").textContent = shown === all.length ? `${all.length} zona` : `${shown} dari ${all.length} zona`;
+}
+
+function reportFilters() {
+  // The period's filters: the same names for /reports (the list), /reports/summary and /reports.csv.
+  const sum = new URLSearchParams();
+  for (const [id, key] of [["r-from", "date_from"], ["r-to", "date_to"], ["r-type", "type"], ["r-team", "team"],
+                           ["r-flag", "flag"], ["r-review", "review_state"]]) {
+    if ($(id).value) sum.set(key, $(id).value);
+  }
+  const list = new URLSearchParams(sum);
+  list.set("limit", "200");
+  return { list, sum };
+}
+async function loadReportTable() {
+  const { list, sum } = reportFilters();
+  const tbody = $("r-table").querySelector("tbody"), totals = $("r-totals");
+  $("r-csv").href = "/api/v1/reports.csv?" + sum;
+  try {
+    const page = await getJSON("/api/v1/reports?" + list);
+    tbody.replaceChildren(...page.items.map((r) => el("tr", {},
+      el("td", {}, el("button", { class: "link", onclick: () => showReport(r.id), "data-report": r.id }, dateLabel(r.period))),
+      el("td", {}, lbl("report_type", r.type)), el("td", {}, r.zone || "-"), el("td", {}, r.team || "-"),
+      el("td", {}, String(r.violation_total)), el("td", {}, lbl("review_state", r.review_state)),
+      el("td", {}, Object.values(r.flags || {}).map((f) => f.message).filter(Boolean).join("; ") || "-"))));
+  } catch (e) { tbody.replaceChildren(el("tr", {}, el("td", { colspan: "7", class: "error" }, e.message))); }
+  try {
+    const t = await getJSON("/api/v1/reports/summary?" + sum);
+    const parts = (obj, vocab) => Object.entries(obj || {}).map(([k, n]) => `${lbl(vocab, k)} ${n}`).join(", ") || "-";
+    totals.replaceChildren(el("dl", { class: "facts", id: "r-summary" },
+      el("dt", {}, "Jumlah laporan"), el("dd", { id: "r-total" }, String(t.total)),
+      el("dt", {}, "Menurut jenis"), el("dd", { id: "r-by-type" }, parts(t.by_type, "report_type")),
+      el("dt", {}, "Menurut tinjauan"), el("dd", { id: "r-by-review" }, parts(t.by_review_state, "review_state")),
+      el("dt", {}, "Bertanda"), el("dd", { id: "r-flagged" }, String(t.flagged))));
+  } catch (e) { totals.replaceChildren(el("p", { class: "muted" }, "Jumlah belum tersedia.")); }
+}
+function setupOfficeTools() {
+  for (const id of ["z-search", "z-kategori", "z-status", "z-kelurahan"]) {
+    $(id).addEventListener(id === "z-search" ? "input" : "change", applyZoneFilter);
+  }
+  $("zone-filters").addEventListener("submit", (ev) => ev.preventDefault());
+  $("r-filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadReportTable(); });
+  $("r-csv").addEventListener("click", async (ev) => {
+    // The CSV is for signed-in staff: fetched with the token, then saved.
+    ev.preventDefault();
+    try {
+      const blob = await (await api($("r-csv").getAttribute("href"))).blob();
+      const a = el("a", { href: URL.createObjectURL(blob), download: "laporan.csv" });
+      a.click();
+      $("r-csv-msg").textContent = "";
+    } catch (e) { $("r-csv-msg").textContent = e.message; }
+  });
+  $("tab-laporan").addEventListener("click", () => loadReportTable());
+}
+
+// --- phone: legend and filters folded away, opened on demand --------------------------------------
+function setupPhone() {
+  const phone = window.matchMedia("(max-width: 800px)");
+  if (phone.matches) $("legend").open = false; // it would cover the map on a phone
+  $("filters-toggle").addEventListener("click", () => {
+    const open = $("filters").classList.toggle("open");
+    $("filters-toggle").setAttribute("aria-expanded", String(open));
+    if (map) map.invalidateSize();
+  });
+}
+
 // --- tabs and start -------------------------------------------------------------------------
-const TABS = ["zona", "indikator", "antrean", "pengaduan", "jadwal"];
+const TABS = ["zona", "indikator", "antrean", "pengaduan", "jadwal", "laporan"];
 function selectTab(name) {
   for (const t of TABS) {
     $("tab-" + t).setAttribute("aria-selected", String(t === name));
     $("panel-" + t).hidden = t !== name;
   }
   // The week's grid needs room: the side panel widens while it is open.
-  const wide = name === "jadwal";
+  const wide = name === "jadwal" || name === "laporan";
   if (document.querySelector(".layout").classList.toggle("wide", wide) !== state.wide) {
     state.wide = wide;
     if (map) map.invalidateSize();
@@ -1000,11 +1297,17 @@ $("tab-jadwal").addEventListener("click", () => loadJadwal().catch((e) => { $("j
 async function start(user) {
   state.me = user;
   $("login").hidden = true; $("app").hidden = false;
-  $("who").textContent = `${user.full_name} (${user.role})`;
+
   map = L.map("map", { maxZoom: 19 }); // set here too: without tiles nothing else sets it
-  if (cfg.tileUrl) { L.tileLayer(cfg.tileUrl, { maxZoom: 19 }).addTo(map); credit(map, creditText(cfg.tileAttribution)); }
+  // Panes: kelurahan under the zones; reports above the zone lines (they keep the hover).
+  map.createPane("kelurahan").style.zIndex = "350";
+  map.createPane("reports").style.zIndex = "450";
+  baseMap(map);
+  L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
   map.setView([-6.19, 106.985], 14);
-  state.reports = L.markerClusterGroup({ disableClusteringAtZoom: 17 }).addTo(map);
+  map.on("zoomend", syncLabels);
+  syncLabels();
+  state.reports = L.markerClusterGroup({ disableClusteringAtZoom: 17, clusterPane: "reports" }).addTo(map);
   state.complaints = L.layerGroup().addTo(map);
   map.on("moveend", () => loadReports().catch(() => {}));
   map.on("click", onMapPick);
@@ -1012,13 +1315,22 @@ async function start(user) {
   $("i-year").value = now.getFullYear();
   const months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
   months.forEach((n, i) => $("i-month").append(el("option", { value: i + 1 }, n)));
-  for (const id of ["i-year", "i-month"]) $(id).addEventListener("change", loadIndicator);
+  for (const id of ["i-year", "i-month"]) $(id).addEventListener("change", () => { loadIndicator(); loadSnapshot(); });
   for (const id of ["f-from", "f-to", "f-type", "f-kelurahan", "f-team"]) $(id).addEventListener("change", loadReports);
+  await loadLabels();
+  $("who").textContent = `${user.full_name} (${lbl("role", user.role)})`;
   const kec = await getJSON("/api/v1/kecamatan");
   state.kecamatan = kec;
-  for (const k of kec) for (const kel of k.kelurahan) $("f-kelurahan").append(el("option", { value: kel.slug }, kel.name));
+  for (const k of kec) for (const kel of k.kelurahan) {
+    $("f-kelurahan").append(el("option", { value: kel.slug }, kel.name));
+    $("z-kelurahan").append(el("option", { value: kel.slug }, kel.name));
+  }
   state.teams = await getJSON("/api/v1/teams");
-  for (const t of state.teams) $("f-team").append(el("option", { value: t.id }, t.name));
+  for (const t of state.teams) {
+    $("f-team").append(el("option", { value: t.id }, t.name));
+    $("r-team").append(el("option", { value: t.id }, t.name));
+  }
+  await loadKelurahan();
   await loadZones();
   const complaintsVisible = ["trantib", "pimpinan", "admin", "kota"].includes(user.role);
   $("tab-pengaduan").hidden = !complaintsVisible;
@@ -1026,7 +1338,10 @@ async function start(user) {
   $("plan-editor").hidden = !canPlan();
   setupComplaintForm();
   setupPlanEditor();
-  await Promise.all([loadReports(), loadIndicator(), loadQueue(),
+  setupOfficeTools();
+  setupPhone();
+  $("print-indicator").addEventListener("click", () => printSheet("indikator"));
+  await Promise.all([loadReports(), loadIndicator(), loadQueue(), loadSnapshot(), loadDue(),
                      complaintsVisible ? loadComplaints() : Promise.resolve()]);
   // Loaded: scripts waiting on the console (and people using assistive tech) can tell.
   document.body.dataset.ready = "true";
