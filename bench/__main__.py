@@ -301,14 +301,15 @@ def main(argv: list[str]) -> None:
     print(json.dumps({k: round(v, 3) for k, v in results.items()}))
 
 
-CITY_SQL = """
--- 12 kecamatan x 50 zones, three years of daily patrols (about 650,000 reports).
+# 12 kecamatan (slugs bench-1..12) x 50 zones of one decree each: the city both benches use,
+# with one user of `role` per kecamatan.
+CITY_ZONES_SQL = """
 INSERT INTO kecamatan (slug, name, kota, extent, is_sample)
 SELECT 'bench-' || k, 'Bench ' || k, 'Kota Bench',
        ST_MakeEnvelope(106.9 + k * 0.05, -6.40, 106.95 + k * 0.05, -6.10, 4326), true
 FROM generate_series(1, 12) k;
 INSERT INTO app_user (id, kecamatan_id, username, full_name, role, password_hash)
-SELECT gen_random_uuid(), id, 'bench.petugas.' || id, 'Bench', 'petugas', 'x'
+SELECT gen_random_uuid(), id, 'bench.{role}.' || id, 'Bench', '{role}', 'x'
 FROM kecamatan WHERE slug LIKE 'bench-%';
 INSERT INTO decree (id, kecamatan_id, nomor, tanggal, perihal, status)
 SELECT gen_random_uuid(), id, 'BENCH/' || id, DATE '2022-12-01', 'Bench', 'berlaku'
@@ -319,6 +320,12 @@ SELECT gen_random_uuid(), d.kecamatan_id, d.id, 'Zona ' || z,
        ST_SetSRID(ST_MakePoint(106.92 + d.kecamatan_id * 0.05, -6.35 + z * 0.004), 4326), 100
 FROM decree d JOIN kecamatan k ON k.id = d.kecamatan_id AND k.slug LIKE 'bench-%',
      generate_series(1, 50) z;
+"""
+
+CITY_SQL = (
+    CITY_ZONES_SQL.format(role="petugas")
+    + """
+-- three years of daily patrols on those zones (about 650,000 reports).
 INSERT INTO report (id, kecamatan_id, type, officer_id, zone_id, zone_match, started_at,
     started_offset_min, received_at, gps, violation_total, findings, photos_expected,
     review_state, body_hash, first_response, source)
@@ -341,6 +348,7 @@ FROM zone z JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%'
 WHERE hashtext(z.id::text) % 3 = 0;
 ANALYZE;
 """
+)
 
 # The same figures in one hand-written query: designated zones, zones verified and not
 # fallen back at the end of December 2025, and the per-zone counts the statuses come from.
@@ -431,28 +439,15 @@ def bench_snapshot() -> dict[str, float]:
 # Jadwal patroli at city size: 12 kecamatan x 50 zones, one team each, two daily plans per
 # kecamatan (patroli and a 3-pilar penertiban) over all zones of the decree: 1,200 tasks a
 # day. The zones come first; the plans are made through the service.
-PLAN_CITY_SQL = """
-INSERT INTO kecamatan (slug, name, kota, extent, is_sample)
-SELECT 'bench-' || k, 'Bench ' || k, 'Kota Bench',
-       ST_MakeEnvelope(106.9 + k * 0.05, -6.40, 106.95 + k * 0.05, -6.10, 4326), true
-FROM generate_series(1, 12) k;
-INSERT INTO app_user (id, kecamatan_id, username, full_name, role, password_hash)
-SELECT gen_random_uuid(), id, 'bench.trantib.' || id, 'Bench', 'trantib', 'x'
-FROM kecamatan WHERE slug LIKE 'bench-%';
-INSERT INTO decree (id, kecamatan_id, nomor, tanggal, perihal, status)
-SELECT gen_random_uuid(), id, 'BENCH/' || id, DATE '2022-12-01', 'Bench', 'berlaku'
-FROM kecamatan WHERE slug LIKE 'bench-%';
-INSERT INTO zone (id, kecamatan_id, decree_id, name, kategori, geom, radius_m)
-SELECT gen_random_uuid(), d.kecamatan_id, d.id, 'Zona ' || z,
-       CASE WHEN z <= 15 THEN 'merah' ELSE 'kuning' END,
-       ST_SetSRID(ST_MakePoint(106.92 + d.kecamatan_id * 0.05, -6.35 + z * 0.004), 4326), 100
-FROM decree d JOIN kecamatan k ON k.id = d.kecamatan_id AND k.slug LIKE 'bench-%',
-     generate_series(1, 50) z;
+PLAN_CITY_SQL = (
+    CITY_ZONES_SQL.format(role="trantib")
+    + """
 INSERT INTO team (id, kecamatan_id, name, kind, units)
 SELECT gen_random_uuid(), id, 'Tim 3 Pilar ' || id, 'tiga_pilar',
        ARRAY['kecamatan', 'polsek', 'koramil']::varchar[]
 FROM kecamatan WHERE slug LIKE 'bench-%';
 """
+)
 
 # A year of those tasks (438,000), as beat would have left them: most done on time, some
 # late, some missed, each done one with its (accepted) report.

@@ -356,19 +356,28 @@ def request_verification(uow: sessionmaker[Session], caller: Principal) -> dict[
     return latest_verdict(uow, caller)
 
 
+def _system_row(position: int | None, action: str, changes: dict[str, Any]) -> AuditLog:
+    """An audit row about the chain written by the system (a verdict, a daily root)."""
+    return AuditLog(
+        kecamatan_id=None,
+        actor_id=None,
+        actor="sistem",
+        entity="chain_entry",
+        entity_id=str(position),
+        action=action,
+        changes=changes,
+    )
+
+
 def run_verification(uow: sessionmaker[Session], batch: int = BATCH) -> Verdict:
     """The worker's (and beat's) verification: its verdict is kept in the audit log."""
     v = verify_all(uow, batch)
     with uow() as s, s.begin():
         s.add(
-            AuditLog(
-                kecamatan_id=None,
-                actor_id=None,
-                actor="sistem",
-                entity="chain_entry",
-                entity_id=str(v.sealed_to),
-                action=VERIFY_ACTION,
-                changes={**v.as_dict(), "mismatch_kecamatan_id": v.mismatch_kecamatan_id},
+            _system_row(
+                v.sealed_to,
+                VERIFY_ACTION,
+                {**v.as_dict(), "mismatch_kecamatan_id": v.mismatch_kecamatan_id},
             )
         )
     return v
@@ -458,14 +467,10 @@ def record_daily_roots(uow: sessionmaker[Session], today: date | None = None, da
             if h is None:
                 continue
             s.add(
-                AuditLog(
-                    kecamatan_id=None,
-                    actor_id=None,
-                    actor="sistem",
-                    entity="chain_entry",
-                    entity_id=str(h.position),
-                    action=ROOT_ACTION,
-                    changes={"day": d.isoformat(), "position": h.position, "root": h.root},
+                _system_row(
+                    h.position,
+                    ROOT_ACTION,
+                    {"day": d.isoformat(), "position": h.position, "root": h.root},
                 )
             )
             recorded += 1

@@ -22,7 +22,7 @@ const el = (tag, attrs = {}, ...kids) => {
 };
 // A node showing `s` as plain text: what Leaflet's bindTooltip/bindPopup must be given
 // (a string there is parsed as HTML).
-const textNode = (s) => { const n = document.createElement("span"); n.textContent = String(s ?? ""); return n; };
+const textNode = (s) => el("span", {}, String(s ?? ""));
 // The configured credit line may be written as HTML (e.g. "&copy; <a>OpenStreetMap</a>"):
 // keep only its text (parsed inert by DOMParser: no script runs, nothing loads).
 const creditText = (html) => new DOMParser().parseFromString(String(html || ""), "text/html").body.textContent.trim();
