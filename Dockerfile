@@ -27,6 +27,7 @@ COPY api ./api
 COPY workers ./workers
 RUN pip install --no-deps . && pip check
 COPY app.py alembic.ini ./
+COPY docker/gunicorn_conf.py ./gunicorn_conf.py
 COPY migrations ./migrations
 COPY --from=console /console/node_modules ./console/node_modules
 ENV K3_CONSOLE_VENDOR_DIR=/app/console/node_modules

@@ -17,8 +17,8 @@ test-integration:
 test-e2e:
 	scripts/test.sh tests/e2e
 
-screenshots:    ## the console at 1366x768 and phone size, into screenshots/
-	scripts/test.sh tests/e2e/test_console.py -k screenshots
+screenshots:    ## every console view at 1366x768 and 390x844, into screenshots/ (not part of make test)
+	K3_TAKE_SCREENSHOTS=1 scripts/test.sh tests/e2e/test_console.py tests/e2e/test_console_kantor.py -k screenshots
 
 lint:           ## ruff (lint + format check) and mypy --strict on k3zones/, api/, workers/
 	scripts/bootstrap.sh
@@ -33,8 +33,8 @@ format:
 lock:           ## regenerate requirements/*.txt from pyproject.toml (see scripts/lock.sh)
 	scripts/lock.sh
 
-bench:          ## benchmarks (never part of make test); make bench WHAT=plans runs one (reports|photos|memory|snapshot|plans)
-	scripts/bootstrap.sh
+bench:          ## benchmarks (never part of make test); make bench WHAT=plans runs one (post|reports|photos|memory|snapshot|plans|chain)
+	K3_BENCH=1 scripts/bootstrap.sh
 	scripts/services.sh start
 	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench $(WHAT)'
 

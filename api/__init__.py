@@ -27,10 +27,13 @@ from api import (
     exports,
     headers,
     health,
+    kecamatan,
     kelurahan,
+    kota,
     labels,
     lapor,
     links,
+    metrics,
     ogc,
     open311,
     openrosa,
@@ -52,7 +55,7 @@ from api.cli import register_cli
 from api.parser import refuse_unstorable_text
 from k3zones.runtime import Runtime
 from k3zones.settings import Settings
-from workers import celery_init_app
+from workers import make_celery, outbox_sender
 
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 
@@ -92,12 +95,6 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "Galat dikirim sebagai application/problem+json (RFC 9457).",
             },
         },
-        CELERY={
-            "broker_url": settings.celery_broker_url,
-            "result_backend": settings.redis_url,
-            "timezone": settings.timezone,
-            "task_always_eager": settings.celery_always_eager,
-        },
     )
     if settings.proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -120,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     api = problems.K3Api(app)
     problems.register(app)
+    # First: the request id and the clock, for every request (metrics and logs).
+    metrics.register(app)
     app.before_request(refuse_unstorable_text)
     security.register(app)
     headers.register(app)
@@ -142,6 +141,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         chain,
         privacy,
         labels,
+        kota,
+        kecamatan,
     ):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.blp)
@@ -178,7 +179,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
 
     register_cli(app)
-    celery = celery_init_app(app)
+    celery = make_celery(runtime, app.name)
+    app.extensions["celery"] = celery
     # Outbox work reaches the queue through Celery; the domain only sees a callable.
-    runtime.send = lambda task, payload: celery.send_task(task, kwargs=payload, retry=False)
+    runtime.send = outbox_sender(celery)
     return app

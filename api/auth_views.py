@@ -113,7 +113,8 @@ class Me(MethodView):
     def get(self) -> Any:
         """Akun yang sedang masuk, dengan tim saat ini"""
         p = principal()
-        return users.get_user(k3().uow, p.scope, p.user_id)
+        # Their own account (a kota user's is in no kecamatan of their scope).
+        return users.get_user(k3().uow, Scope.everything(), p.user_id)
 
     @blp.arguments(MeUpdateSchema)
     @blp.response(200, UserSchema)

@@ -6,20 +6,26 @@ import getpass
 import json
 import os
 import secrets
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 
 from api.context import k3
+from k3zones import strictjson
 from k3zones.audit import Actor, acting_as
 from k3zones.errors import DomainError
 from k3zones.models import Role
 from k3zones.periods import now_utc
 from k3zones.scope import Scope
 from k3zones.services import chain as chain_service
+from k3zones.services import onboarding
 from k3zones.services import retention as retention_service
 from k3zones.services import users as user_service
+from k3zones.services.decrees import DecreeChanges
 from k3zones.services.sample import DEMO_USERS, load_sample
 from k3zones.services.users import UserChanges
 
@@ -143,6 +149,9 @@ def register_cli(app: Flask) -> None:
     @click.argument("username")
     @click.option("--role", type=click.Choice(ROLES), required=True)
     @click.option("--kecamatan", help="Slug kecamatan (wajib kecuali peran kota).")
+    @click.option(
+        "--kota", help="Kode BPS kota untuk peran kota/admin_kota (bawaan: satu-satunya)."
+    )
     @click.option("--name", "full_name", help="Nama lengkap (bawaan: USERNAME).")
     @click.option("--nip", help="NIP atau nomor badge.")
     @click.option("--phone", help="Nomor telepon.")
@@ -150,6 +159,7 @@ def register_cli(app: Flask) -> None:
         username: str,
         role: str,
         kecamatan: str | None,
+        kota: str | None,
         full_name: str | None,
         nip: str | None,
         phone: str | None,
@@ -168,6 +178,7 @@ def register_cli(app: Flask) -> None:
                     kecamatan=kecamatan,
                     nip=nip,
                     phone=phone,
+                    kota=kota,
                 )
         except DomainError as exc:
             _fail(exc)
@@ -223,3 +234,182 @@ def register_cli(app: Flask) -> None:
             _fail(exc)
             return
         click.echo(f"kata sandi diatur ulang: {u.username}")
+
+    _register_kecamatan(app)
+
+
+def _read_geojson(path: Path) -> Any:
+    try:
+        return strictjson.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path.name}: bukan JSON yang valid: {exc}") from exc
+
+
+def _geometry(obj: Any) -> Any:
+    """The boundary file as QGIS writes it: a geometry, a Feature, or a FeatureCollection
+    of one feature (the kecamatan's polygon)."""
+    if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+        feats = obj.get("features")
+        if not isinstance(feats, list) or len(feats) != 1:
+            raise click.ClickException("Berkas batas harus berisi tepat satu fitur (kecamatan).")
+        obj = feats[0]
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        return obj.get("geometry")
+    return obj
+
+
+def _target(value: str) -> tuple[int, Decimal, str | None]:
+    year, _, pct = value.partition("=")
+    try:
+        return int(year), Decimal(pct), None
+    except (ValueError, ArithmeticError) as exc:
+        raise click.BadParameter(f"{value!r}: tulis TAHUN=PERSEN, mis. 2025=30") from exc
+
+
+def _echo_checklist(c: onboarding.Checklist) -> None:
+    for item in c.items:
+        click.echo(f"[{'x' if item.ok else ' '}] {item.label}: {item.detail}")
+    click.echo(
+        f"Kecamatan {c.name}: "
+        + ("SIAP, petugas dapat melapor." if c.ready else "BELUM SIAP; lengkapi butir [ ].")
+    )
+
+
+def _register_kecamatan(app: Flask) -> None:
+    @app.cli.group("kecamatan")
+    def kecamatan() -> None:
+        """Kecamatan: menambah kecamatan ke kota (onboarding) dan daftar periksanya."""
+
+    @kecamatan.command("create")
+    @click.argument("slug")
+    @click.option("--name", required=True, help="Nama kecamatan, mis. 'Bekasi Utara'.")
+    @click.option("--kota", help="Kode BPS kota, mis. 3275 (bawaan: satu-satunya kota).")
+    @click.option("--kota-name", help="Nama kota, bila kode itu belum terdaftar.")
+    @click.option("--provinsi", default="-", help="Provinsi kota yang baru didaftarkan.")
+    @click.option(
+        "--boundary",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        required=True,
+        help="GeoJSON batas kecamatan (Polygon/MultiPolygon, WGS 84).",
+    )
+    @click.option(
+        "--kelurahan",
+        "kelurahan_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="GeoJSON FeatureCollection kelurahan (nama di properties).",
+    )
+    @click.option("--approximate", is_flag=True, help="Batas kelurahan perkiraan.")
+    @click.option("--source", help="Sumber batas kelurahan, mis. 'BIG RBI 2023'.")
+    @click.option("--target", "targets", multiple=True, help="Target Renstra TAHUN=PERSEN.")
+    @click.option("--decree-nomor", help="Nomor SK pertama.")
+    @click.option("--decree-tanggal", type=click.DateTime(["%Y-%m-%d"]), help="TTTT-BB-HH.")
+    @click.option("--decree-perihal", help="Perihal SK.")
+    @click.option(
+        "--zones",
+        "zones_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="GeoJSON FeatureCollection zona SK itu (ekspor QGIS).",
+    )
+    @click.option("--admin", "admin_username", help="Nama pengguna admin pertama.")
+    @click.option("--admin-name", help="Nama lengkap admin pertama.")
+    def kecamatan_create(
+        slug: str,
+        name: str,
+        kota: str | None,
+        kota_name: str | None,
+        provinsi: str,
+        boundary: Path,
+        kelurahan_file: Path | None,
+        approximate: bool,
+        source: str | None,
+        targets: tuple[str, ...],
+        decree_nomor: str | None,
+        decree_tanggal: datetime | None,
+        decree_perihal: str | None,
+        zones_file: Path | None,
+        admin_username: str | None,
+        admin_name: str | None,
+    ) -> None:
+        """Menambah kecamatan dengan batasnya, lalu (bila diberikan) kelurahan, target,
+        SK pertama beserta zonanya, dan admin pertama (kata sandi dari K3_NEW_PASSWORD
+        atau ditanyakan). Menampilkan daftar periksa."""
+        decree_parts = (decree_nomor, decree_tanggal, decree_perihal, zones_file)
+        if any(decree_parts) and not all(decree_parts):
+            raise click.UsageError(
+                "SK pertama: isi --decree-nomor, --decree-tanggal, --decree-perihal dan --zones."
+            )
+        uow = k3().uow
+        try:
+            with acting_as(_cli_actor()):
+                if kota and kota_name:
+                    onboarding.ensure_kota(uow, kota, kota_name, provinsi)
+                c = onboarding.create_kecamatan(
+                    uow,
+                    None,
+                    slug=slug,
+                    name=name,
+                    boundary=_geometry(_read_geojson(boundary)),
+                    kota=kota,
+                )
+                click.echo(f"dibuat: Kecamatan {c.name} ({c.kecamatan})")
+                if kelurahan_file:
+                    kel = onboarding.import_kelurahan(
+                        uow,
+                        None,
+                        slug,
+                        _read_geojson(kelurahan_file),
+                        source=source,
+                        approximate=approximate,
+                    )
+                    click.echo(f"kelurahan: {', '.join(k.name for k in kel)}")
+                if targets:
+                    onboarding.set_targets(uow, None, slug, [_target(t) for t in targets])
+                    click.echo(f"target: {', '.join(targets)}")
+                if decree_nomor and decree_tanggal and decree_perihal and zones_file:
+                    d, zs = onboarding.import_first_decree(
+                        uow,
+                        None,
+                        slug,
+                        DecreeChanges(
+                            nomor=decree_nomor,
+                            tanggal=decree_tanggal.date(),
+                            perihal=decree_perihal,
+                        ),
+                        _read_geojson(zones_file),
+                        dict(k3().settings.default_radius_m),
+                    )
+                    click.echo(f"SK {d.nomor}: {len(zs)} zona")
+                if admin_username:
+                    password = _new_password(f"Kata sandi {admin_username}")
+                    u = onboarding.create_first_admin(
+                        uow,
+                        None,
+                        slug,
+                        username=admin_username,
+                        password=password,
+                        full_name=admin_name or admin_username,
+                    )
+                    click.echo(f"admin: {u.username}")
+                _echo_checklist(onboarding.checklist(uow, Scope.everything(), slug))
+        except DomainError as exc:
+            _fail(exc)
+
+    @kecamatan.command("checklist")
+    @click.argument("slug")
+    def kecamatan_checklist(slug: str) -> None:
+        """Yang belum ada sebelum petugas dapat melapor (keluar 1 bila belum siap)."""
+        try:
+            c = onboarding.checklist(k3().uow, Scope.everything(), slug)
+        except DomainError as exc:
+            _fail(exc)
+            return
+        _echo_checklist(c)
+        if not c.ready:
+            raise SystemExit(1)
+
+    @kecamatan.command("list")
+    def kecamatan_list() -> None:
+        """Daftar kecamatan per kota, dengan butir yang belum lengkap."""
+        for k in onboarding.list_kecamatan(k3().uow, Scope.everything()):
+            missing = ", ".join(k.missing) or "lengkap"
+            click.echo(f"{k.kota_kode}\t{k.kota}\t{k.slug}\t{k.name}\t{missing}")

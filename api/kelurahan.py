@@ -6,8 +6,9 @@ Also `flask --app app kelurahan import <kecamatan> <file.geojson>` for operators
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -36,6 +37,7 @@ blp = Blueprint(
 )
 
 GEOJSON = "application/geo+json"
+F = TypeVar("F", bound=Callable[..., Any])
 KECAMATAN_PARAM = {
     "in": "path",
     "name": "kecamatan",
@@ -48,19 +50,35 @@ def _result(slug: str, views: list[kelurahan.BoundaryView], updated: int) -> dic
     return {"kecamatan": slug, "updated": updated, "kelurahan": views}
 
 
+def boundary_upload(bp: Blueprint) -> Callable[[F], F]:
+    """The decorators of a kelurahan boundary upload on `bp`: the ?source and ?approximate
+    query, a GeoJSON FeatureCollection body (application/geo+json or application/json,
+    read with `read_json_body`), the import result (`boundary_result`)."""
+
+    def decorate(view: F) -> F:
+        view = bp.doc(
+            requestBody={
+                "required": True,
+                "content": {
+                    GEOJSON: {"schema": BoundaryCollectionInSchema},
+                    "application/json": {"schema": BoundaryCollectionInSchema},
+                },
+            }
+        )(view)
+        view = bp.response(200, BoundaryImportResultSchema)(view)
+        return bp.arguments(BoundaryImportArgsSchema, location="query")(view)
+
+    return decorate
+
+
+def boundary_result(slug: str, views: list[Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The answer of a boundary upload: every feature of the collection was imported."""
+    return _result(slug, views, len(body["features"]))
+
+
 @blp.route("/<kecamatan>/kelurahan/boundaries", parameters=[KECAMATAN_PARAM])
 class KelurahanBoundaries(MethodView):
-    @blp.arguments(BoundaryImportArgsSchema, location="query")
-    @blp.response(200, BoundaryImportResultSchema)
-    @blp.doc(
-        requestBody={
-            "required": True,
-            "content": {
-                GEOJSON: {"schema": BoundaryCollectionInSchema},
-                "application/json": {"schema": BoundaryCollectionInSchema},
-            },
-        }
-    )
+    @boundary_upload(blp)
     def post(self, args: dict[str, Any], kecamatan: str) -> Any:
         """Impor batas kelurahan (FeatureCollection Polygon/MultiPolygon, WGS 84): semua
         fitur tersimpan atau tidak sama sekali"""
@@ -73,7 +91,7 @@ class KelurahanBoundaries(MethodView):
             source=args.get("source"),
             approximate=args["approximate"],
         )
-        return _result(kecamatan, views, len(body["features"]))
+        return boundary_result(kecamatan, views, body)
 
 
 cli: AppGroup = blp.cli

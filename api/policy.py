@@ -10,10 +10,12 @@ from __future__ import annotations
 from k3zones.models import Role
 
 P, T, PI, A, K = Role.PETUGAS, Role.TRANTIB, Role.PIMPINAN, Role.ADMIN, Role.KOTA
+AK = Role.ADMIN_KOTA  # the city administrator: reads what kota reads, onboards kecamatan
 
-EVERYONE = frozenset({P, T, PI, A, K})
+EVERYONE = frozenset({P, T, PI, A, K, AK})
 STAFF = frozenset({T, PI, A})  # the kecamatan office
-KEC_STAFF_AND_KOTA = STAFF | {K}
+KOTA_LEVEL = frozenset({K, AK})  # read the kecamatan of their kota, write none of them
+KEC_STAFF_AND_KOTA = STAFF | KOTA_LEVEL
 ZONE_EDITORS = frozenset({T, A})  # Seksi Trantib owns the decree's zones
 TARGET_EDITORS = frozenset({PI, A})
 ADMINS = frozenset({A})
@@ -25,6 +27,8 @@ PUBLIC = frozenset(
     {
         "health.healthz",
         "health.readyz",
+        # Prometheus: its own rule (loopback/private networks, or K3_METRICS_TOKEN).
+        "metrics.scrape",
         "index",
         "swagger_static",
         "static",
@@ -189,8 +193,8 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("ogc.history_items", "GET"): KEC_STAFF_AND_KOTA,
     ("ogc.history_item", "GET"): KEC_STAFF_AND_KOTA,
     # evidence chain: verification (admin, kota); the evidence packet of a zone and year
-    ("chain.ChainVerify", "GET"): frozenset({A, K}),
-    ("chain.ChainVerify", "POST"): frozenset({A, K}),
+    ("chain.ChainVerify", "GET"): frozenset({A}) | KOTA_LEVEL,
+    ("chain.ChainVerify", "POST"): frozenset({A}) | KOTA_LEVEL,
     ("chain.EvidencePacket", "GET"): KEC_STAFF_AND_KOTA,
     # privacy: blur boxes of the public photo (reviewers of the photo's kecamatan);
     # retention periods, a person's data export and a complainant's erasure (admin)
@@ -202,4 +206,16 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("privacy.OfficerExport", "GET"): ADMINS,
     ("privacy.ComplainantExport", "GET"): ADMINS,
     ("privacy.ComplainantErase", "POST"): ADMINS,
+    # the city view (tampilan kota) and its recap: kota-level readers, their scope only
+    ("kota.Ringkasan", "GET"): KOTA_LEVEL,
+    ("kota.Rekap", "GET"): KOTA_LEVEL,
+    # onboarding a kecamatan into the kota (issue 17): kota users read the list and the
+    # checklists of their kota; the city administrator adds a kecamatan and its first data
+    ("onboarding.KotaKecamatan", "GET"): KOTA_LEVEL,
+    ("onboarding.KotaKecamatan", "POST"): frozenset({AK}),
+    ("onboarding.Checklist", "GET"): KOTA_LEVEL,
+    ("onboarding.OnboardKelurahan", "POST"): frozenset({AK}),
+    ("onboarding.OnboardTargets", "PUT"): frozenset({AK}),
+    ("onboarding.OnboardDecree", "POST"): frozenset({AK}),
+    ("onboarding.OnboardAdmin", "POST"): frozenset({AK}),
 }

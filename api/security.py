@@ -27,6 +27,7 @@ ROLE_ID = {
     "pimpinan": "pimpinan",
     "admin": "admin kecamatan",
     "kota": "pengguna tingkat kota",
+    "admin_kota": "admin kota",
 }
 
 
@@ -175,7 +176,9 @@ def _basic_challenge(detail: str, status: int = 401) -> Response:
 
 def _check() -> Response | None:
     endpoint = request.endpoint
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    # Set first by api.metrics (the same id in logs, metrics and the worker's task).
+    if not g.get("request_id"):
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     if endpoint is None or endpoint in PUBLIC or request.method == "OPTIONS":
         return None  # unknown URLs get their 404; public ones need no sign-in
     method = request.method

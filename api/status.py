@@ -30,7 +30,7 @@ from api.schemas.status import (
     WithdrawSchema,
     ZoneStatusSchema,
 )
-from k3zones.models import Role, TertibKategori
+from k3zones.models import TertibKategori
 from k3zones.periods import today_wib
 from k3zones.services import indicator as ind
 from k3zones.services import zone_status
@@ -91,7 +91,7 @@ class WilayahTertib(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Persentase Peningkatan Wilayah Tertib: realisasi, target, capaian, dan zonanya"""
         p = _period(args)
-        every = args.get("kecamatan") is None and principal().role == Role.KOTA
+        every = args.get("kecamatan") is None and principal().is_kota
         slugs = None if every else [kecamatan_or_own(args.get("kecamatan"))]
         items = [
             asdict(r) for r in ind.indicator(k3().uow, current_scope(), slugs, p, args["source"])

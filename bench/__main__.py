@@ -1,6 +1,6 @@
 """`make bench`: speed and memory, measured against the real services on 127.0.0.1.
 
-    python -m bench [reports|photos|memory|snapshot|plans|chain|all]
+    python -m bench [post|photos|memory|snapshot|plans|chain|all]   (reports = post)
 
 Runs against the test database (it is wiped). Prints one line per measurement and a
 summary; nothing here is a pass/fail test.
@@ -8,7 +8,6 @@ summary; nothing here is a pass/fail test.
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import os
@@ -17,13 +16,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+
+from bench import post
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT.parent / "shared" / "testdata" / "photos"
@@ -63,144 +63,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _request(
-    conn: http.client.HTTPConnection, method: str, path: str, body: Any, token: str | None
-) -> int:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    conn.request(method, path, body=json.dumps(body), headers=headers)
-    resp = conn.getresponse()
-    resp.read()
-    return resp.status
-
-
-def _load(
-    port: int, path: str, make_body: Any, token: str, clients: int, per_client: int
-) -> tuple[float, list[float], dict[int, int]]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        codes: dict[int, int] = {}
-        for _ in range(per_client):
-            t = time.perf_counter()
-            code = _request(conn, "POST", path, make_body(), token)
-            mine.append(time.perf_counter() - t)
-            codes[code] = codes.get(code, 0) + 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            for k, v in codes.items():
-                statuses[k] = statuses.get(k, 0) + v
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    return clients * per_client / elapsed, latencies, statuses
-
-
-def bench_reports(clients: int = 20, per_client: int = 60) -> dict[str, float]:
-    """Report POST throughput at 20 concurrent clients, against a bare one-INSERT endpoint
-    of the same app (same gunicorn, same sign-in check)."""
-    from api import create_app
-    from k3zones.services.sample import DEMO_USERS, load_sample
-
-    _fresh_database()
-    passwords = {u: "bench-Sandi#2024" for u, _, _ in DEMO_USERS}
-    app = create_app()
-    ctx = app.extensions["k3"]
-    load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
-    ctx.engine.dispose()
-
-    port = _free_port()
-    workers = str(os.environ.get("K3_BENCH_WEB_WORKERS", 4))
-    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
-    # One officer sends thousands of reports here: lift the per-officer limit (its Redis
-    # check still runs, so its cost is measured).
-    env = {
-        **os.environ,
-        "K3_BENCH": "1",
-        "K3_STORAGE_DIR": tempfile.mkdtemp(),
-        "K3_REPORT_LIMIT_PER_OFFICER": "1000000 per hour",
-    }
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            workers,
-            "app:flask_app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request(
-            "POST",
-            "/api/v1/auth/login",
-            body=json.dumps({"username": "demo.petugas", "password": passwords["demo.petugas"]}),
-            headers={"Content-Type": "application/json"},
-        )
-        token = json.loads(conn.getresponse().read())["access_token"]
-
-        def report() -> dict[str, Any]:
-            return {
-                "id": str(uuid.uuid4()),
-                "type": "penertiban",
-                "started_at": "2024-05-02T08:15:00+07:00",
-                "ended_at": "2024-05-02T09:00:00+07:00",
-                "location": {"type": "Point", "coordinates": [106.9790, -6.2072]},
-                "accuracy_m": 8,
-                "findings": [{"kind": "pkl", "count": 3}],
-                "actions": [{"kind": "teguran_lisan", "count": 3}],
-                "photos_expected": 2,
-            }
-
-        # Warm both paths (connections, caches), then measure each in alternating rounds;
-        # the machine is shared with the load generator, so the median round counts.
-        _load(port, "/api/v1/_bench/insert", dict, token, clients, 5)
-        _load(port, "/api/v1/reports", report, token, clients, 5)
-        bare_runs, rep_runs, lat_rep = [], [], []
-        for _ in range(3):
-            rps, _, codes = _load(port, "/api/v1/_bench/insert", dict, token, clients, per_client)
-            assert set(codes) == {201}, codes
-            bare_runs.append(rps)
-            rps, lat, codes = _load(port, "/api/v1/reports", report, token, clients, per_client)
-            assert set(codes) == {201}, codes
-            rep_runs.append(rps)
-            lat_rep.extend(lat)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    bare, rep = statistics.median(bare_runs), statistics.median(rep_runs)
-    ratio = statistics.median(r / b for r, b in zip(rep_runs, bare_runs, strict=True))
-    p95 = statistics.quantiles(lat_rep, n=20)[18] * 1000
-    print(
-        f"report POST: {rep:.0f} req/s (p95 {p95:.0f} ms) | bare insert: {bare:.0f} req/s | "
-        f"ratio {ratio:.2f} (aim >= 0.5; median of 3 rounds) | {clients} clients, "
-        f"gunicorn {workers} workers"
-    )
-    return {"report_rps": rep, "bare_rps": bare, "report_ratio": ratio}
-
-
 def _baseline(path: Path) -> None:
     from PIL import Image
 
@@ -214,7 +76,13 @@ def _baseline(path: Path) -> None:
 
 def bench_photos(rounds: int = 5) -> dict[str, float]:
     """Photos per second in one process: our processing (EXIF, upright web and thumbnail
-    JPEGs, hash) against plain Pillow open + thumbnail() + save of the same files."""
+    JPEGs, hash) against plain Pillow open + thumbnail() + save of the same files. Best of
+    `rounds` by wall time, and by CPU time (all threads of this process: steadier than
+    wall time on a shared machine). HEVC decoding is most of a HEIC's cost whatever
+    follows it (libheif has no shrink-on-load), so the bench also prints the ceiling: the
+    ratio if everything but decoding the two HEICs took no time at all."""
+    import pillow_heif
+
     from k3zones import imaging
 
     files = [PHOTOS / n for n in PHONE_PHOTOS]
@@ -222,26 +90,48 @@ def bench_photos(rounds: int = 5) -> dict[str, float]:
         imaging.process(f)
         _baseline(f)
 
-    def rate(fn: Any) -> float:
-        best = 0.0
-        for _ in range(rounds):
-            t = time.perf_counter()
-            for f in files:
-                fn(f)
-            best = max(best, len(files) / (time.perf_counter() - t))
-        return best
+    def heic_decode(path: Path) -> None:
+        pillow_heif.open_heif(path).data  # noqa: B018  (decodes the primary image)
 
-    ours = rate(imaging.process)
-    base = rate(_baseline)
-    jpeg = [PHOTOS / n for n in PHONE_PHOTOS if n.endswith(".jpg")]
-    ours_j = len(jpeg) / min(_timed(imaging.process, jpeg) for _ in range(rounds))
-    base_j = len(jpeg) / min(_timed(_baseline, jpeg) for _ in range(rounds))
+    # Each file timed on its own, best of `rounds` per file; groups are sums of those.
+    wall: dict[tuple[str, Path], float] = {}
+    cpu: dict[tuple[str, Path], float] = {}
+    heic = [f for f in files if f.suffix.lower() != ".jpg"]
+    for _ in range(rounds):
+        for name, fn, group in (
+            ("ours", imaging.process, files),
+            ("base", _baseline, files),
+            ("decode", heic_decode, heic),
+        ):
+            for f in group:
+                w, c = time.perf_counter(), time.process_time()
+                fn(f)
+                w, c = time.perf_counter() - w, time.process_time() - c
+                wall[name, f] = min(wall.get((name, f), w), w)
+                cpu[name, f] = min(cpu.get((name, f), c), c)
+
+    def total(times: dict[tuple[str, Path], float], name: str, jpeg: bool | None = None) -> float:
+        return sum(t for (n, f), t in times.items() if n == name and jpeg in (None, f not in heic))
+
+    ratio = total(wall, "base") / total(wall, "ours")
+    ratio_cpu = total(cpu, "base") / total(cpu, "ours")
+    ceiling = total(cpu, "base") / total(cpu, "decode")
+    jpeg_only = total(cpu, "base", True) / total(cpu, "ours", True)
+    heic_only = total(cpu, "base", False) / total(cpu, "ours", False)
     print(
-        f"photo processing: {ours:.2f} photos/s | plain Pillow: {base:.2f} photos/s | "
-        f"ratio {ours / base:.2f} (aim >= 1.0) | JPEG only: ratio {ours_j / base_j:.2f} | "
+        f"photo processing: {len(files) / total(wall, 'ours'):.2f} photos/s | plain Pillow: "
+        f"{len(files) / total(wall, 'base'):.2f} photos/s | ratio {ratio:.2f} (aim >= 2.0; "
+        f"CPU time: {ratio_cpu:.2f}) | JPEG only: {jpeg_only:.2f} | HEIC only: "
+        f"{heic_only:.2f} | ceiling with HEVC decoding alone left: {ceiling:.2f} | "
         f"files: {', '.join(PHONE_PHOTOS)}"
     )
-    return {"photo_rate": ours, "baseline_rate": base, "photo_ratio": ours / base}
+    return {
+        "photo_rate": len(files) / total(wall, "ours"),
+        "baseline_rate": len(files) / total(wall, "base"),
+        "photo_ratio": ratio,
+        "photo_ratio_cpu": ratio_cpu,
+        "photo_ratio_ceiling": ceiling,
+    }
 
 
 def _timed(fn: Any, files: list[Path]) -> float:
@@ -252,35 +142,52 @@ def _timed(fn: Any, files: list[Path]) -> float:
 
 
 def bench_memory() -> dict[str, float]:
-    """Peak memory of a worker process (the full worker imports) processing the
-    4608x1976 phone JPEG, measured in a fresh process."""
-    # VmHWM (peak RSS of this process image) rather than ru_maxrss: the latter survives
-    # exec and would report the parent's peak.
-    code = (
-        "def vm(key):\n"
-        "    for line in open('/proc/self/status'):\n"
-        "        if line.startswith(key):\n"
-        "            return int(line.split()[1])\n"
-        "import app  # the worker's own imports: Flask app, Celery, SQLAlchemy, Pillow\n"
-        "from k3zones import imaging\n"
-        "before = vm('VmRSS:')\n"
-        f"out = imaging.process({str(PHOTOS / 'jpg_mobile_HMD_Nokia_8.3_5G.jpg')!r})\n"
-        "print(before, vm('VmHWM:'))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "K3_STORAGE_DIR": tempfile.mkdtemp()},
-    )
-    before, after = (int(x) / 1024 for x in out.stdout.split())
+    """Peak memory of a worker process (the full worker imports) deriving one phone photo
+    as the photo task does (k3zones.services.photos.derive: decode, web and thumbnail,
+    face and plate detection with OpenCV, public copies) from a local folder, each photo
+    in a fresh process: the 4608x1976 JPEG (the aim) and the 16 MP HEIF."""
+    results: dict[str, float] = {}
+    for label, name in (("jpeg", "jpg_mobile_HMD_Nokia_8.3_5G.jpg"), ("heif", PHONE_PHOTOS[2])):
+        code = (
+            "import hashlib, tempfile\n"
+            "def vm(key):\n"
+            "    for line in open('/proc/self/status'):\n"
+            "        if line.startswith(key):\n"
+            "            return int(line.split()[1])\n"
+            "import workers.main, workers.tasks  # what a worker process imports (no Flask)\n"
+            "from k3zones import blur\n"
+            "from k3zones.services import photos\n"
+            "from k3zones.storage import LocalStorage\n"
+            "blur.configure(True)\n"
+            "before = vm('VmRSS:')\n"
+            "st = LocalStorage(tempfile.mkdtemp())\n"
+            f"data = open({str(PHOTOS / name)!r}, 'rb').read()\n"
+            "sha = hashlib.sha256(data).hexdigest()\n"
+            "st.put_bytes('originals/bench/p', data, 'application/octet-stream')\n"
+            "del data\n"
+            "out = photos.derive(st, 'originals/bench/p', sha, 'derived/bench/p')\n"
+            "assert not isinstance(out, str), out\n"
+            "print(before, vm('VmHWM:'))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "K3_STORAGE_DIR": tempfile.mkdtemp()},
+        )
+        before, after = (int(x) / 1024 for x in done.stdout.split())
+        results[f"peak_mb_{label}"] = after
+        results["imports_mb"] = before
+    peak, imports = results["peak_mb_jpeg"], results["imports_mb"]
     print(
-        f"worker peak memory on the 4608x1976 JPEG: {after:.0f} MB "
-        f"(resident before the photo {before:.0f} MB; aim < 300 MB)"
+        f"worker peak memory deriving the 4608x1976 JPEG: {peak:.0f} MB (aim < 150 MB) | "
+        f"resident before the photo (imports): {imports:.0f} MB | the photo's own share "
+        f"(decode, OpenCV import and detection, public copies): {peak - imports:.0f} MB | "
+        f"16 MP HEIF: {results['peak_mb_heif']:.0f} MB"
     )
-    return {"peak_mb": after, "imports_mb": before}
+    return {"peak_mb": peak, **results}
 
 
 def main(argv: list[str]) -> None:
@@ -290,65 +197,206 @@ def main(argv: list[str]) -> None:
         results |= bench_photos()
     if what in ("memory", "all"):
         results |= bench_memory()
-    if what in ("reports", "all"):
-        results |= bench_reports()
+    if what in ("reports", "post", "all"):
+        # Report POST and photo PUT against the bare floor, by wrk (bench/post.py).
+        results |= post.bench_post(_fresh_database)
     if what in ("snapshot", "all"):
         results |= bench_snapshot()
     if what in ("plans", "all"):
         results |= bench_plans()
     if what in ("chain", "all"):
         results |= bench_chain()
+    if what == "city":  # the city view and recap (bench/city.py), on its own: ~10 minutes
+        from bench.city import bench_city  # why: bench.city imports this module's SQL builders
+
+        results |= bench_city()
+    if what in ("scale", "all"):
+        # why: bench.scale imports this module's SQL builders (a cycle at import time)
+        from bench.scale import bench_scale
+
+        results |= bench_scale(argv)
     print(json.dumps({k: round(v, 3) for k, v in results.items()}))
 
 
-# 12 kecamatan (slugs bench-1..12) x 50 zones of one decree each: the city both benches use,
-# with one user of `role` per kecamatan.
-CITY_ZONES_SQL = """
-INSERT INTO kecamatan (slug, name, kota, extent, is_sample)
-SELECT 'bench-' || k, 'Bench ' || k, 'Kota Bench',
-       ST_MakeEnvelope(106.9 + k * 0.05, -6.40, 106.95 + k * 0.05, -6.10, 4326), true
-FROM generate_series(1, 12) k;
+# A generated city, the one SQL builder every city bench uses (snapshot, plans, scale):
+# `kecamatan` kecamatan (slugs bench-1..N) x 50 zones of one decree each, with `officers`
+# users of `role` per kecamatan and, when `kelurahan` > 0, that many kelurahan per
+# kecamatan (bands of 50/kelurahan zones, with boundaries). `schema` says what the
+# current tables need (city_schema), so the builder follows the migrations.
+@dataclass(frozen=True)
+class CitySchema:
+    kota_table: bool = False  # kecamatan.kota_id (migration 0016) rather than a kota name
+    multi_extent: bool = False  # kecamatan.extent is a MULTIPOLYGON
+
+
+def city_schema(c: Any) -> CitySchema:
+    from sqlalchemy import text
+
+    cols = set(
+        c.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = 'kecamatan'"
+            )
+        ).scalars()
+    )
+    kind = c.execute(
+        text(
+            "SELECT type FROM geometry_columns WHERE f_table_schema = 'public' "
+            "AND f_table_name = 'kecamatan' AND f_geometry_column = 'extent'"
+        )
+    ).scalar()
+    return CitySchema(kota_table="kota_id" in cols, multi_extent=kind == "MULTIPOLYGON")
+
+
+def city_zones_sql(
+    schema: CitySchema,
+    *,
+    kecamatan: int = 12,
+    role: str = "petugas",
+    officers: int = 1,
+    kelurahan: int = 0,
+) -> str:
+    extent = "ST_MakeEnvelope(106.9 + k * 0.05, -6.40, 106.95 + k * 0.05, -6.10, 4326)"
+    if schema.multi_extent:
+        extent = f"ST_Multi({extent})"
+    if schema.kota_table:
+        kota = (
+            "INSERT INTO kota (kode, name, provinsi) VALUES ('9999', 'Kota Bench', 'Bench') "
+            "ON CONFLICT (kode) DO NOTHING;\n"
+        )
+        kota_col, kota_val = "kota_id", "(SELECT id FROM kota WHERE kode = '9999')"
+    else:
+        kota, kota_col, kota_val = "", "kota", "'Kota Bench'"
+    per = 50 // kelurahan if kelurahan else 0
+    kel_sql = kel_id = ""
+    if kelurahan:
+        # Kelurahan j holds zones per*(j-1)+1 .. per*j (zone z sits at -6.35 + z * 0.004).
+        kel_sql = f"""
+INSERT INTO kelurahan (kecamatan_id, slug, name, boundary, boundary_approximate)
+SELECT k.id, 'bench-' || k.id || '-' || j, 'Kelurahan Bench ' || k.id || '-' || j,
+       ST_Multi(ST_MakeEnvelope(
+           ST_XMin(k.extent),
+           CASE WHEN j = 1 THEN ST_YMin(k.extent)
+                ELSE -6.35 + ({per} * (j - 1) + 0.5) * 0.004 END,
+           ST_XMax(k.extent),
+           CASE WHEN j = {kelurahan} THEN ST_YMax(k.extent)
+                ELSE -6.35 + ({per} * j + 0.5) * 0.004 END,
+           4326)), true
+FROM kecamatan k, generate_series(1, {kelurahan}) j WHERE k.slug LIKE 'bench-%';"""
+        kel_id = (
+            "(SELECT l.id FROM kelurahan l WHERE l.kecamatan_id = k.id "
+            f"AND l.slug = 'bench-' || k.id || '-' || ((z - 1) / {per} + 1))"
+        )
+    return f"""
+{kota}INSERT INTO kecamatan (slug, name, {kota_col}, extent, is_sample)
+SELECT 'bench-' || k, 'Bench ' || k, {kota_val}, {extent}, true
+FROM generate_series(1, {kecamatan}) k;
 INSERT INTO app_user (id, kecamatan_id, username, full_name, role, password_hash)
-SELECT gen_random_uuid(), id, 'bench.{role}.' || id, 'Bench', '{role}', 'x'
-FROM kecamatan WHERE slug LIKE 'bench-%';
+SELECT gen_random_uuid(), id,
+       'bench.{role}.' || id || CASE WHEN {officers} > 1 THEN '.' || n ELSE '' END,
+       'Bench', '{role}', 'x'
+FROM kecamatan, generate_series(1, {officers}) n WHERE slug LIKE 'bench-%';
 INSERT INTO decree (id, kecamatan_id, nomor, tanggal, perihal, status)
 SELECT gen_random_uuid(), id, 'BENCH/' || id, DATE '2022-12-01', 'Bench', 'berlaku'
-FROM kecamatan WHERE slug LIKE 'bench-%';
-INSERT INTO zone (id, kecamatan_id, decree_id, name, kategori, geom, radius_m)
-SELECT gen_random_uuid(), d.kecamatan_id, d.id, 'Zona ' || z,
+FROM kecamatan WHERE slug LIKE 'bench-%';{kel_sql}
+INSERT INTO zone (id, kecamatan_id, decree_id, kelurahan_id, name, kategori, geom, radius_m)
+SELECT gen_random_uuid(), d.kecamatan_id, d.id, {kel_id or "NULL"}, 'Zona ' || z,
        CASE WHEN z <= 15 THEN 'merah' ELSE 'kuning' END,
-       ST_SetSRID(ST_MakePoint(106.92 + d.kecamatan_id * 0.05, -6.35 + z * 0.004), 4326), 100
+       ST_SetSRID(ST_MakePoint(ST_XMin(k.extent) + 0.02, -6.35 + z * 0.004), 4326), 100
 FROM decree d JOIN kecamatan k ON k.id = d.kecamatan_id AND k.slug LIKE 'bench-%',
      generate_series(1, 50) z;
 """
 
-CITY_SQL = (
-    CITY_ZONES_SQL.format(role="petugas")
-    + """
--- three years of daily patrols on those zones (about 650,000 reports).
+
+def city_reports_sql(
+    *,
+    officers: int = 1,
+    shifts: int = 1,
+    days: int = 1095,
+    photos: int = 0,
+    pending_days: int = 0,
+    role: str = "petugas",
+) -> str:
+    """`days` days from 2023-01-01 of `shifts` patrols a day on every bench zone (the
+    first shift of every 30th day a penertiban instead), by the zone's officer, stored in
+    time order as they would arrive; a report in 17 found violations. With `photos`, that
+    many photo rows per report (no files), a flag on one report in 50, and the last
+    `pending_days` days still waiting for review."""
+    officer = (
+        f"'bench.{role}.' || z.kecamatan_id || CASE WHEN {officers} > 1 THEN '.' || "
+        f"((substr(z.name, 6)::int - 1) % {officers} + 1) ELSE '' END"
+    )
+    h = "hashtext(z.id::text || day || repeat('s', shift))"
+    gps = "z.geom"
+    flags = "'{}'::jsonb"
+    review = "'diterima'"
+    if photos:
+        # Spread within ~100 m of the zone, as phones do; a flag on one report in 50.
+        gps = f"ST_Translate(z.geom, ({h} % 90) / 100000.0, ({h} % 70) / 100000.0)"
+        flags = (
+            f"CASE WHEN {h} % 50 = 1 THEN "
+            '\'{"low_accuracy": {"message": "Akurasi GPS rendah (bench)."}}\'::jsonb '
+            "ELSE '{}'::jsonb END"
+        )
+    if pending_days:
+        review = (
+            f"CASE WHEN day >= {days - pending_days} THEN 'menunggu' "
+            f"WHEN {h} % 97 = 3 THEN 'ditolak' ELSE 'diterima' END"
+        )
+    sql = f"""
 INSERT INTO report (id, kecamatan_id, type, officer_id, zone_id, zone_match, started_at,
     started_offset_min, received_at, gps, violation_total, findings, photos_expected,
-    review_state, body_hash, first_response, source)
+    photos_received, flags, review_state, body_hash, first_response, source)
 SELECT gen_random_uuid(), z.kecamatan_id,
-       CASE WHEN day % 30 = 0 THEN 'penertiban' ELSE 'patroli' END,
+       CASE WHEN day % 30 = 0 AND shift = 0 THEN 'penertiban' ELSE 'patroli' END,
        u.id, z.id, 'given',
-       TIMESTAMPTZ '2023-01-01 08:00+07' + day * INTERVAL '1 day', 420,
-       TIMESTAMPTZ '2023-01-01 10:00+07' + day * INTERVAL '1 day', z.geom,
-       CASE WHEN hashtext(z.id::text || day) % 17 = 0 THEN 2 ELSE 0 END,
-       '[]'::jsonb, 0, 'diterima', 'bench', '{}'::jsonb, 'bench'
-FROM zone z JOIN app_user u ON u.kecamatan_id = z.kecamatan_id
-     JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%',
-     generate_series(0, 1094) day;
--- A third of the zones were verified tertib along the way.
+       TIMESTAMPTZ '2023-01-01 08:00+07' + day * INTERVAL '1 day' + shift * INTERVAL '8 hours',
+       420,
+       TIMESTAMPTZ '2023-01-01 10:00+07' + day * INTERVAL '1 day' + shift * INTERVAL '8 hours',
+       {gps}, CASE WHEN {h} % 17 = 0 THEN 2 ELSE 0 END,
+       '[]'::jsonb, {photos}, {photos}, {flags}, {review}, 'bench', '{{}}'::jsonb, 'bench'
+FROM zone z JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%'
+     JOIN app_user u ON u.kecamatan_id = z.kecamatan_id AND u.username = {officer},
+     generate_series(0, {days - 1}) day, generate_series(0, {shifts - 1}) shift
+ORDER BY day, shift, z.id;
+"""
+    if photos:
+        # The photo rows only (no files): processed, with a hash and its GIN bands.
+        ph = "('x' || substr(md5(r.id::text || p), 1, 16))::bit(64)::bigint"
+        bands = ", ".join(
+            f"{i} * 256 + get_byte(decode(substr(md5(r.id::text || p), 1, 16), 'hex'), {7 - i})"
+            for i in range(8)
+        )
+        sql += f"""
+INSERT INTO photo (id, report_id, kecamatan_id, status, original_key, sha256, size_bytes,
+    content_type, width, height, taken_at, gps, thumb_key, web_key, phash, phash_bands,
+    received_at, processed_at)
+SELECT gen_random_uuid(), r.id, r.kecamatan_id, 'diproses', 'bench/' || r.id || '/' || p,
+       md5(r.id::text || p) || md5(p || r.id::text), 2400000, 'image/jpeg', 4000, 3000,
+       r.started_at, r.gps, 'bench/' || r.id || '/' || p || '.thumb.jpg',
+       'bench/' || r.id || '/' || p || '.web.jpg', {ph}, ARRAY[{bands}],
+       r.received_at, r.received_at + INTERVAL '1 minute'
+FROM report r, generate_series(1, {photos}) p WHERE r.source = 'bench';
+"""
+    return sql
+
+
+def city_sql(schema: CitySchema) -> str:
+    """The city bench_snapshot uses: 12 kecamatan, three years of one daily patrol per zone
+    (about 650,000 reports), a third of the zones verified tertib along the way."""
+    return city_zones_sql(schema) + city_reports_sql() + VERIFIED_SQL + "ANALYZE;\n"
+
+
+# A third of the zones were verified tertib along the way.
+VERIFIED_SQL = """
 INSERT INTO zone_status_change (zone_id, kecamatan_id, at, kind, from_status, to_status,
     kategori, reason, actor, rule_version, evidence)
 SELECT z.id, z.kecamatan_id, TIMESTAMPTZ '2025-06-01 10:00+07', 'verify', 'layak_tertib',
        'tertib', 'baik', 'bench', 'bench', 1, '{}'::jsonb
 FROM zone z JOIN kecamatan k ON k.id = z.kecamatan_id AND k.slug LIKE 'bench-%'
 WHERE hashtext(z.id::text) % 3 = 0;
-ANALYZE;
 """
-)
 
 # The same figures in one hand-written query: designated zones, zones verified and not
 # fallen back at the end of December 2025, and the per-zone counts the statuses come from.
@@ -396,7 +444,7 @@ def bench_snapshot() -> dict[str, float]:
     ctx = app.extensions["k3"]
     t = time.perf_counter()
     with ctx.engine.begin() as c:
-        c.execute(text(CITY_SQL))
+        c.execute(text(city_sql(city_schema(c))))
     with ctx.uow() as s:
         n = s.scalar(select(func.count()).select_from(Report))
     load = time.perf_counter() - t
@@ -439,15 +487,12 @@ def bench_snapshot() -> dict[str, float]:
 # Jadwal patroli at city size: 12 kecamatan x 50 zones, one team each, two daily plans per
 # kecamatan (patroli and a 3-pilar penertiban) over all zones of the decree: 1,200 tasks a
 # day. The zones come first; the plans are made through the service.
-PLAN_CITY_SQL = (
-    CITY_ZONES_SQL.format(role="trantib")
-    + """
+PLAN_TEAMS_SQL = """
 INSERT INTO team (id, kecamatan_id, name, kind, units)
 SELECT gen_random_uuid(), id, 'Tim 3 Pilar ' || id, 'tiga_pilar',
        ARRAY['kecamatan', 'polsek', 'koramil']::varchar[]
 FROM kecamatan WHERE slug LIKE 'bench-%';
 """
-)
 
 # A year of those tasks (438,000), as beat would have left them: most done on time, some
 # late, some missed, each done one with its (accepted) report.
@@ -517,7 +562,7 @@ def bench_plans(days: int = 10, rounds: int = 3) -> dict[str, float]:
     app = create_app()
     ctx = app.extensions["k3"]
     with ctx.engine.begin() as c:
-        c.execute(text(PLAN_CITY_SQL))
+        c.execute(text(city_zones_sql(city_schema(c), role="trantib") + PLAN_TEAMS_SQL))
     today = today_wib()
     with ctx.uow() as s:
         rows = s.execute(
@@ -634,23 +679,12 @@ def bench_chain(rounds: int = 6, per_round: int = 150) -> dict[str, float]:
     )
     headers = {"Authorization": f"Bearer {login.get_json()['access_token']}"}
 
-    def post() -> None:
-        body = {
-            "id": str(uuid.uuid4()),
-            "type": "penertiban",
-            "started_at": "2024-05-02T08:15:00+07:00",
-            "ended_at": "2024-05-02T09:00:00+07:00",
-            "location": {"type": "Point", "coordinates": [106.9790, -6.2072]},
-            "accuracy_m": 8,
-            "findings": [{"kind": "pkl", "count": 3}],
-            "actions": [{"kind": "teguran_lisan", "count": 3}],
-            "photos_expected": 2,
-        }
-        r = client.post("/api/v1/reports", json=body, headers=headers)
+    def send_report() -> None:
+        r = client.post("/api/v1/reports", json=post.report_body(), headers=headers)
         assert r.status_code == 201, r.get_json()
 
     for _ in range(50):  # warm: connections, statement caches
-        post()
+        send_report()
     runs: dict[bool, list[float]] = {True: [], False: []}
     try:
         for i in range(rounds):
@@ -658,7 +692,7 @@ def bench_chain(rounds: int = 6, per_round: int = 150) -> dict[str, float]:
                 audit.CHAIN_WRITES["on"] = on
                 t = time.perf_counter()
                 for _ in range(per_round):
-                    post()
+                    send_report()
                 runs[on].append((time.perf_counter() - t) / per_round)
     finally:
         audit.CHAIN_WRITES["on"] = True

@@ -26,7 +26,10 @@ CASCADES: tuple[tuple[str, str, int], ...] = (
     ("wajah-samping", "haarcascade_profileface.xml", 5),
     ("pelat", "haarcascade_russian_plate_number.xml", 4),
 )
-DETECT_PX = 800  # detection runs on the web image shrunk to this long side
+# Detection runs on the web image's luminance shrunk to this long side. 640 rather than
+# 800: OpenCV's cascades keep pyramid buffers that grow with the image's area (~15 MB
+# each at 800 px), and the time grows with it too (bench/__main__.py bench_memory).
+DETECT_PX = 640
 MIN_BOX_PX = 20  # in the shrunk image: smaller faces/plates are not looked for
 PAD = 0.15  # each detected box grows by this share on every side (hair, plate frame)
 PUBLIC_THUMB_PX = 320
@@ -77,16 +80,30 @@ def padded(box: Box, width: int, height: int, pad: float = PAD) -> Box:
     return clamp(grown, width, height) or box
 
 
-_cascades: dict[str, Any] = {}
-
-
 def _cascade(cv2: Any, filename: str) -> Any:
-    if filename not in _cascades:
-        c = cv2.CascadeClassifier(cv2.data.haarcascades + filename)
-        if c.empty():
-            raise RuntimeError(f"cascade {filename} tidak dapat dibaca dari paket OpenCV")
-        _cascades[filename] = c
-    return _cascades[filename]
+    """A fresh classifier (~25 ms to parse). Not cached on purpose: a classifier keeps
+    the pyramid buffers of the largest image it saw until it is freed, and three cached
+    ones held ~40 MB in every worker process between photos."""
+    c = cv2.CascadeClassifier(cv2.data.haarcascades + filename)
+    if c.empty():
+        raise RuntimeError(f"cascade {filename} tidak dapat dibaca dari paket OpenCV")
+    return c
+
+
+def detection_gray(img: Image.Image) -> tuple[Image.Image, float]:
+    """The image's luminance at most DETECT_PX on its long side, and its scale against
+    the image. A JPEG not yet decoded is decoded as luminance only, at 1/2..1/8 of its
+    size (draft mode): the full-size colour pixels are never held. `img` may be left in
+    draft mode; read its size before."""
+    width, height = img.size
+    scale = min(1.0, DETECT_PX / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if scale < 1.0 and img.format == "JPEG":
+        img.draft("L", size)
+    gray = img.convert("L")
+    if gray.size != size:
+        gray = gray.resize(size, Image.Resampling.BOX)  # an area average, as INTER_AREA
+    return gray, scale
 
 
 _detecting = True
@@ -109,20 +126,21 @@ def detect(img: Image.Image) -> list[Box]:
     import numpy as np
 
     cv2.setNumThreads(1)  # the worker runs one task per process; no thread pool per call
-    gray = np.asarray(img.convert("L"))
-    scale = min(1.0, DETECT_PX / max(gray.shape))
-    if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    gray = cv2.equalizeHist(gray)
+    width, height = img.size  # before detection_gray may put a JPEG in draft mode
+    small, scale = detection_gray(img)
+    gray = cv2.equalizeHist(np.asarray(small))
+    del small
     out: list[Box] = []
     for _name, filename, neighbours in CASCADES:
-        found, _levels, weights = _cascade(cv2, filename).detectMultiScale3(
+        cascade = _cascade(cv2, filename)
+        found, _levels, weights = cascade.detectMultiScale3(
             gray,
             scaleFactor=1.15,
             minNeighbors=neighbours,
             minSize=(MIN_BOX_PX, MIN_BOX_PX),
             outputRejectLevels=True,
         )
+        del cascade  # its buffers go now, before the next cascade builds its own
         tag = f"opencv-{cv2.__version__}/{filename.removesuffix('.xml')}"
         for (x, y, w, h), wt in zip(found, weights, strict=False):
             box = Box(
@@ -133,7 +151,7 @@ def detect(img: Image.Image) -> list[Box]:
                 tag,
                 round(float(wt), 3),
             )
-            kept = clamp(box, img.width, img.height)
+            kept = clamp(box, width, height)
             if kept is not None:
                 out.append(kept)
     return out
@@ -143,7 +161,7 @@ def apply(img: Image.Image, boxes: list[Box]) -> Image.Image:
     """A copy with every box pixelated and then blurred: coarse blocks first (nothing of
     the face or the plate's characters survives), then a blur so no block edges remain.
     Irreversible: the public copy is made from these pixels, not from a reversible filter."""
-    out = img.convert("RGB").copy()
+    out = img.convert("RGB")  # a new image whatever the mode (convert copies)
     for raw in boxes:
         box = clamp(raw, out.width, out.height)
         if box is None:
@@ -168,10 +186,27 @@ def jpeg(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def _bare_jpeg(img: Image.Image) -> bool:
+    """A JPEG whose only marker segment is JFIF's APP0: no EXIF, XMP, ICC or comment."""
+    applist = getattr(img, "applist", None)
+    return (
+        img.format == "JPEG"
+        and applist is not None
+        and all(marker == "APP0" for marker, _ in applist)
+        and "comment" not in img.info
+    )
+
+
 def public_images(web_jpeg: bytes, boxes: list[Box]) -> tuple[bytes, bytes]:
     """(public web-size JPEG, public thumbnail JPEG) from the web derivative and the boxes
     (already padded or not, as the caller decided). Both carry no EXIF."""
     with Image.open(io.BytesIO(web_jpeg)) as src:
+        if not boxes and _bare_jpeg(src):
+            # Nothing to hide (most photos): the public copy is the web image's own bytes,
+            # not a second JPEG generation, and the thumbnail is decoded at a fraction of
+            # the size (thumbnail() puts the JPEG in draft mode before decoding).
+            src.thumbnail((PUBLIC_THUMB_PX, PUBLIC_THUMB_PX), Image.Resampling.LANCZOS)
+            return web_jpeg, jpeg(src.convert("RGB"))
         blurred = apply(src, boxes)
     thumb = blurred.copy()
     thumb.thumbnail((PUBLIC_THUMB_PX, PUBLIC_THUMB_PX), Image.Resampling.LANCZOS)

@@ -21,7 +21,12 @@ class Role(enum.StrEnum):
     TRANTIB = "trantib"  # Seksi Trantib reviewer
     PIMPINAN = "pimpinan"  # camat / sekcam
     ADMIN = "admin"  # kecamatan administrator
-    KOTA = "kota"  # city level: reads every kecamatan
+    KOTA = "kota"  # city level: reads every kecamatan of its kota
+    ADMIN_KOTA = "admin_kota"  # city administrator: kota reads + onboarding kecamatan
+
+
+# Roles that belong to a kota (app_user.kota_id), not to one kecamatan.
+KOTA_ROLES = frozenset({Role.KOTA, Role.ADMIN_KOTA})
 
 
 class TeamKind(enum.StrEnum):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -334,31 +335,47 @@ def _realisasi_kegiatan(d: ExportData) -> Table:
     )
 
 
-def to_csv(d: ExportData) -> bytes:
+def _render_csv(
+    heading: Sequence[Cell], tables_: list[Table], footer: str, notes: list[str]
+) -> bytes:
+    """A heading row, each table (title, header, rows) after a blank row, then the footer
+    and the notes: semicolon CSV, UTF-8 with BOM, formula-safe text."""
     out = io.StringIO()
     # Semicolons: the decimal comma of Indonesian numbers would split a comma-CSV.
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
 
-    def row(values: list[Cell]) -> None:
+    def row(values: Sequence[Cell]) -> None:
         # Figures are our own Indonesian text ("-1.234,57" is a number): never escaped.
         w.writerow([c.text() if isinstance(c, Num) else csv_text(c) for c in values])
 
-    row([f"Kecamatan {d.kecamatan}", d.period_label])
-    for title, header, rows in cells(d):
+    row(heading)
+    for title, header, rows in tables_:
         row([])
         row([title])
-        row(list(header))
+        row(header)
         for r in rows:
             row(r)
     row([])
-    row([d.footer])
-    for n in d.notes:
+    row([footer])
+    for n in notes:
         row([n])
     # BOM so spreadsheet programs read the text as UTF-8 (√, accented names).
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(d: ExportData) -> bytes:
+def _render_xlsx(
+    *,
+    sheet: str,
+    title: str,
+    subtitle: str,
+    tables_: list[Table],
+    footer: str,
+    notes: list[str],
+    widths: Sequence[tuple[str, int]],
+) -> bytes:
+    """One sheet: the title (bold, larger) and subtitle, each table after a blank row
+    (bold title, bold wrapped boxed header, boxed rows), then the footer and the notes;
+    `widths` are (column letter, width) pairs."""
     # Loaded here: only the worker builds files, the API process never needs them.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -366,10 +383,10 @@ def to_xlsx(d: ExportData) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "Wilayah Tertib"
+    ws.title = sheet
     thin = Side(style="thin")
 
-    def append(values: list[Cell]) -> None:
+    def append(values: Sequence[Cell]) -> None:
         # Text goes in as text and is then pinned as a string cell: openpyxl would
         # otherwise store "=..." as a formula. Figures go in as numbers.
         ws.append([None] * len(values))
@@ -388,14 +405,14 @@ def to_xlsx(d: ExportData) -> bytes:
                 if is_formula_like(value):
                     cell.quotePrefix = True  # stays text even when edited in Excel
 
-    append([f"Indikator {INDIKATOR} - Kecamatan {d.kecamatan}"])
+    append([title])
     ws["A1"].font = Font(bold=True, size=12)
-    append([d.period_label])
-    for title, header, rows in cells(d):
+    append([subtitle])
+    for table_title, header, rows in tables_:
         append([])
-        append([title])
+        append([table_title])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
-        append(list(header))
+        append(header)
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
@@ -405,26 +422,49 @@ def to_xlsx(d: ExportData) -> bytes:
             for cell in ws[ws.max_row]:
                 cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     append([])
-    append([d.footer])
-    for n in d.notes:
+    append([footer])
+    for n in notes:
         append([n])
-    for col, width in zip("ABCDEFGH", (6, 42, 16, 16, 16, 14, 14, 14), strict=True):
+    for col, width in widths:
         ws.column_dimensions[col].width = width
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def to_docx(d: ExportData) -> bytes:
+def _render_docx(
+    *,
+    title: str,
+    subtitle: str,
+    tables_: list[Table],
+    footer: str,
+    notes: list[str],
+    landscape: bool = False,
+    table_pt: int | None = None,
+) -> bytes:
+    """A heading and subtitle, each table (bold title, "Table Grid" with a bold header)
+    followed by an empty paragraph, then the footer and the notes in 8 pt. `table_pt`
+    sets the size of the table text (the default size when None)."""
     # Loaded here: only the worker builds files, the API process never needs them.
     from docx import Document
+    from docx.enum.section import WD_ORIENT
     from docx.shared import Pt
 
+    def size(cell: Any) -> None:
+        if table_pt is not None:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(table_pt)
+
     doc = Document()
-    doc.add_heading(f"{INDIKATOR}", level=1)
-    doc.add_paragraph(xml_text(f"Kecamatan {d.kecamatan} - {d.period_label}"))
-    for title, header, rows in tables(d):
-        doc.add_paragraph(xml_text(title)).runs[0].bold = True
+    if landscape:
+        sec = doc.sections[0]
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    doc.add_heading(xml_text(title), level=1)
+    doc.add_paragraph(xml_text(subtitle))
+    for table_title, header, rows in tables_:
+        doc.add_paragraph(xml_text(table_title)).runs[0].bold = True
         table = doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -432,18 +472,45 @@ def to_docx(d: ExportData) -> bytes:
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.bold = True
+            size(cell)
         for row in rows:
-            cells_ = table.add_row().cells
-            for cell, text in zip(cells_, row, strict=True):
-                cell.text = xml_text(text)
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = xml_text(cell_text(value))
+                size(cell)
         doc.add_paragraph()
-    foot = doc.add_paragraph(xml_text(d.footer))
+    foot = doc.add_paragraph(xml_text(footer))
     foot.runs[0].font.size = Pt(8)
-    for n in d.notes:
+    for n in notes:
         doc.add_paragraph(xml_text(n)).runs[0].font.size = Pt(8)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def to_csv(d: ExportData) -> bytes:
+    return _render_csv([f"Kecamatan {d.kecamatan}", d.period_label], cells(d), d.footer, d.notes)
+
+
+def to_xlsx(d: ExportData) -> bytes:
+    return _render_xlsx(
+        sheet="Wilayah Tertib",
+        title=f"Indikator {INDIKATOR} - Kecamatan {d.kecamatan}",
+        subtitle=d.period_label,
+        tables_=cells(d),
+        footer=d.footer,
+        notes=d.notes,
+        widths=list(zip("ABCDEFGH", (6, 42, 16, 16, 16, 14, 14, 14), strict=True)),
+    )
+
+
+def to_docx(d: ExportData) -> bytes:
+    return _render_docx(
+        title=INDIKATOR,
+        subtitle=f"Kecamatan {d.kecamatan} - {d.period_label}",
+        tables_=cells(d),
+        footer=d.footer,
+        notes=d.notes,
+    )
 
 
 BUILDERS = {"csv": to_csv, "xlsx": to_xlsx, "docx": to_docx}
@@ -517,3 +584,171 @@ def report_table_csv(rows: list[list[str]]) -> bytes:
     for r in rows:
         w.writerow([csv_text(c) for c in r])
     return out.getvalue().encode("utf-8-sig")
+
+
+# --- the city recap (rekap kota, GET /api/v1/kota/rekap) ------------------------------
+
+
+@dataclass
+class CityRecap:
+    """A summary table of every kecamatan and one table per kecamatan; text lines after."""
+
+    title: str
+    period_label: str
+    tables: list[Table]
+    footer: str
+    notes: list[str] = field(default_factory=list)
+
+
+CITY_SUMMARY_HEADER = [
+    "Peringkat",
+    "Kecamatan",
+    "Zona Ditetapkan",
+    "Zona Tertib",
+    "Realisasi (%)",
+    "Target Renstra (%)",
+    "Capaian Kinerja (%)",
+    "Selisih ke Target (poin %)",
+    "Zona yang Masih Dibutuhkan",
+    "Pengaduan Diterima",
+    "Pengaduan Masih Diproses",
+    "Selesai dalam SLA (%)",
+    "Cakupan Jadwal Patroli (%)",
+    "Status Angka",
+]
+
+
+def _dec(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+def city_source_text(item: dict[str, Any]) -> str:
+    """Where a kecamatan's figures come from, and whether the pimpinan approved them."""
+    if item.get("status") != "ada":
+        return "Belum ada SK penetapan zona"
+    src = item.get("source")
+    if src == "manual":
+        return "Angka tahun lalu (diisi tangan)"
+    if src == "snapshot":
+        return "Snapshot " + (
+            "disetujui pimpinan" if item.get("approved") else "belum disetujui pimpinan"
+        )
+    return "Dihitung langsung (belum snapshot)"
+
+
+def city_recap(
+    period_label: str,
+    items: list[dict[str, Any]],
+    totals: dict[str, Any],
+    footer: str,
+    notes: list[str] | None = None,
+) -> CityRecap:
+    """The recap's tables from the city view's rows (services.city.city_view, as dicts)."""
+    summary: list[list[Cell]] = []
+    for it in items:
+        c, v = it["complaints"], it["coverage"]
+        summary.append(
+            [
+                Num(it["rank"], 0) if it.get("rank") is not None else "-",
+                str(it["kecamatan_name"]),
+                Num(it["zones_designated"], 0),
+                Num(it["zones_tertib"], 0),
+                Num(_dec(it["realisasi_pct"])),
+                Num(_dec(it["target_pct"])),
+                Num(_dec(it["capaian_pct"])),
+                Num(_dec(it["gap_pct"])),
+                Num(it["zones_still_needed"], 0),
+                Num(c["received"], 0),
+                Num(c["open"], 0),
+                Num(_dec(c["pct_within_sla"])),
+                Num(_dec(v["realisasi_pct"])),
+                city_source_text(it),
+            ]
+        )
+    summary.append(
+        [
+            "",
+            "Jumlah Kota",
+            Num(totals["zones_designated"], 0),
+            Num(totals["zones_tertib"], 0),
+            Num(_dec(totals["realisasi_pct"])),
+            "",
+            "",
+            "",
+            Num(totals["zones_still_needed"], 0),
+            Num(totals["complaints_received"], 0),
+            Num(totals["complaints_open"], 0),
+            "",
+            "",
+            f"{totals['target_met']} dari {totals['kecamatan_with_decree']} kecamatan "
+            "mencapai target",
+        ]
+    )
+    out: list[Table] = [
+        (f"Rekap Kota: Capaian per Kecamatan ({period_label})", CITY_SUMMARY_HEADER, summary)
+    ]
+    for it in items:
+        c, v = it["complaints"], it["coverage"]
+        rows: list[list[Cell]] = [
+            ["Zona ditetapkan", Num(it["zones_designated"], 0)],
+            ["Zona tertib (terverifikasi)", Num(it["zones_tertib"], 0)],
+            ["Realisasi (%)", Num(_dec(it["realisasi_pct"]))],
+            ["Target Renstra (%)", Num(_dec(it["target_pct"]))],
+            ["Capaian kinerja (%)", Num(_dec(it["capaian_pct"]))],
+            ["Selisih ke target (poin %)", Num(_dec(it["gap_pct"]))],
+            ["Zona dibutuhkan untuk target", Num(it["zones_needed"], 0)],
+            ["Zona yang masih dibutuhkan", Num(it["zones_still_needed"], 0)],
+            ["Pengaduan diterima", Num(c["received"], 0)],
+            ["Pengaduan masih diproses", Num(c["open"], 0)],
+            ["Pengaduan selesai dalam SLA (%)", Num(_dec(c["pct_within_sla"]))],
+            ["Tugas patroli direncanakan", Num(v["planned"], 0)],
+            ["Tugas selesai tepat waktu", Num(v["selesai"], 0)],
+            ["Tugas terlambat", Num(v["terlambat"], 0)],
+            ["Tugas terlewat", Num(v["terlewat"], 0)],
+            ["Cakupan jadwal patroli (%)", Num(_dec(v["realisasi_pct"]))],
+            ["Zona tanpa patroli (hari ini)", Num(v["zones_without_patrol"], 0)],
+        ]
+        rows += [
+            [f"Realisasi {t['period_label']} (%)", Num(_dec(t["realisasi_pct"]))]
+            for t in it["trend"]
+        ]
+        rows.append(["Status angka", city_source_text(it)])
+        if it.get("note"):
+            rows.append(["Catatan", str(it["note"])])
+        rank = f"peringkat {it['rank']}" if it.get("rank") is not None else "tanpa peringkat"
+        title = f"Kecamatan {it['kecamatan_name']} ({period_label}, {rank})"
+        out.append((title, ["Uraian", "Nilai"], rows))
+    return CityRecap(
+        f"Rekap Kota Indikator {INDIKATOR}", period_label, out, footer, list(notes or [])
+    )
+
+
+def city_to_csv(d: CityRecap) -> bytes:
+    return _render_csv([d.title, d.period_label], d.tables, d.footer, d.notes)
+
+
+def city_to_xlsx(d: CityRecap) -> bytes:
+    return _render_xlsx(
+        sheet="Rekap Kota",
+        title=d.title,
+        subtitle=d.period_label,
+        tables_=d.tables,
+        footer=d.footer,
+        notes=d.notes,
+        widths=[("A", 34), ("B", 24), *((col, 14) for col in "CDEFGHIJKLM"), ("N", 32)],
+    )
+
+
+def city_to_docx(d: CityRecap) -> bytes:
+    return _render_docx(
+        title=d.title,
+        subtitle=d.period_label,
+        tables_=d.tables,
+        footer=d.footer,
+        notes=d.notes,
+        landscape=True,  # the summary has 14 columns
+        table_pt=7,
+    )
+
+
+CITY_BUILDERS = {"csv": city_to_csv, "xlsx": city_to_xlsx, "docx": city_to_docx}

@@ -47,6 +47,7 @@ ENUM_LABELS: dict[str, tuple[type[StrEnum], dict[str, str]]] = {
             "pimpinan": "Pimpinan (Camat/Sekcam)",
             "admin": "Admin kecamatan",
             "kota": "Pemerintah kota",
+            "admin_kota": "Admin kota",
         },
     ),
     "team_kind": (

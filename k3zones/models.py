@@ -89,13 +89,17 @@ class Kecamatan(Base):
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kota: Mapped[str] = mapped_column(String(200))
+    # The tenant's owner (migration 0016): a kota user reads the kecamatan of their kota.
+    kota_id: Mapped[int] = mapped_column(ForeignKey("kota.id", ondelete="RESTRICT"), index=True)
     # Service area: zones must fall inside it (catches swapped or mis-projected input).
     extent: Mapped[WKBElement | None] = mapped_column(
-        Geometry("POLYGON", srid=4326, spatial_index=False), nullable=True
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
     )
     is_sample: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[datetime] = _now()
+
+    # Joined: the kota's name travels with every kecamatan row (a tiny primary-key join).
+    kota: Mapped[Kota] = relationship(lazy="joined", innerjoin=True)
 
     kelurahan: Mapped[list[Kelurahan]] = relationship(
         back_populates="kecamatan", order_by="Kelurahan.name"
@@ -277,8 +281,14 @@ class RenstraTarget(Base):
 class User(Base):
     __tablename__ = "app_user"
     __table_args__ = (
-        # City-level readers belong to no kecamatan; everyone else to exactly one.
-        CheckConstraint("(role = 'kota') = (kecamatan_id IS NULL)", name="kota_has_no_kecamatan"),
+        # Kota roles belong to a kota and no kecamatan; everyone else to exactly one kecamatan.
+        CheckConstraint(
+            "(role IN ('kota', 'admin_kota')) = (kecamatan_id IS NULL)",
+            name="kota_has_no_kecamatan",
+        ),
+        CheckConstraint(
+            "(role IN ('kota', 'admin_kota')) = (kota_id IS NOT NULL)", name="kota_role_has_kota"
+        ),
         CheckConstraint("username = lower(username)", name="username_lower"),
         CheckConstraint("active = (deactivated_at IS NULL)", name="deactivated_matches_active"),
         UniqueConstraint("id", "kecamatan_id", name="uq_app_user_id_kecamatan"),
@@ -287,6 +297,9 @@ class User(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     kecamatan_id: Mapped[int | None] = mapped_column(
         ForeignKey("kecamatan.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    kota_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kota.id", ondelete="RESTRICT"), nullable=True
     )
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
@@ -455,11 +468,34 @@ class Report(Base):
         CheckConstraint("photos_received >= 0", name="photos_received_positive"),
         CheckConstraint("violation_total >= 0", name="violations_positive"),
         Index("ix_report_kecamatan_started", "kecamatan_id", "started_at"),
-        Index("ix_report_zone_started", "zone_id", "started_at"),
         Index("ix_report_officer_started", "officer_id", "started_at"),
         Index("ix_report_team_started", "team_id", "started_at"),
         Index("ix_report_gps", "gps", postgresql_using="gist"),
         Index("ix_report_flags", "flags", postgresql_using="gin"),
+        # City scale (migration 0018, bench/scale.py): a zone's reports and the per-zone counts
+        # from the index alone (it replaced ix_report_zone_started), the review queue and
+        # the flagged reports without walking the accepted ones. Extended statistics
+        # (officer/zone -> kecamatan) are in the migration only.
+        Index(
+            "ix_report_zone_counts",
+            "zone_id",
+            "started_at",
+            postgresql_include=["kecamatan_id", "type", "review_state", "violation_total"],
+        ),
+        Index(
+            "ix_report_review_queue",
+            "kecamatan_id",
+            "started_at",
+            "id",
+            postgresql_where=text("review_state = 'menunggu'"),
+        ),
+        Index(
+            "ix_report_flagged",
+            "kecamatan_id",
+            "started_at",
+            "id",
+            postgresql_where=text("flags <> '{}'::jsonb"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -567,6 +603,9 @@ class Photo(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = _now()
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The worker deriving it holds it until then (k3zones.services.photos.claim); NULL or
+    # past: free to take. A crashed worker's lease runs out; the sweeper queues it again.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class IdempotencyRecord(Base):
@@ -1319,3 +1358,17 @@ class RetentionTombstone(Base):
     reason: Mapped[str] = mapped_column(Text)
     rule: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Kota(Base):
+    """A kota or kabupaten (BPS code), the owner of its kecamatan (migration 0016). The
+    province is a name for now; a province-level tenant would group kota by it."""
+
+    __tablename__ = "kota"
+    __table_args__ = (CheckConstraint("kode ~ '^[0-9]{4}$'", name="kode_bps"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    kode: Mapped[str] = mapped_column(String(4), unique=True)  # BPS, e.g. 3275 Kota Bekasi
+    name: Mapped[str] = mapped_column(String(200))
+    provinsi: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.logging_setup import REQUEST_ID_KEY, current_request_id
 from k3zones.models import Outbox
 from k3zones.periods import now_utc
 
@@ -21,7 +22,11 @@ Sender = Callable[[str, dict[str, Any]], None]
 
 def enqueue(s: Session, task: str, payload: dict[str, Any], dedup_key: str | None = None) -> None:
     """Add work to the caller's transaction. With a dedup_key, work already waiting under
-    the same key absorbs this one (a burst of reports becomes one recomputation)."""
+    the same key absorbs this one (a burst of reports becomes one recomputation).
+    The request (or task) that causes the work is kept in the payload, for its logs."""
+    rid = current_request_id()
+    if rid is not None:
+        payload = {**payload, REQUEST_ID_KEY: rid}
     stmt = insert(Outbox).values(task=task, payload=payload, dedup_key=dedup_key)
     if dedup_key is not None:
         stmt = stmt.on_conflict_do_nothing(

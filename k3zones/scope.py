@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, true
 
 @dataclass(frozen=True)
 class Scope:
-    # None: every kecamatan (city-level readers); otherwise exactly these.
+    # None: every kecamatan (the system: CLI, workers); otherwise exactly these (a kota
+    # user: the kecamatan of their kota, Principal.scope).
     kecamatan_ids: frozenset[int] | None
 
     @classmethod

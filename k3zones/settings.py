@@ -63,6 +63,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} harus 1 atau 0, bukan {raw!r}")
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    fmt = (env.get("K3_LOG_FORMAT") or "text").strip().lower()
+    if fmt not in ("json", "text"):
+        raise SettingsError(f"K3_LOG_FORMAT harus json atau text, bukan {fmt!r}")
+    return fmt
+
+
 def _read_files(env: Mapping[str, str]) -> dict[str, str]:
     """K3_X_FILE=/run/secrets/x (a Docker secret) stands for K3_X with that file's content,
     for every K3_ variable; the trailing newline of the file is dropped. An empty variable
@@ -174,6 +181,11 @@ class Settings:
     # Faces and plates found by the worker and blurred in the public copies. Off: public
     # copies are blurred only where a reviewer drew a box (an operator's choice, logged).
     blur_detect: bool = True
+    # Observability: who may read /metrics (empty: loopback and private networks only),
+    # the worker's own metrics port (0: none), and the log format (json or text).
+    metrics_token: str = field(default="", repr=False)
+    worker_metrics_port: int = 0
+    log_format: str = "text"
 
     @property
     def celery_broker_url(self) -> str:
@@ -276,4 +288,7 @@ class Settings:
             argon2_memory_kib=argon2[1],
             argon2_parallelism=argon2[2],
             blur_detect=_bool(env, "K3_BLUR_DETECT", True),
+            metrics_token=env.get("K3_METRICS_TOKEN", ""),
+            worker_metrics_port=_int(env, "K3_WORKER_METRICS_PORT", 0),
+            log_format=_log_format(env),
         )

@@ -21,6 +21,8 @@ apt_packages() {
   [ "${K3_NO_BROWSER:-0}" = 1 ] || echo "chromium"
   # GDAL's ogrinfo (OAPIF driver) reads the OGC API in the e2e tests, as QGIS would.
   echo "gdal-bin"
+  # `make bench` drives the API with wrk (a compiled load generator; K3_BENCH=1 only).
+  [ "${K3_BENCH:-0}" != 1 ] || echo "wrk"
   true
 }
 

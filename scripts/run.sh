@@ -70,16 +70,17 @@ start() {
   local name="$1"
   case "$name" in
     api)
-      setsid gunicorn --bind "$HOST:$PORT" --workers "${K3_WEB_WORKERS:-2}" --access-logfile - \
-        --graceful-timeout 10 app:flask_app &
+      # Logs (K3_LOG_FORMAT, text here unless set) and /metrics: docker/gunicorn_conf.py.
+      setsid gunicorn -c docker/gunicorn_conf.py --bind "$HOST:$PORT" \
+        --workers "${K3_WEB_WORKERS:-2}" --graceful-timeout 10 app:flask_app &
       ;;
     worker)
-      setsid celery -A app.celery_app worker --loglevel INFO \
+      setsid celery -A workers.main.celery_app worker --loglevel INFO \
         --concurrency "${K3_WORKER_CONCURRENCY:-2}" --hostname "k3zones@%h" \
         >>"$VAR/log/worker.log" 2>&1 &
       ;;
     beat)
-      setsid celery -A app.celery_app beat --loglevel INFO \
+      setsid celery -A workers.main.celery_app beat --loglevel INFO \
         --schedule "$VAR/beat/celerybeat-schedule" >>"$VAR/log/beat.log" 2>&1 &
       ;;
   esac

@@ -1,16 +1,84 @@
-"""Celery wiring (the celery_init_app pattern of the Flask docs). Tasks stay thin: they take
-ids, open their own unit of work through k3zones services, and are safe to run twice."""
+"""Celery wiring without Flask: `make_celery(runtime)` gives a Celery app whose tasks run with
+that k3zones Runtime. The worker and beat start from workers.main (no API imported: ~30 MB
+less per worker process); the API builds its own for sending and eager tests. Tasks stay
+thin: they take ids, open their own unit of work through k3zones services, and are safe to
+run twice."""
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import time
 from typing import Any
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import worker_init, worker_process_init, worker_ready
-from flask import Flask
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
+from prometheus_client import start_http_server
 
+from k3zones import logging_setup, metrics
+from k3zones.outbox import Sender
+from k3zones.runtime import Runtime
 from k3zones.services.health import record_heartbeat
+
+log = logging.getLogger(__name__)
+
+
+def outbox_sender(celery_app: Celery) -> Sender:
+    """How outbox work reaches the queue: the request id the payload carries (enqueue puts
+    it there) goes in the task's headers, and the task gets its own arguments only."""
+
+    def send(task: str, payload: dict[str, Any]) -> None:
+        kwargs = dict(payload)
+        rid = kwargs.pop(logging_setup.REQUEST_ID_KEY, None)
+        headers = {logging_setup.REQUEST_ID_HEADER: rid} if isinstance(rid, str) else None
+        celery_app.send_task(task, kwargs=kwargs, retry=False, headers=headers)
+
+    return send
+
+
+def _configure_logging(loglevel: object = None, **_: object) -> None:
+    # Connected: Celery leaves the root logger to us (JSON or text, with the request id).
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    logging_setup.configure(level=str(level or "INFO").upper())
+
+
+# Worker and beat: logs as K3_LOG_FORMAT says, instead of Celery's own format.
+setup_logging.connect(_configure_logging, weak=False)
+
+_started: dict[str, tuple[float, Any]] = {}
+
+
+def _task_started(task_id: str = "", task: Any = None, **_: object) -> None:
+    rid = getattr(task.request, logging_setup.REQUEST_ID_HEADER, None) if task else None
+    ctx = logging_setup.task_context(
+        rid if isinstance(rid, str) else None, task_id, getattr(task, "name", "-")
+    )
+    ctx.__enter__()
+    _started[task_id] = (time.perf_counter(), ctx)
+
+
+def _task_finished(task_id: str = "", task: Any = None, state: str | None = None, **_: Any) -> None:
+    started = _started.pop(task_id, None)
+    if started is None:
+        return
+    seconds = time.perf_counter() - started[0]
+    name = getattr(task, "name", "-")
+    metrics.observe_task(name, state or "UNKNOWN", seconds)
+    # Logged inside the task's context: the line carries the request id that caused it.
+    log.info("tugas %s %s dalam %.3f s", name, state or "-", seconds)
+    started[1].__exit__(None, None, None)
+
+
+task_prerun.connect(_task_started, weak=False)
+task_postrun.connect(_task_finished, weak=False)
 
 
 def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str, dict[str, Any]]:
@@ -24,6 +92,11 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
             "schedule": float(sweep_seconds),
         },
         # Crontabs are read in the Celery timezone, Asia/Jakarta.
+        # Verifications whose validity ended (e.g. 31 March 23:59 WIB) expire at midnight.
+        "expire-verifications": {
+            "task": "workers.tasks.expire_verifications",
+            "schedule": crontab(hour=0, minute=0),
+        },
         "recompute-zones-nightly": {
             "task": "workers.tasks.recompute_all_zones",
             "schedule": crontab(hour=0, minute=15),
@@ -66,20 +139,35 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
     }
 
 
-def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):  # type: ignore[misc]
-        def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
-                return self.run(*args, **kwargs)
+# The Runtime of the Celery app running the current task: a context variable, not a module
+# global, so two apps in one process (tests, eager mode) never see each other's.
+_runtime: contextvars.ContextVar[Runtime] = contextvars.ContextVar("k3_runtime")
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
-    celery_app.config_from_object(app.config["CELERY"])
+
+def current_runtime() -> Runtime:
+    return _runtime.get()
+
+
+def make_celery(runtime: Runtime, name: str = "k3zones") -> Celery:
+    class RuntimeTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            token = _runtime.set(runtime)
+            try:
+                return self.run(*args, **kwargs)
+            finally:
+                _runtime.reset(token)
+
+    settings = runtime.settings
+    celery_app = Celery(name, task_cls=RuntimeTask)
+    celery_app.conf.update(
+        broker_url=settings.celery_broker_url,
+        result_backend=settings.redis_url,
+        timezone=settings.timezone,
+        task_always_eager=settings.celery_always_eager,
+    )
     celery_app.conf.update(
         enable_utc=True,  # timestamps in UTC; the schedule itself is read in Asia/Jakarta
-        beat_schedule=beat_schedule(
-            app.extensions["k3"].settings.heartbeat_seconds,
-            app.extensions["k3"].settings.sweep_seconds,
-        ),
+        beat_schedule=beat_schedule(settings.heartbeat_seconds, settings.sweep_seconds),
         task_serializer="json",
         accept_content=["json"],
         result_expires=24 * 3600,
@@ -106,17 +194,25 @@ def celery_init_app(app: Flask) -> Celery:
 
     def _report_in(**_: object) -> None:
         # /readyz sees a fresh worker at once instead of after the first beat.
-        record_heartbeat(app.extensions["k3"].redis)
+        record_heartbeat(runtime.redis)
 
     worker_ready.connect(_report_in, weak=False)
 
+    def _serve_metrics(**_: object) -> None:
+        # The main process serves every pool process's values (PROMETHEUS_MULTIPROC_DIR).
+        port = settings.worker_metrics_port
+        if port:
+            start_http_server(port, registry=metrics.registry())
+            log.info("metrik worker di port %d", port)
+
+    worker_ready.connect(_serve_metrics, weak=False)
+
     def _worker_limits(**_: object) -> None:
-        app.extensions["k3"].for_worker()
+        runtime.for_worker()
 
     # worker_init: the main process (solo pool); worker_process_init: each prefork child.
     worker_init.connect(_worker_limits, weak=False)
     worker_process_init.connect(_worker_limits, weak=False)
 
     celery_app.set_default()
-    app.extensions["celery"] = celery_app
     return celery_app

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
 from celery import shared_task
-from flask import current_app
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from k3zones.audit import Actor, acting_as
@@ -29,6 +28,7 @@ from k3zones.services import (
 )
 from k3zones.services.health import record_heartbeat
 from k3zones.storage import StorageError
+from workers import current_runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +40,7 @@ def task(**options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def runtime() -> Runtime:
-    return cast(Runtime, current_app.extensions["k3"])
+    return current_runtime()
 
 
 @task(ignore_result=True)
@@ -65,9 +65,12 @@ RETRY: dict[str, Any] = {
 @task(ignore_result=True, acks_late=True, **RETRY)
 def process_photo(photo_id: str) -> str:
     """EXIF, derived images and evidence flags for one photo. Idempotent, so acks_late:
-    a worker killed mid-photo leaves it for the next."""
+    a worker killed mid-photo leaves it for the next (once its claim's lease runs out); a
+    second copy of the task while one holds the photo returns "diklaim" at once. The lease
+    is K3_SWEEP_STUCK_SECONDS: a derive that long is stuck like a photo waiting that long."""
     ctx = runtime()
-    return photos.process_photo(ctx.uow, ctx.storage, ctx.rules, uuid.UUID(photo_id))
+    lease = timedelta(seconds=ctx.settings.sweep_stuck_seconds)
+    return photos.process_photo(ctx.uow, ctx.storage, ctx.rules, uuid.UUID(photo_id), lease)
 
 
 @task(ignore_result=True)
@@ -86,6 +89,12 @@ def recompute_zone(zone_id: str) -> str:
 def recompute_all_zones() -> int:
     """Nightly: the 14-day window moves even on days without reports."""
     return zone_status.recompute_all(runtime().uow)
+
+
+@task(ignore_result=True, acks_late=True, **RETRY)
+def expire_verifications() -> int:
+    """00:00 WIB: zones whose verification's validity ended are tertib no longer."""
+    return zone_status.expire_verifications(runtime().uow)
 
 
 @task(ignore_result=True, acks_late=True, **RETRY)

@@ -15,6 +15,6 @@ class KelurahanSchema(K3Schema):
 class KecamatanSchema(K3Schema):
     slug = fields.String()
     name = fields.String()
-    kota = fields.String()
+    kota = fields.String(attribute="kota.name")
     is_sample = fields.Boolean(metadata={"description": "Berisi data contoh"})
     kelurahan = fields.List(fields.Nested(KelurahanSchema))

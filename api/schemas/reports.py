@@ -136,6 +136,13 @@ class PhotoSchema(Schema):
     width = fields.Integer(allow_none=True)
     height = fields.Integer(allow_none=True)
     taken_at = _iso()
+    zone_distance_m = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Jarak lokasi GPS foto dari area pantau zona laporannya (meter, "
+            "dibulatkan; 0 = di dalam). null bila foto tanpa GPS atau laporan tanpa zona."
+        },
+    )
     gps = fields.Nested(
         PointSchema,
         allow_none=True,
@@ -187,6 +194,15 @@ class ReportSchema(Schema):
     version = fields.Integer()
     officer_id = _uuid()
     officer = fields.String(allow_none=True, metadata={"description": "Nama pengguna petugas"})
+    officer_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Nama lengkap petugas: untuk Seksi Trantib, pimpinan dan admin "
+            "kecamatan, pembaca tingkat kota, dan petugas itu sendiri pada laporannya; "
+            "null bagi anggota tim lain (mereka melihat nama pengguna) dan pada jawaban "
+            "pertama POST /reports."
+        },
+    )
     team_id = _uuid(allow_none=True)
     team = fields.String(allow_none=True)
     units = fields.List(fields.String(metadata={"enum": values(TeamUnit)}))

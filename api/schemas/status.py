@@ -237,6 +237,13 @@ class SnapshotSchema(K3Schema):
     zones_tertib = fields.Integer()
     realisasi_pct = _pct_out()
     approved = fields.Boolean()
+    approved_at = fields.DateTime(
+        allow_none=True, metadata={"description": "Waktu pimpinan menyetujui; null bila belum"}
+    )
+    approved_by_name = fields.String(
+        allow_none=True,
+        metadata={"description": "Nama lengkap pimpinan yang menyetujui; null bila belum"},
+    )
 
 
 class RulesVersionSchema(K3Schema):

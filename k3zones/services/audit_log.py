@@ -170,7 +170,7 @@ def list_audit(
         rows = s.execute(q).all()[: limit + 1]
         page = rows[:limit]
         refs = set().union(*(_flag_refs(a) for a, _ in page)) if page else set()
-        city = caller.role == Role.KOTA
+        city = caller.is_kota
         kecamatan_of = _kecamatan_of(s, refs) if refs and not city else {}
     items = []
     for a, slug in page:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import auth
@@ -151,9 +152,7 @@ def verify_basic(uow: sessionmaker[Session], username: str, password: str) -> Pr
         raise BadCredentials(BAD_LOGIN)
     if not user.active:
         raise Unauthenticated(BAD_LOGIN)  # same answer; not counted as a guess
-    return Principal(
-        user.id, user.username, user.full_name, user.role, user.kecamatan_id, slug, None
-    )
+    return principal_of(uow, user, slug, None)
 
 
 def record_login_throttled(
@@ -195,6 +194,26 @@ def record_login_throttled(
     return True
 
 
+# On every request with a Bearer token: built once, Core (no ORM entities), run on an
+# autocommit connection (no BEGIN and no ROLLBACK round trips around one read).
+_SESSION_CHECK = (
+    select(
+        User.id,
+        User.username,
+        User.full_name,
+        User.role,
+        User.kecamatan_id,
+        User.kota_id,
+        User.active,
+        AuthSession.revoked_at,
+        Kecamatan.slug,
+    )
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .outerjoin(Kecamatan, Kecamatan.id == User.kecamatan_id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
+
+
 def authenticate(uow: sessionmaker[Session], settings: Settings, bearer: str) -> Principal:
     """The Principal behind an access token, checked against the database so a revoked
     session or a deactivated user stops at once, not when the token expires."""
@@ -203,23 +222,38 @@ def authenticate(uow: sessionmaker[Session], settings: Settings, bearer: str) ->
     except auth.TokenError as exc:
         raise Unauthenticated(BAD_TOKEN) from exc
     with uow() as s:
-        row = s.execute(
-            select(User, AuthSession.revoked_at, Kecamatan.slug)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .outerjoin(Kecamatan, Kecamatan.id == User.kecamatan_id)
-            .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+        conn = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        row = conn.execute(
+            _SESSION_CHECK, {"user_id": claims.user_id, "session_id": claims.session_id}
         ).first()
-    if row is None:
+    if row is None or row.revoked_at is not None or not row.active:
         raise Unauthenticated(BAD_TOKEN)
-    user, revoked_at, slug = row
-    if revoked_at is not None or not user.active:
-        raise Unauthenticated(BAD_TOKEN)
+    # The role now, not the one in the token.
+    return principal_of(uow, row, row.slug, claims.session_id)
+
+
+def principal_of(
+    uow: sessionmaker[Session], user: Any, slug: str | None, session_id: uuid.UUID | None
+) -> Principal:
+    """The one place a Principal is built, for a Bearer token and HTTP Basic alike, from a
+    user (an ORM User or a row with its columns) and its kecamatan's slug."""
     return Principal(
         user_id=user.id,
         username=user.username,
         full_name=user.full_name,
-        role=user.role,  # the role now, not the one in the token
+        role=user.role,
         kecamatan_id=user.kecamatan_id,
         kecamatan_slug=slug,
-        session_id=claims.session_id,
+        session_id=session_id,
+        kota_id=user.kota_id,
+        kota_kecamatan_ids=kota_kecamatan_ids(uow, user.kota_id),
     )
+
+
+def kota_kecamatan_ids(uow: sessionmaker[Session], kota_id: int | None) -> frozenset[int]:
+    """The scope of a kota user: the kecamatan of their kota (one query on the
+    ix_kecamatan_kota_id index). Kecamatan users (kota_id None) pay nothing."""
+    if kota_id is None:
+        return frozenset()
+    with uow() as s:
+        return frozenset(s.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)))

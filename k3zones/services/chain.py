@@ -50,7 +50,7 @@ ROOT_ACTION = "chain_root"
 VERIFY_ACTION = "chain_verify"
 VERIFY_TASK = "workers.tasks.verify_chain"
 VERIFY_DEDUP = "chain:verify"
-VERIFIERS = (Role.ADMIN, Role.KOTA)
+VERIFIERS = (Role.ADMIN, Role.KOTA, Role.ADMIN_KOTA)
 
 MODELS: dict[str, Any] = {
     "report": Report,

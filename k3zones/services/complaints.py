@@ -21,7 +21,19 @@ from typing import Any, Protocol
 from geoalchemy2 import Geometry
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
-from sqlalchemy import Integer, and_, cast, func, insert, literal, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -1212,6 +1224,32 @@ def mark_read(uow: sessionmaker[Session], caller: Principal, nid: int) -> dict[s
 # --- figures (indicator, LKIP) -----------------------------------------------------------
 
 
+def figure_rows_select(
+    p: Period, *where: ColumnElement[bool], lead: Sequence[Any] = ()
+) -> Select[Any]:
+    """The complaints received in the period that match `where`: the `lead` columns, then
+    a `k3zones.complaints.FigureRow`'s (category, kelurahan name, state, is a duplicate,
+    received, closed, within SLA)."""
+    return (
+        select(
+            *lead,
+            Complaint.category,
+            Kelurahan.name,
+            Complaint.state,
+            Complaint.duplicate_of.is_not(None),
+            Complaint.received_at,
+            Complaint.closed_at,
+            Complaint.within_sla,
+        )
+        .outerjoin(Kelurahan, Kelurahan.id == Complaint.kelurahan_id)
+        .where(
+            *where,
+            Complaint.received_at >= day_start(p.start),
+            Complaint.received_at < day_after(p.end),
+        )
+    )
+
+
 def complaint_figures(
     uow: sessionmaker[Session], scope: Scope, kecamatan: str | None, period: str
 ) -> dict[str, Any]:
@@ -1232,23 +1270,7 @@ def complaint_figures(
         ks = list(s.scalars(q.order_by(Kecamatan.id)))
         if kecamatan and not ks:
             raise NotFound("Kecamatan tidak ditemukan.")
-        rows = s.execute(
-            select(
-                Complaint.category,
-                Kelurahan.name,
-                Complaint.state,
-                Complaint.duplicate_of.is_not(None),
-                Complaint.received_at,
-                Complaint.closed_at,
-                Complaint.within_sla,
-            )
-            .outerjoin(Kelurahan, Kelurahan.id == Complaint.kelurahan_id)
-            .where(
-                Complaint.kecamatan_id.in_([k.id for k in ks]),
-                Complaint.received_at >= day_start(p.start),
-                Complaint.received_at < day_after(p.end),
-            )
-        )
+        rows = s.execute(figure_rows_select(p, Complaint.kecamatan_id.in_([k.id for k in ks])))
         out = rules.figures(rules.FigureRow(*r) for r in rows)
         return {
             "kecamatan": kecamatan,

@@ -32,7 +32,7 @@ from k3zones.principal import Principal
 from k3zones.services import chain as chain_service
 from k3zones.storage import Storage, StorageError
 
-READERS = (Role.TRANTIB, Role.PIMPINAN, Role.ADMIN, Role.KOTA)
+READERS = (Role.TRANTIB, Role.PIMPINAN, Role.ADMIN, Role.KOTA, Role.ADMIN_KOTA)
 MAX_DECREES = 20  # how far back an amendment chain is followed
 
 

@@ -24,6 +24,7 @@ from k3zones.models import (
     Report,
     ReviewState,
     Role,
+    User,
 )
 from k3zones.periods import Period, day_after, day_start, now_utc, today_wib
 from k3zones.principal import Principal
@@ -358,12 +359,13 @@ def snapshot_changes(
 def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[dict[str, Any]]:
     with uow() as s:
         k = get_kecamatan_by_slug(s, scope, slug)
-        rows = s.scalars(
-            select(IndicatorSnapshot)
+        rows = s.execute(
+            select(IndicatorSnapshot, User.full_name)
+            .outerjoin(User, User.id == IndicatorSnapshot.approved_by)
             .where(IndicatorSnapshot.kecamatan_id == k.id)
             .order_by(IndicatorSnapshot.period_start.desc(), IndicatorSnapshot.computed_at.desc())
             .limit(200)
-        )
+        ).all()
         return [
             {
                 "id": str(r.id),
@@ -376,8 +378,11 @@ def list_snapshots(uow: sessionmaker[Session], scope: Scope, slug: str) -> list[
                 "zones_tertib": r.zones_tertib,
                 "realisasi_pct": r.realisasi_pct,
                 "approved": r.approved_at is not None,
+                # Who approved it and when (pimpinan, named as on the LKIP's signature).
+                "approved_at": r.approved_at.isoformat() if r.approved_at else None,
+                "approved_by_name": approver if r.approved_at else None,
             }
-            for r in rows
+            for r, approver in rows
         ]
 
 

@@ -75,9 +75,11 @@ def import_boundaries(
     *,
     source: str | None,
     approximate: bool,
+    create_missing: bool = False,
 ) -> list[BoundaryView]:
     """Set the boundaries of the kelurahan the FeatureCollection names; returns every
-    kelurahan of the kecamatan afterwards."""
+    kelurahan of the kecamatan afterwards. `create_missing` (onboarding a kecamatan):
+    a name the kecamatan does not have yet becomes a new kelurahan."""
     source = _check_source(source)
     if not isinstance(collection, Mapping) or collection.get("type") != "FeatureCollection":
         raise InvalidInput(
@@ -125,7 +127,15 @@ def import_boundaries(
             if err is not None:
                 errors.append(err)
             match = by_key.get(normalise_name(name)) if name else None
-            if name and match is None:
+            if name and match is None and create_missing:
+                got = _new_kelurahan(s, k.id, name, path)
+                if isinstance(got, FieldError):
+                    errors.append(got)
+                    err = got
+                else:
+                    match = by_key[normalise_name(name)] = got
+                    rows.append(got)
+            if name and match is None and err is None:
                 known = ", ".join(r.name for r in rows) or "(belum ada kelurahan)"
                 errors.append(
                     FieldError(
@@ -152,6 +162,7 @@ def import_boundaries(
                 )
                 continue
             chosen[match.id] = (match, geom, i)
+        rows.sort(key=lambda r: r.name)
         if errors:
             bad = sorted(
                 {e.path[1] for e in errors if len(e.path) > 1 and isinstance(e.path[1], int)}
@@ -168,6 +179,21 @@ def import_boundaries(
             row.boundary_source = source
         s.flush()
         return [_view(r) for r in rows]
+
+
+def _new_kelurahan(
+    s: Session, kecamatan_id: int, name: str, path: tuple[str | int, ...]
+) -> Kelurahan | FieldError:
+    """A kelurahan a new kecamatan's layer names (rolled back with a failed import)."""
+    slug = normalise_name(name)[:64]
+    if not slug or len(name) > 200:
+        return FieldError(
+            (*path, "properties"), "Nama kelurahan harus 1-200 huruf dan memuat huruf atau angka."
+        )
+    row = Kelurahan(kecamatan_id=kecamatan_id, slug=slug, name=name)
+    s.add(row)
+    s.flush()
+    return row
 
 
 def _view(r: Kelurahan) -> BoundaryView:

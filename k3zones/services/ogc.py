@@ -447,7 +447,7 @@ def get_kecamatan(uow: sessionmaker[Session], slug: str) -> KecamatanInfo:
     """A kecamatan for the per-kecamatan OGC API (its name is public)."""
     with uow() as s:
         k = _kecamatan_row(s, slug, None, staff=False)
-        return KecamatanInfo(k.slug, k.name, k.kota)
+        return KecamatanInfo(k.slug, k.name, k.kota.name)
 
 
 def _narrow(

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import imaging
@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 PROCESS_TASK = "workers.tasks.process_photo"
 # A photo sent again still unprocessed this long after it came in is queued again.
 RESEND_REQUEUE_AFTER = timedelta(minutes=2)
+# How long a worker holds a photo it derives: far above one derive (~0.3 s for a phone JPEG,
+# ~2 s for a 16 MP HEIC on a busy core). The worker passes K3_SWEEP_STUCK_SECONDS (600 s):
+# a crashed worker's photo is free again when the sweeper would call it stuck anyway.
+LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ def put_photo(
         p.gps = None
         p.taken_at = None
         p.processed_at = None
+        p.claimed_until = None
         p.received_at = now_utc()
         s.flush()
         queue_processing(s, p.id)
@@ -259,21 +264,65 @@ def derive(storage: Storage, key: str, sha: str, base: str) -> imaging.Processed
     return out
 
 
+def claim(
+    uow: sessionmaker[Session], photo_id: uuid.UUID, lease: timedelta = LEASE
+) -> tuple[str, str] | str:
+    """Take a waiting photo for processing, atomically: (original key, SHA-256) when this
+    caller now holds it for `lease`, else why not: "hilang" (no such photo), "sudah"
+    (processed or failed already), "diklaim" (another worker holds a live lease). Two
+    copies of one task (a sweep's and the first) thus derive it once."""
+    with uow() as s, s.begin():
+        row = s.execute(
+            update(Photo)
+            .where(
+                Photo.id == photo_id,
+                Photo.status == PhotoStatus.DITERIMA,
+                or_(Photo.claimed_until.is_(None), Photo.claimed_until < func.now()),
+            )
+            .values(claimed_until=func.now() + lease)
+            .returning(Photo.original_key, Photo.sha256)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if row is not None:
+            return row[0], row[1]
+        status = s.scalar(select(Photo.status).where(Photo.id == photo_id))
+    if status is None:
+        return "hilang"
+    return "sudah" if status != PhotoStatus.DITERIMA else "diklaim"
+
+
+def release(uow: sessionmaker[Session], photo_id: uuid.UUID) -> None:
+    """Give a claimed photo back (its derive raised: the task's retry may take it now)."""
+    with uow() as s, s.begin():
+        s.execute(
+            update(Photo)
+            .where(Photo.id == photo_id)
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def process_photo(
-    uow: sessionmaker[Session], storage: Storage, rules: EvidenceRules, photo_id: uuid.UUID
+    uow: sessionmaker[Session],
+    storage: Storage,
+    rules: EvidenceRules,
+    photo_id: uuid.UUID,
+    lease: timedelta = LEASE,
 ) -> str:
     """Check the real type, read EXIF, write the derived images, flag the evidence.
-    Idempotent: a photo already processed is left as it is. Returns what happened."""
-    with uow() as s:
-        p = s.get(Photo, photo_id)
-        if p is None:
-            return "hilang"
-        if p.status != PhotoStatus.DITERIMA:
-            return "sudah"
-        key, sha = p.original_key, p.sha256
+    Idempotent: a photo already processed is left as it is, and one another worker holds
+    (claim) is left to it. Returns what happened."""
+    taken = claim(uow, photo_id, lease)
+    if isinstance(taken, str):
+        return taken
+    key, sha = taken
 
     base = key.replace("originals/", "derived/", 1)
-    out = derive(storage, key, sha, base)
+    try:
+        out = derive(storage, key, sha, base)
+    except BaseException:
+        release(uow, photo_id)
+        raise
     if isinstance(out, str):
         return _fail(uow, photo_id, sha, out)
 
@@ -323,6 +372,7 @@ def process_photo(
         )
         p.status = PhotoStatus.DIPROSES
         p.processed_at = now_utc()
+        p.claimed_until = None
         s.flush()
         _refresh_report_flags(s, r.id)
     return "diproses"
@@ -337,6 +387,7 @@ def _fail(uow: sessionmaker[Session], photo_id: uuid.UUID, sha: str, reason: str
         p.error = reason
         p.flags = unreadable_flag(reason)
         p.processed_at = now_utc()
+        p.claimed_until = None
         s.flush()
         _refresh_report_flags(s, p.report_id)
     return "gagal"

@@ -192,7 +192,7 @@ def overview(uow: sessionmaker[Session], slug: str) -> PublicOverview:
                 )
             )
         years = _years(uow, s, k)
-        return PublicOverview(k.slug, k.name, k.kota, k.is_sample, decrees, zones, years)
+        return PublicOverview(k.slug, k.name, k.kota.name, k.is_sample, decrees, zones, years)
 
 
 def photo_key(uow: sessionmaker[Session], slug: str, photo_id: uuid.UUID) -> tuple[str, str]:

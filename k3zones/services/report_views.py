@@ -34,6 +34,7 @@ from k3zones.models import (
 from k3zones.periods import WIB, day_after, day_start
 from k3zones.principal import Principal
 from k3zones.services.reference import get_kecamatan_by_slug
+from k3zones.spatial import distance_m
 
 MAX_PAGE = 200
 
@@ -41,8 +42,8 @@ MAX_PAGE = 200
 def visible(q: Any, caller: Principal) -> Any:
     """Officers see their own reports and their teams'; the kecamatan office sees the
     kecamatan; city-level readers see everything."""
-    if caller.role == Role.KOTA:
-        return q
+    if caller.is_kota:
+        return q.where(caller.scope.clause(Report.kecamatan_id))
     q = q.where(Report.kecamatan_id == caller.kecamatan_id)
     if caller.role == Role.PETUGAS:
         my_teams = select(TeamMembership.team_id).where(
@@ -58,6 +59,11 @@ def visible(q: Any, caller: Principal) -> Any:
 PHOTO_DETAIL_ROLES = frozenset({Role.TRANTIB, Role.ADMIN})
 # Who may list reports by officer (a trail of one person's work): the same reviewers.
 OFFICER_TRAIL_ROLES = frozenset({Role.TRANTIB, Role.ADMIN})
+# Who reads an officer's full name (officer_name) on any report they may see: the
+# kecamatan office (Seksi Trantib, pimpinan, admin) and the city-level readers, as the
+# office's report table and the LKIP exports name officers. A petugas reads it on their own
+# reports only (a team-mate's report keeps showing the username, as before).
+OFFICER_NAME_ROLES = frozenset({Role.TRANTIB, Role.PIMPINAN, Role.ADMIN})
 # Evidence flags that point at another report (k3zones.evidence.photo_flags).
 RECYCLED_FLAGS = ("duplicate", "near_duplicate")
 ELSEWHERE = "laporan di kecamatan lain"
@@ -69,6 +75,17 @@ def sees_photo_details(caller: Principal, officer_id: uuid.UUID, kecamatan_id: i
     kota, nor team-mates."""
     return caller.user_id == officer_id or (
         caller.role in PHOTO_DETAIL_ROLES and caller.kecamatan_id == kecamatan_id
+    )
+
+
+def sees_officer_name(caller: Principal | None, officer_id: uuid.UUID) -> bool:
+    """May the caller read the full name of the officer of a report they may see? caller
+    None: the report's own officer amending it, or a reviewer of its kecamatan."""
+    return (
+        caller is None
+        or caller.is_kota
+        or caller.role in OFFICER_NAME_ROLES
+        or caller.user_id == officer_id
     )
 
 
@@ -124,11 +141,17 @@ def redact_recycled(
 
 
 def photo_dict(
-    p: Photo, *, details: bool, kecamatan_of: Mapping[str, int] | None
+    p: Photo,
+    *,
+    details: bool,
+    kecamatan_of: Mapping[str, int] | None,
+    zone_distance_m: int | None = None,
 ) -> dict[str, Any]:
     """A photo as its reader may see it. details: the original, EXIF and GPS (see
     sees_photo_details); without them exif and gps are null. kecamatan_of: the kecamatan
-    of the reports its recycled flags name (report_kecamatan), None for a kota reader."""
+    of the reports its recycled flags name (report_kecamatan), None for a kota reader.
+    zone_distance_m: its GPS point's distance from its report's zone's monitoring area
+    (photo_zone_distances), a number like its flags' (every reader of the report)."""
     gps = to_shape(p.gps) if p.gps is not None and details else None
     return {
         "id": str(p.id),
@@ -141,6 +164,7 @@ def photo_dict(
         "width": p.width,
         "height": p.height,
         "taken_at": p.taken_at.isoformat() if p.taken_at else None,
+        "zone_distance_m": zone_distance_m,
         "gps": to_geojson(gps) if gps is not None else None,
         "exif": p.exif if details else None,
         "flags": redact_recycled(p.flags, p.kecamatan_id, kecamatan_of),
@@ -157,17 +181,33 @@ def photo_dicts(
 ) -> list[dict[str, Any]]:
     """The photos of one report for a caller. None: the report's own officer amending it
     or a reviewer of its kecamatan (k3zones.services.reports), who see the details."""
-    city = caller is not None and caller.role == Role.KOTA
+    city = caller is not None and caller.is_kota
     refs = set().union(*(recycled_refs(p.flags) for p in photos)) if photos else set()
     kecamatan_of = None if city else report_kecamatan(s, refs)
+    distances = photo_zone_distances(s, [p.id for p in photos if p.gps is not None])
     return [
         photo_dict(
             p,
             details=caller is None or sees_photo_details(caller, officer_id, p.kecamatan_id),
             kecamatan_of=kecamatan_of,
+            zone_distance_m=distances.get(p.id),
         )
         for p in photos
     ]
+
+
+def photo_zone_distances(s: Session, photo_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Metres (rounded; 0 inside) from each photo's GPS point to the monitoring area of
+    its report's zone: one query. Photos without GPS or of a report without zone: absent."""
+    if not photo_ids:
+        return {}
+    rows = s.execute(
+        select(Photo.id, distance_m(Zone.monitoring_area, Photo.gps))
+        .join(Report, Report.id == Photo.report_id)
+        .join(Zone, Zone.id == Report.zone_id)
+        .where(Photo.id.in_(photo_ids), Photo.gps.is_not(None))
+    )
+    return {pid: round(d) for pid, d in rows if d is not None}
 
 
 def _iso(dt: datetime | None, offset_min: int | None = None) -> str | None:
@@ -184,8 +224,10 @@ def report_dict(
     zone_name: str | None = None,
     officer: str | None = None,
     team_name: str | None = None,
+    officer_name: str | None = None,
 ) -> dict[str, Any]:
-    """The report as the API and the idempotency record show it."""
+    """The report as the API and the idempotency record show it. officer_name: the
+    officer's full name where the reader may see it (sees_officer_name), else None."""
     out: dict[str, Any] = {
         "id": str(r.id),
         "type": r.type.value,
@@ -197,6 +239,7 @@ def report_dict(
         "version": r.version,
         "officer_id": str(r.officer_id),
         "officer": officer,
+        "officer_name": officer_name,
         "team_id": str(r.team_id) if r.team_id else None,
         "team": team_name,
         "units": list(r.units or []),
@@ -254,6 +297,8 @@ def full_dict(s: Session, r: Report, caller: Principal | None = None) -> dict[st
     its kecamatan (k3zones.services.reports), who see the photos' details; either way
     another kecamatan's report is never named."""
     out = report_dict(r, **names(s, r))
+    if sees_officer_name(caller, r.officer_id):
+        out["officer_name"] = s.scalar(select(User.full_name).where(User.id == r.officer_id))
     out["photos"] = photo_dicts(s, photos_of(s, r.id), caller, r.officer_id)
     return out
 
@@ -335,13 +380,17 @@ def list_reports(
         q = _filtered(s, caller, visible(select(Report), caller), f)
         if f.cursor:
             at, rid = _read_cursor(f.cursor)
+            # The bound on started_at alone repeats what the OR says, so an index on
+            # (..., started_at) serves the page in order (bench/scale.py).
             if f.oldest_first:
                 q = q.where(
-                    or_(Report.started_at > at, and_(Report.started_at == at, Report.id > rid))
+                    Report.started_at >= at,
+                    or_(Report.started_at > at, and_(Report.started_at == at, Report.id > rid)),
                 )
             else:
                 q = q.where(
-                    or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid))
+                    Report.started_at <= at,
+                    or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid)),
                 )
         if f.oldest_first:
             q = q.order_by(Report.started_at.asc(), Report.id.asc()).limit(limit + 1)
@@ -351,6 +400,8 @@ def list_reports(
         page = rows[:limit]
         zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})
         officers = _lookup(s, User.id, User.username, {r.officer_id for r in page})
+        named = {r.officer_id for r in page if sees_officer_name(caller, r.officer_id)}
+        full_names = _lookup(s, User.id, User.full_name, named)
         teams = _lookup(s, Team.id, Team.name, {r.team_id for r in page if r.team_id})
         items = [
             report_dict(
@@ -358,6 +409,7 @@ def list_reports(
                 zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
                 officer=officers.get(r.officer_id),
                 team_name=teams.get(r.team_id) if r.team_id else None,
+                officer_name=full_names.get(r.officer_id),
             )
             for r in page
         ]

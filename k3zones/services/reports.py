@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from geoalchemy2 import Geometry
 from geoalchemy2.shape import from_shape
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Date, DateTime, Uuid, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones import plans as plan_rules
 from k3zones.audit import insert_with_entry
+from k3zones.enums import TaskState
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.evidence import EvidenceRules, report_flags, summarise
 from k3zones.models import (
     IdempotencyRecord,
+    PatrolTask,
     Report,
     ReportVersion,
     ReviewState,
@@ -83,11 +86,44 @@ def _check_refs(
 
 # Built once: on the path of every report, SQLAlchemy then only binds the values.
 _POINT = bindparam("point", type_=Geometry("POINT", srid=4326))
-_DISTANCE_TO_AREA = select(distance_m(Zone.monitoring_area, _POINT)).where(
+_TEAM = bindparam("team_id", type_=Uuid())
+_DAY = bindparam("day", type_=Date())
+_AT = bindparam("at", type_=DateTime(timezone=True))
+# Whether the zone has a task (jadwal) the report could fulfil: open, of its activity, a
+# window (or late allowance) holding its device time, and of its team, or of a team its
+# officer was in that day. A superset of what plans.fulfil_report picks (that re-checks
+# with row locks), answered in the zone query's round trip, so a report where no task
+# waits (the common case) skips the two queries of the task match.
+_OPEN_TASK = (
+    select(PatrolTask.id)
+    .where(
+        PatrolTask.zone_id == Zone.id,
+        PatrolTask.activity == bindparam("activity"),
+        PatrolTask.day.between(bindparam("day_from", type_=Date()), _DAY),
+        PatrolTask.window_start <= _AT,
+        PatrolTask.late_until > _AT,
+        PatrolTask.state != TaskState.SELESAI,
+        or_(
+            PatrolTask.team_id == _TEAM,
+            and_(
+                _TEAM.is_(None),
+                PatrolTask.team_id.in_(
+                    select(TeamMembership.team_id).where(
+                        TeamMembership.user_id == bindparam("officer_id"),
+                        TeamMembership.joined_on <= _DAY,
+                        or_(TeamMembership.left_on.is_(None), TeamMembership.left_on >= _DAY),
+                    )
+                ),
+            ),
+        ),
+    )
+    .exists()
+)
+_DISTANCE_TO_AREA = select(distance_m(Zone.monitoring_area, _POINT), _OPEN_TASK).where(
     Zone.id == bindparam("zone_id")
 )
 _NEAREST_ZONE = (
-    select(Zone.id, Zone.name)
+    select(Zone.id, Zone.name, _OPEN_TASK)
     .where(
         Zone.kecamatan_id == bindparam("kecamatan_id"),
         Zone.active.is_(True),
@@ -98,19 +134,36 @@ _NEAREST_ZONE = (
 )
 
 
-def _match_zone(
-    s: Session, kecamatan_id: int, zone: Zone | None, fix: Any
-) -> tuple[uuid.UUID | None, str | None, str, float | None]:
-    """The zone a report belongs to (id, name), how it was decided, and how far the fix
-    lies outside that zone's monitoring area (0 inside). One query either way."""
-    point = from_shape(fix, srid=4326)
+@dataclass(frozen=True)
+class _Match:
+    zone_id: uuid.UUID | None
+    zone_name: str | None
+    how: str  # given | gps | none
+    distance_m: float | None  # outside the zone's monitoring area (0 inside)
+    task_open: bool  # a task (jadwal) of the zone may take this report
+
+
+def _match_zone(s: Session, r: Report, zone: Zone | None, fix: Any) -> _Match:
+    """The zone a report belongs to, how it was decided, how far the fix lies outside
+    that zone's monitoring area, and whether a task of the zone waits. One query."""
+    at = r.started_at
+    day = at.astimezone(WIB).date()
+    params = {
+        "point": from_shape(fix, srid=4326),
+        "activity": r.type,
+        "day_from": day - timedelta(days=plan_rules.MAX_SPAN_DAYS + 1),
+        "day": day,
+        "at": at,
+        "team_id": r.team_id,
+        "officer_id": r.officer_id,
+    }
     if zone is not None:
-        d = s.scalar(_DISTANCE_TO_AREA, {"zone_id": zone.id, "point": point})
-        return zone.id, zone.name, "given", float(d or 0)
-    nearest = s.execute(_NEAREST_ZONE, {"kecamatan_id": kecamatan_id, "point": point}).first()
+        d, task_open = s.execute(_DISTANCE_TO_AREA, params | {"zone_id": zone.id}).one()
+        return _Match(zone.id, zone.name, "given", float(d or 0), bool(task_open))
+    nearest = s.execute(_NEAREST_ZONE, params | {"kecamatan_id": r.kecamatan_id}).first()
     if nearest is not None:
-        return nearest[0], nearest[1], "gps", 0.0
-    return None, None, "none", None
+        return _Match(nearest[0], nearest[1], "gps", 0.0, bool(nearest[2]))
+    return _Match(None, None, "none", None, False)
 
 
 def _apply(r: Report, inp: ReportInput, team: Team | None) -> None:
@@ -143,21 +196,21 @@ def _flags(
     inp: ReportInput,
     zone: Zone | None,
     received: datetime,
-) -> str | None:
-    """Match the zone and set the flags; returns the zone's name."""
-    zid, name, how, dist = _match_zone(s, r.kecamatan_id, zone, inp.location)
-    r.zone_id, r.zone_match = zid, how
+) -> _Match:
+    """Match the zone and set the flags; returns the match (the zone's name in it)."""
+    m = _match_zone(s, r, zone, inp.location)
+    r.zone_id, r.zone_match = m.zone_id, m.how
     own = report_flags(
         rules,
         started_at=r.started_at,
         received_at=received,
         accuracy_m=float(inp.accuracy_m) if inp.accuracy_m is not None else None,
-        zone_matched=zid is not None,
-        zone_distance_m=dist,
+        zone_matched=m.zone_id is not None,
+        zone_distance_m=m.distance_m,
     )
     photo_flags = [p.flags for p in photos_of(s, r.id)] if r.photos_received else []
     r.flags = summarise(own, photo_flags)
-    return name
+    return m
 
 
 @dataclass(frozen=True)
@@ -256,15 +309,19 @@ def _submit_once(
             received_at=received,
         )
         _apply(r, inp, team)
-        zone_name = _flags(s, rules, r, inp, zone, received)
+        match = _flags(s, rules, r, inp, zone, received)
         # Everything the answer shows is known here, so the report row carries its own
         # first answer (for retries) and one INSERT writes both.
         body = report_dict(
-            r, zone_name=zone_name, officer=caller.username, team_name=team.name if team else None
+            r,
+            zone_name=match.zone_name,
+            officer=caller.username,
+            team_name=team.name if team else None,
         )
         r.first_response = body
         insert_with_entry(s, r)
-        fulfil_report(s, r, inp.task_id)  # the team's planned task of this zone (jadwal)
+        if inp.task_id is not None or match.task_open:
+            fulfil_report(s, r, inp.task_id)  # the team's planned task of this zone (jadwal)
         if header_key:
             s.add(
                 IdempotencyRecord(

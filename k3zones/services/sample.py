@@ -6,6 +6,10 @@ report names only the three zona merah; the seven zona kuning here carry sample 
 Every geometry is an approximation drawn for demonstration, not a survey: each zone says
 so in its notes and carries is_sample = true.
 
+A second kecamatan of Kota Bekasi, Bekasi Utara, gives every test of scope a neighbour:
+its six kelurahan carry their real names; its boundary, decree, zones and targets are
+invented for the demonstration (DATA CONTOH, is_sample on every row).
+
 Loading is idempotent: rows are matched by their natural keys and only missing ones are
 inserted, so a second run changes nothing (and never undoes edits made since).
 """
@@ -20,11 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, box, shape
+from shapely.geometry import MultiPolygon, Polygon, box, shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.auth import hash_password
+from k3zones.enums import KOTA_ROLES
 from k3zones.models import (
     Decree,
     DecreeStatus,
@@ -32,6 +37,7 @@ from k3zones.models import (
     Kategori,
     Kecamatan,
     Kelurahan,
+    Kota,
     RenstraTarget,
     Report,
     ReportType,
@@ -51,7 +57,9 @@ from k3zones.periods import WIB
 from k3zones.services.zone_status import recompute_in
 from k3zones.zones import default_radius
 
-KECAMATAN = {"slug": "medansatria", "name": "Medansatria", "kota": "Kota Bekasi"}
+# Kota Bekasi (BPS 3275), owner of the sample kecamatan.
+KOTA = {"kode": "3275", "name": "Kota Bekasi", "provinsi": "Jawa Barat"}
+KECAMATAN = {"slug": "medansatria", "name": "Medansatria"}
 # Approximate service area with a margin (lon 106.955..107.015, lat -6.225..-6.145).
 EXTENT = box(106.955, -6.225, 107.015, -6.145)
 
@@ -205,6 +213,100 @@ ZONES = [
 ]
 
 TARGETS = [(2024, Decimal("30")), (2025, Decimal("35")), (2026, Decimal("40"))]
+
+
+@dataclass(frozen=True)
+class SampleKecamatan:
+    slug: str
+    name: str
+    extent: Polygon
+    kelurahan: list[tuple[str, str]]
+    boundaries: dict[str, Polygon]
+    decree: dict[str, Any]
+    zones: list[SampleZone]
+    targets: list[tuple[int, Decimal]]
+
+
+MEDANSATRIA = SampleKecamatan(
+    KECAMATAN["slug"],
+    KECAMATAN["name"],
+    EXTENT,
+    KELURAHAN,
+    KELURAHAN_BOUNDARIES,
+    DECREE,
+    ZONES,
+    TARGETS,
+)
+
+# Bekasi Utara, east of the Medansatria sample area (no overlap: a complaint's point finds
+# one kecamatan). Everything but the kelurahan names is invented: DATA CONTOH.
+_BU_NOTE = "DATA CONTOH: Kecamatan Bekasi Utara; nama zona dan semua geometri adalah contoh."
+BEKASI_UTARA = SampleKecamatan(
+    "bekasiutara",
+    "Bekasi Utara",
+    box(107.015, -6.225, 107.055, -6.160),
+    [
+        ("harapanbaru", "Harapan Baru"),
+        ("harapanjaya", "Harapan Jaya"),
+        ("kaliabangtengah", "Kaliabang Tengah"),
+        ("margamulya", "Marga Mulya"),
+        ("perwira", "Perwira"),
+        ("telukpucung", "Teluk Pucung"),
+    ],
+    {
+        "harapanjaya": box(107.0150, -6.2250, 107.0350, -6.2030),
+        "perwira": box(107.0350, -6.2250, 107.0550, -6.2030),
+        "harapanbaru": box(107.0150, -6.2030, 107.0350, -6.1820),
+        "margamulya": box(107.0350, -6.2030, 107.0550, -6.1820),
+        "kaliabangtengah": box(107.0150, -6.1820, 107.0350, -6.1600),
+        "telukpucung": box(107.0350, -6.1820, 107.0550, -6.1600),
+    },
+    {
+        "nomor": "300/Kep.01-Kc.BU.Tib/I/2024",
+        "tanggal": date(2024, 1, 22),
+        "perihal": (
+            "Penetapan Lokasi Jalan Taat Ketertiban, Kebersihan dan Keindahan di Wilayah "
+            "Kecamatan Bekasi Utara (DATA CONTOH)"
+        ),
+        "notes": "DATA CONTOH: keputusan ini dibuat untuk demonstrasi, bukan SK yang berlaku.",
+    },
+    [
+        SampleZone(
+            "Contoh Zona Merah 1 (Harapan Jaya)",
+            Kategori.MERAH,
+            "harapanjaya",
+            _line((107.0200, -6.2150), (107.0260, -6.2140), (107.0320, -6.2130)),
+            2024,
+            _BU_NOTE,
+        ),
+        SampleZone(
+            "Contoh Zona Merah 2 (Teluk Pucung)",
+            Kategori.MERAH,
+            "telukpucung",
+            _line((107.0400, -6.1700), (107.0460, -6.1690)),
+            2025,
+            _BU_NOTE,
+        ),
+        SampleZone(
+            "Contoh Zona Kuning 1 (Kaliabang Tengah)",
+            Kategori.KUNING,
+            "kaliabangtengah",
+            _point(107.0250, -6.1700),
+            None,
+            _BU_NOTE,
+        ),
+        SampleZone(
+            "Contoh Zona Kuning 2 (Perwira)",
+            Kategori.KUNING,
+            "perwira",
+            _point(107.0450, -6.2150),
+            None,
+            _BU_NOTE,
+        ),
+    ],
+    [(2024, Decimal("25")), (2025, Decimal("30")), (2026, Decimal("35"))],
+)
+SAMPLE_KECAMATAN = [MEDANSATRIA, BEKASI_UTARA]
 # 2023 used another definition; its figures are kept as the LKIP states them.
 MANUAL_2023 = (Decimal("83"), Decimal("85"), Decimal("102"))
 
@@ -225,7 +327,17 @@ DEMO_USERS = [
     ("demo.pimpinan", "Camat Medansatria (Demo)", Role.PIMPINAN),
     ("demo.admin", "Admin Kecamatan (Demo)", Role.ADMIN),
     ("demo.kota", "Pengguna Tingkat Kota (Demo)", Role.KOTA),
+    ("demo.admin_kota", "Admin Kota Bekasi (Demo)", Role.ADMIN_KOTA),
+    ("demo.bu.petugas", "Petugas Bekasi Utara (Demo)", Role.PETUGAS),
+    ("demo.bu.trantib", "Seksi Trantib Bekasi Utara (Demo)", Role.TRANTIB),
+    ("demo.bu.admin", "Admin Kecamatan Bekasi Utara (Demo)", Role.ADMIN),
 ]
+# Demo accounts of kecamatan other than Medansatria.
+DEMO_KECAMATAN = {
+    "demo.bu.petugas": "bekasiutara",
+    "demo.bu.trantib": "bekasiutara",
+    "demo.bu.admin": "bekasiutara",
+}
 DEMO_TEAMS = [
     ("Satpol PP Kecamatan Medansatria (Demo)", TeamKind.SATPOL_PP, [], ["demo.petugas"]),
     (
@@ -234,6 +346,7 @@ DEMO_TEAMS = [
         ["kecamatan", "koramil", "polsek", "satpol_pp"],
         ["demo.petugas", "demo.petugas2"],
     ),
+    ("Satpol PP Kecamatan Bekasi Utara (Demo)", TeamKind.SATPOL_PP, [], ["demo.bu.petugas"]),
 ]
 
 
@@ -266,69 +379,17 @@ def load_sample(
     with uow() as s, s.begin():
         # Serialise concurrent loads (make run twice at once) on one advisory lock.
         s.execute(select(func.pg_advisory_xact_lock(0x6B337A)))
-        k = s.scalar(select(Kecamatan).where(Kecamatan.slug == KECAMATAN["slug"]))
-        if k is None:
-            k = Kecamatan(**KECAMATAN, extent=from_shape(EXTENT, srid=4326), is_sample=True)
-            s.add(k)
-            s.flush()
-            created["kecamatan"] += 1
-        kel: dict[str, int] = {}
-        for slug, name in KELURAHAN:
-            row = s.scalar(
-                select(Kelurahan).where(Kelurahan.kecamatan_id == k.id, Kelurahan.slug == slug)
-            )
-            if row is None:
-                row = Kelurahan(kecamatan_id=k.id, slug=slug, name=name)
-                s.add(row)
-                s.flush()
-                created["kelurahan"] += 1
-            if row.boundary is None:
-                # Also fills in sample kelurahan loaded before boundaries existed.
-                row.boundary = from_shape(MultiPolygon([KELURAHAN_BOUNDARIES[slug]]), srid=4326)
-                row.boundary_approximate = True
-                row.boundary_source = BOUNDARY_SOURCE
-            kel[slug] = row.id
-        d = s.scalar(
-            select(Decree).where(Decree.kecamatan_id == k.id, Decree.nomor == DECREE["nomor"])
-        )
-        if d is None:
-            d = Decree(kecamatan_id=k.id, status=DecreeStatus.BERLAKU, **DECREE)
-            s.add(d)
-            s.flush()
-            created["decree"] += 1
-        names = set(s.scalars(select(Zone.name).where(Zone.decree_id == d.id)))
-        for z in ZONES:
-            if z.name in names:
-                continue
-            geom = shape(z.geometry)
-            s.add(
-                Zone(
-                    kecamatan_id=k.id,
-                    decree_id=d.id,
-                    kelurahan_id=kel[z.kelurahan],
-                    name=z.name,
-                    kategori=z.kategori,
-                    geom=from_shape(geom, srid=4326),
-                    radius_m=default_radius(geom, default_radius_m),
-                    target_year=z.target_year,
-                    notes=z.notes,
-                    is_sample=True,
-                )
-            )
-            created["zone"] += 1
-        for year, pct in TARGETS:
-            if s.get(RenstraTarget, (k.id, year)) is None:
-                s.add(
-                    RenstraTarget(
-                        kecamatan_id=k.id, year=year, target_pct=pct, notes="Renstra 2024-2026"
-                    )
-                )
-                created["renstra_target"] += 1
-        if s.get(IndicatorManual, (k.id, 2023)) is None:
+        kota_id = _kota(s)
+        ids = {
+            spec.slug: _load_kecamatan(s, spec, kota_id, default_radius_m, created)
+            for spec in SAMPLE_KECAMATAN
+        }
+        k_id = ids[MEDANSATRIA.slug]
+        if s.get(IndicatorManual, (k_id, 2023)) is None:
             t, r, c = MANUAL_2023
             s.add(
                 IndicatorManual(
-                    kecamatan_id=k.id,
+                    kecamatan_id=k_id,
                     year=2023,
                     target_pct=t,
                     realisasi_pct=r,
@@ -337,10 +398,95 @@ def load_sample(
                 )
             )
         if demo_passwords:
-            _load_demo_people(s, k.id, demo_passwords, created)
+            _load_demo_people(s, ids, kota_id, demo_passwords, created)
             if history:
-                _load_history(s, k.id, created)
+                _load_history(s, k_id, created)
+                _initial_status(s, ids[BEKASI_UTARA.slug])
     return LoadResult(created)
+
+
+def _load_kecamatan(
+    s: Session,
+    spec: SampleKecamatan,
+    kota_id: int,
+    default_radius_m: dict[str, int],
+    created: dict[str, int],
+) -> int:
+    """One sample kecamatan: its row, kelurahan (approximate boundaries), decree, zones
+    and Renstra targets, each only when missing."""
+    k = s.scalar(select(Kecamatan).where(Kecamatan.slug == spec.slug))
+    if k is None:
+        k = Kecamatan(
+            slug=spec.slug,
+            name=spec.name,
+            kota_id=kota_id,
+            extent=from_shape(MultiPolygon([spec.extent]), srid=4326),
+            is_sample=True,
+        )
+        s.add(k)
+        s.flush()
+        created["kecamatan"] += 1
+    kel: dict[str, int] = {}
+    for slug, name in spec.kelurahan:
+        row = s.scalar(
+            select(Kelurahan).where(Kelurahan.kecamatan_id == k.id, Kelurahan.slug == slug)
+        )
+        if row is None:
+            row = Kelurahan(kecamatan_id=k.id, slug=slug, name=name)
+            s.add(row)
+            s.flush()
+            created["kelurahan"] += 1
+        if row.boundary is None:
+            # Also fills in sample kelurahan loaded before boundaries existed.
+            row.boundary = from_shape(MultiPolygon([spec.boundaries[slug]]), srid=4326)
+            row.boundary_approximate = True
+            row.boundary_source = BOUNDARY_SOURCE
+        kel[slug] = row.id
+    nomor = spec.decree["nomor"]
+    d = s.scalar(select(Decree).where(Decree.kecamatan_id == k.id, Decree.nomor == nomor))
+    if d is None:
+        d = Decree(kecamatan_id=k.id, status=DecreeStatus.BERLAKU, **spec.decree)
+        s.add(d)
+        s.flush()
+        created["decree"] += 1
+    names = set(s.scalars(select(Zone.name).where(Zone.decree_id == d.id)))
+    for z in spec.zones:
+        if z.name in names:
+            continue
+        geom = shape(z.geometry)
+        s.add(
+            Zone(
+                kecamatan_id=k.id,
+                decree_id=d.id,
+                kelurahan_id=kel[z.kelurahan],
+                name=z.name,
+                kategori=z.kategori,
+                geom=from_shape(geom, srid=4326),
+                radius_m=default_radius(geom, default_radius_m),
+                target_year=z.target_year,
+                notes=z.notes,
+                is_sample=True,
+            )
+        )
+        created["zone"] += 1
+    for year, pct in spec.targets:
+        if s.get(RenstraTarget, (k.id, year)) is None:
+            s.add(
+                RenstraTarget(
+                    kecamatan_id=k.id, year=year, target_pct=pct, notes="Renstra 2024-2026"
+                )
+            )
+            created["renstra_target"] += 1
+    s.flush()
+    return k.id
+
+
+def _initial_status(s: Session, kecamatan_id: int) -> None:
+    """Zones without a history start from the rules (belum tertib): every zone has a
+    status row."""
+    for zone in s.scalars(select(Zone).where(Zone.kecamatan_id == kecamatan_id)):
+        if s.get(ZoneStatus, zone.id) is None:
+            recompute_in(s, zone, "sistem")
 
 
 def _sample_report(
@@ -446,14 +592,26 @@ def _load_history(s: Session, kecamatan_id: int, created: dict[str, int]) -> Non
         s.flush()
         recompute_in(s, zone, "sistem")
         created["zone_history"] += 1
-    # The other zones start from the rules (belum tertib): every zone has a status row.
-    for zone in s.scalars(select(Zone).where(Zone.kecamatan_id == kecamatan_id)):
-        if s.get(ZoneStatus, zone.id) is None:
-            recompute_in(s, zone, "sistem")
+    _initial_status(s, kecamatan_id)
+
+
+def _kota(s: Session) -> int:
+    """Kota Bekasi's row (the deployment may have made it already: matched by BPS code)."""
+    kota_id = s.scalar(select(Kota.id).where(Kota.kode == KOTA["kode"]))
+    if kota_id is None:
+        kota = Kota(**KOTA)
+        s.add(kota)
+        s.flush()
+        kota_id = kota.id
+    return kota_id
 
 
 def _load_demo_people(
-    s: Session, kecamatan_id: int, passwords: Mapping[str, str], created: dict[str, int]
+    s: Session,
+    kecamatan_ids: dict[str, int],
+    kota_id: int,
+    passwords: Mapping[str, str],
+    created: dict[str, int],
 ) -> None:
     ids: dict[str, uuid.UUID] = {}
     for username, name, role in DEMO_USERS:
@@ -464,7 +622,10 @@ def _load_demo_people(
                 username=username,
                 full_name=name,
                 role=role,
-                kecamatan_id=None if role == Role.KOTA else kecamatan_id,
+                kecamatan_id=None
+                if role in KOTA_ROLES
+                else kecamatan_ids[DEMO_KECAMATAN.get(username, MEDANSATRIA.slug)],
+                kota_id=kota_id if role in KOTA_ROLES else None,
                 password_hash=hash_password(passwords[username]),
                 is_sample=True,
             )
@@ -473,6 +634,7 @@ def _load_demo_people(
             created["user"] += 1
         ids[username] = u.id
     for name, kind, units, members in DEMO_TEAMS:
+        kecamatan_id = kecamatan_ids[DEMO_KECAMATAN.get(members[0], MEDANSATRIA.slug)]
         t = s.scalar(select(Team).where(Team.kecamatan_id == kecamatan_id, Team.name == name))
         if t is not None:
             continue

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import auth
+from k3zones.enums import KOTA_ROLES
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.models import (
     AuthSession,
     Kecamatan,
+    Kota,
     Role,
     Team,
     TeamMembership,
@@ -130,14 +132,18 @@ def _user_view(s: Session, u: User, *, teams: bool = True) -> UserView:
     )
 
 
-def load_user(s: Session, scope: Scope, user_id: uuid.UUID, *, lock: bool = False) -> User:
+def load_user(
+    s: Session, scope: Scope, user_id: uuid.UUID, *, lock: bool = False, me: uuid.UUID | None = None
+) -> User:
+    """A user in scope; `me` (the caller's own id) always finds the caller's account."""
     q = select(User).where(User.id == user_id)
     if lock:
         q = q.with_for_update()
     u = s.scalar(q)
-    # A kota user belongs to no kecamatan: only a city-wide scope sees them.
+    # A kota user belongs to no kecamatan: only a city-wide scope (or themselves) sees them.
     if u is None or (
-        scope.kecamatan_ids is not None
+        u.id != me
+        and scope.kecamatan_ids is not None
         and (u.kecamatan_id is None or not scope.allows(u.kecamatan_id))
     ):
         raise NotFound("Pengguna tidak ditemukan.")
@@ -156,11 +162,23 @@ def _assignable(caller: Principal | None, role: Role) -> None:
     """Which roles a caller may hand out. None is the operator's CLI: anything."""
     if caller is None:
         return
-    if role == Role.KOTA:
+    if role in KOTA_ROLES:
         raise Forbidden(
             "Peran kota hanya dapat dibuat oleh operator kota (lewat CLI).",
             [FieldError(("role",), "Anda tidak boleh memberi peran kota.")],
         )
+
+
+def kota_id_of(s: Session, kode: str | None) -> int:
+    """The kota of a BPS code; without one, the deployment's kota when there is one only."""
+    q = select(Kota.id).where(Kota.kode == kode) if kode else select(Kota.id).limit(2)
+    ids = list(s.scalars(q))
+    if len(ids) != 1:
+        raise InvalidInput(
+            "Kota tidak ditemukan." if kode or not ids else "Kota wajib diisi.",
+            [FieldError(("kota",), "Isi kode BPS kota yang terdaftar, mis. 3275.")],
+        )
+    return ids[0]
 
 
 def create_user(
@@ -175,7 +193,9 @@ def create_user(
     nip: str | None = None,
     phone: str | None = None,
     is_sample: bool = False,
+    kota: str | None = None,
 ) -> UserView:
+    """`kota` (BPS code) places a kota-role user; omitted, the deployment's only kota."""
     if not USERNAME.match(username):
         raise InvalidInput(
             "Nama pengguna tidak valid.",
@@ -193,12 +213,14 @@ def create_user(
     scope = caller.scope if caller else Scope.everything()
     with uow() as s, s.begin():
         kec_id: int | None = None
-        if role == Role.KOTA:
+        kota_id: int | None = None
+        if role in KOTA_ROLES:
             if kecamatan:
                 raise InvalidInput(
                     "Peran kota tidak terikat kecamatan.",
                     [FieldError(("kecamatan",), "Kosongkan untuk peran kota.")],
                 )
+            kota_id = kota_id_of(s, kota)
         else:
             slug = kecamatan or (caller.kecamatan_slug if caller else None)
             if not slug:
@@ -215,6 +237,7 @@ def create_user(
         u = User(
             id=uuid.uuid4(),
             kecamatan_id=kec_id,
+            kota_id=kota_id,
             username=username,
             full_name=full_name.strip(),
             nip=nip,
@@ -281,7 +304,8 @@ def get_user(uow: sessionmaker[Session], caller: Principal | Scope, user_id: uui
     """One person in scope; NIP and phone only as sees_contact allows (null otherwise)."""
     scope, reader = _reader(caller)
     with uow() as s:
-        return _contact(_user_view(s, load_user(s, scope, user_id)), reader)
+        me = caller.user_id if isinstance(caller, Principal) else None
+        return _contact(_user_view(s, load_user(s, scope, user_id, me=me)), reader)
 
 
 def get_user_by_username(uow: sessionmaker[Session], username: str) -> UserView:
@@ -314,7 +338,7 @@ def update_user(
             raise Conflict("Anda tidak dapat mengubah peran atau menonaktifkan akun sendiri.")
         if "role" in g and ch.role is not None and ch.role != u.role:
             _assignable(caller, ch.role)
-            if (ch.role == Role.KOTA) != (u.role == Role.KOTA):
+            if (ch.role in KOTA_ROLES) != (u.role in KOTA_ROLES):
                 raise InvalidInput(
                     "Peran kota tidak dapat ditukar dengan peran kecamatan.",
                     [FieldError(("role",), "Buat akun baru untuk peran kota.")],
@@ -346,7 +370,7 @@ def change_own_password(
 ) -> None:
     """The user changes their password; every other device session ends."""
     with uow() as s, s.begin():
-        u = load_user(s, caller.scope, caller.user_id, lock=True)
+        u = load_user(s, caller.scope, caller.user_id, lock=True, me=caller.user_id)
         if not auth.verify_password(u.password_hash, current):
             raise InvalidInput(
                 "Kata sandi lama salah.",
@@ -374,7 +398,7 @@ def update_own_profile(
     given: frozenset[str],
 ) -> UserView:
     with uow() as s, s.begin():
-        u = load_user(s, caller.scope, caller.user_id, lock=True)
+        u = load_user(s, caller.scope, caller.user_id, lock=True, me=caller.user_id)
         if "full_name" in given and full_name:
             u.full_name = full_name.strip()
         if "phone" in given:

@@ -120,6 +120,11 @@ def counts_at(
     )
     if zone_ids is not None:
         q = q.where(Report.zone_id.in_(zone_ids))
+    else:
+        # The kecamatan's zones by name: each zone's reports then come from the index on
+        # (zone_id, started_at) alone (migration 0018), not from the kecamatan's rows spread
+        # over the whole table. The same rows: a report's zone is in its kecamatan.
+        q = q.where(Report.zone_id.in_(select(Zone.id).where(Zone.kecamatan_id == kecamatan_id)))
     return {
         zid: ZoneCounts(
             penertiban=pen, patrol_days=days, violating_patrols=bad, last_violation_day=last
@@ -251,9 +256,14 @@ def recompute_zone(uow: sessionmaker[Session], zone_id: uuid.UUID, actor: str = 
 
 
 def recompute_in(
-    s: Session, zone: Zone, actor: str, kind: str = "compute", why: str | None = None
+    s: Session,
+    zone: Zone,
+    actor: str,
+    kind: str = "compute",
+    why: str | None = None,
+    at: datetime | None = None,
 ) -> str:
-    at = now_utc()
+    at = at or now_utc()
     rules = current_rules(s, zone.kecamatan_id)
     counts = counts_at(s, zone.kecamatan_id, at, rules, [zone.id]).get(zone.id, ZoneCounts())
     counts.open_complaints = [code for _, code, _ in _open_complaints(s, zone.id)]
@@ -428,8 +438,9 @@ def staleness(last: datetime | None, today: date, stale_days: int) -> tuple[int 
     return days, plan_rules.stale(day, today, stale_days)
 
 
-def _view(s: Session, zs: ZoneStatus) -> StatusView:
-    s.flush()  # the change just recorded belongs in the history shown
+def _view(s: Session, zs: ZoneStatus, flush: bool = True) -> StatusView:
+    if flush:
+        s.flush()  # the change just recorded belongs in the history shown
     rules = current_rules(s, zs.kecamatan_id)
     last = last_patrols(s, zs.kecamatan_id, [zs.zone_id]).get(zs.zone_id)
     days, stale = staleness(last, now_utc().astimezone(WIB).date(), rules.stale_days)
@@ -481,22 +492,68 @@ def _view(s: Session, zs: ZoneStatus) -> StatusView:
 
 
 def get_status(uow: sessionmaker[Session], scope: Scope, zone_id: uuid.UUID) -> StatusView:
-    with uow() as s, s.begin():
+    """Reads only: the stored status, the one answer the zone list, the map (OGC), the
+    public page and the exports read too. A verification whose validity has ended is
+    expired by expire_verifications (beat, 00:00 WIB) and by any recompute; until then the
+    answer says so (perlu_verifikasi_ulang, verification_expires_at) without changing."""
+    with uow() as s:
         zone = _load_zone(s, scope, zone_id)
         zs = s.get(ZoneStatus, zone.id)
-        expired = (
-            zs is not None
-            and zs.status == ZoneStatusValue.TERTIB
-            and zs.verified_at is not None
-            and not verification_holds(
-                zs.verified_at, current_rules(s, zone.kecamatan_id), now_utc()
+        if zs is None:  # never computed yet: what the list shows (belum tertib), unsaved
+            zs = ZoneStatus(
+                zone_id=zone.id,
+                kecamatan_id=zone.kecamatan_id,
+                status=ZoneStatusValue.BELUM_TERTIB,
+                kategori=None,
+                rule_version=current_rules(s, zone.kecamatan_id).version,
+                evidence={"alasan": ["Belum dihitung; dihitung setelah laporan ditinjau."]},
+                computed_at=now_utc(),
+                verified_at=None,
+                verification_note=None,
+                verified_without_evidence=False,
             )
-        )
-        if zs is None or expired:  # never computed yet, or its verification ended: now
-            recompute_in(s, zone, "sistem")
-            zs = s.get(ZoneStatus, zone.id)
-        assert zs is not None
-        return _view(s, zs)
+        return _view(s, zs, flush=False)
+
+
+def expire_verifications(uow: sessionmaker[Session], now: datetime | None = None) -> int:
+    """Beat, 00:00 WIB: zones still stored tertib whose verification's validity ended by
+    `now` under their kecamatan's rules in force become what their reports say. The change
+    is recorded with its reason ("Masa berlaku verifikasi berakhir ...") like any status
+    change (the audit hook puts it in the chain). Idempotent: one transaction per zone,
+    re-checked under its row lock; an expired zone is no longer tertib."""
+    at = now or now_utc()
+    with uow() as s:
+        rows = s.execute(
+            select(ZoneStatus.zone_id, ZoneStatus.kecamatan_id, ZoneStatus.verified_at)
+            .join(Zone, Zone.id == ZoneStatus.zone_id)
+            .where(
+                ZoneStatus.status == ZoneStatusValue.TERTIB,
+                ZoneStatus.verified_at.is_not(None),
+                Zone.active.is_(True),
+            )
+        ).all()
+        rules = {k: current_rules(s, k) for k in {k for _, k, _ in rows}}
+    due = [
+        zid
+        for zid, k, verified in rows
+        if verified is not None and not verification_holds(verified, rules[k], at)
+    ]
+    done = 0
+    for zid in due:
+        with uow() as s, s.begin():
+            zone = s.get(Zone, zid)
+            zs = s.scalar(select(ZoneStatus).where(ZoneStatus.zone_id == zid).with_for_update())
+            if (
+                zone is None
+                or zs is None
+                or zs.status != ZoneStatusValue.TERTIB
+                or zs.verified_at is None
+                or verification_holds(zs.verified_at, current_rules(s, zone.kecamatan_id), at)
+            ):
+                continue  # verified again, or recomputed meanwhile
+            recompute_in(s, zone, "sistem", at=at)
+            done += 1
+    return done
 
 
 def verify(

@@ -37,7 +37,7 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
         "K3_STORAGE_DIR": str(tmp_path / "storage"),
     }
     loads = [flask_sample_load(env, tmp_path / "demo_users.json") for _ in range(2)]
-    assert loads[0]["created"]["zone"] == 10
+    assert loads[0]["created"]["zone"] == 10 + 4  # Medansatria and Bekasi Utara
     assert set(loads[1]["created"].values()) == {0}
     # The demo passwords are generated once into the file and reused by the second load.
     demo = json.loads((tmp_path / "demo_users.json").read_text())
@@ -46,11 +46,11 @@ def stack(engine, settings, tmp_path_factory) -> Iterator[Stack]:
     port = free_port()
     commands = {
         "api": ["gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "app:flask_app"],
-        "worker": ["celery", "-A", "app.celery_app", "worker", "--pool", "solo"],
+        "worker": ["celery", "-A", "workers.main.celery_app", "worker", "--pool", "solo"],
         "beat": [
             "celery",
             "-A",
-            "app.celery_app",
+            "workers.main.celery_app",
             "beat",
             "--schedule",
             str(tmp_path / "beat-schedule"),

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.e2e import http
-from tests.support.paths import ROOT
+from tests.support.chromium import TAKE_SCREENSHOTS
+from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
@@ -113,24 +116,135 @@ def test_export_progress_and_download(stack, browser, tmp_path):
     page.close()
 
 
+def shot(page: Page, name: str, full_page: bool = True) -> None:
+    """A screenshot into screenshots/, kept small (256 colours: the console's flat UI)."""
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
+def seed_for_screenshots(stack: Any) -> str:
+    """What the views show: a complaint from /lapor, the 2024 snapshot (awaiting
+    pimpinan), a report of now with one photo processed by the worker (its id)."""
+    form = urllib.parse.urlencode(
+        {
+            "service_code": "sampah",
+            "description": "Tumpukan sampah di samping halte",
+            "lat": "-6.1950",
+            "long": "106.9870",
+            "first_name": "Ani",
+        }
+    ).encode()
+    status, _, _ = http(
+        "POST", stack.base + "/lapor", form, ctype="application/x-www-form-urlencoded"
+    )
+    assert status == 200
+    trantib = sign_in(stack, "demo.trantib")
+    api(stack, "POST", "/api/v1/snapshots", trantib, {"year": 2024})
+    zone = api(stack, "GET", "/api/v1/zones", stack.token)["features"][0]
+    c: Any = zone["geometry"]["coordinates"]
+    while isinstance(c[0], list):
+        c = c[0]
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "type": "patroli",
+        "zone_id": zone["id"],
+        "started_at": datetime.now(UTC).isoformat(),
+        "location": {"type": "Point", "coordinates": [c[0], c[1]]},
+        "accuracy_m": 8,
+        "findings": [{"kind": "pkl", "count": 2}],
+        "photos_expected": 1,
+    }
+    api(stack, "POST", "/api/v1/reports", stack.token, body)
+    status, _, out = http(
+        "PUT",
+        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
+        (PHOTOS / "jpg_gps_DSCN0010.jpg").read_bytes(),
+        ctype="image/jpeg",
+        token=stack.token,
+    )
+    assert status in (200, 201, 202), out
+    wait_for(
+        lambda: api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"][0]["urls"][
+            "web"
+        ],
+        timeout=60,
+        what="the worker to make the web-size photo",
+    )
+    return rid
+
+
+# Every view of the console (issue 15's included) at office and phone size.
+VIEWS = (
+    "zona",
+    "indikator",
+    "snapshot",
+    "verifikasi-ulang",
+    "laporan",
+    "antrean-foto",
+    "pengaduan",
+    "jadwal",
+)
+
+
+@TAKE_SCREENSHOTS
 def test_screenshots_at_office_and_phone_size(stack, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
+    rid = seed_for_screenshots(stack)
     for name, size in SIZES.items():
         page = open_console(browser, stack, "demo.trantib", size)
         page.locator("#zone-list button", has_text="Jl. Sultan Agung").click()
         expect(page.locator("#zone-status")).to_be_visible()
         # Its penertiban; the 2024 patrols are outside the 14 days before today.
         expect(page.locator("#evidence button")).to_have_count(1)
-        page.screenshot(path=str(SHOTS / f"konsol-zona-{name}.png"), full_page=True)
+        shot(page, f"konsol-zona-{name}")
         page.get_by_role("tab", name="Indikator").click()
         expect(page.locator("#tertib-count")).to_be_visible()
-        page.screenshot(path=str(SHOTS / f"konsol-indikator-{name}.png"), full_page=True)
+        shot(page, f"konsol-indikator-{name}")
+        # The zones to verify again (the sample's 2024 verifications have run out).
+        expect(page.locator("#due-list button").first).to_be_visible()
+        page.locator("#due").scroll_into_view_if_needed()
+        shot(page, f"konsol-verifikasi-ulang-{name}", full_page=False)
         # The report table of 2024 (issue 15's office tools).
         page.get_by_role("tab", name="Laporan").click()
         page.locator("#r-from").fill("2024-01-01")
         page.locator("#r-to").fill("2024-12-31")
         page.locator("#r-filters button[type=submit]").click()
         expect(page.locator("#r-table tbody tr").first).to_be_visible()
-        page.screenshot(path=str(SHOTS / f"konsol-laporan-{name}.png"), full_page=True)
+        shot(page, f"konsol-laporan-{name}")
+        # A report in the review queue, its photo open large with its evidence.
+        page.get_by_role("tab", name="Antrean tinjauan").click()
+        page.locator(f'#queue button[data-report="{rid}"]').click()
+        page.locator("#report-detail button.thumb").click()
+        expect(page.locator("#viewer-flags li").first).to_be_visible()
+        wait_for(
+            lambda p=page: p.evaluate("document.getElementById('viewer-img').naturalWidth") > 96,
+            timeout=15,
+            what="the web-size image",
+        )
+        shot(page, f"konsol-antrean-foto-{name}", full_page=False)
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Pengaduan").click()
+        page.locator("#complaint-list button", has_text="Sampah").first.click()
+        expect(page.locator("#complaint-history tbody tr").first).to_be_visible()
+        shot(page, f"konsol-pengaduan-{name}")
+        page.get_by_role("tab", name="Jadwal").click()
+        expect(page.locator("#jadwal-grid thead th").first).to_be_visible()
+        shot(page, f"konsol-jadwal-{name}")
         page.close()
-    assert len(list(SHOTS.glob("konsol-*.png"))) >= 4
+        # Pimpinan's view of the LKIP loop: the 2024 snapshot awaiting approval.
+        page = open_console(browser, stack, "demo.pimpinan", size)
+        page.get_by_role("tab", name="Indikator").click()
+        page.locator("#i-year").fill("2024")
+        page.locator("#i-year").dispatch_event("change")
+        expect(page.locator("#snapshot-approve")).to_be_visible()
+        page.locator("#snapshot").scroll_into_view_if_needed()
+        shot(page, f"konsol-snapshot-{name}", full_page=False)
+        page.close()
+    for view in VIEWS:
+        for name in SIZES:
+            path = SHOTS / f"konsol-{view}-{name}.png"
+            assert path.stat().st_size < 400_000, path

@@ -78,7 +78,14 @@ def hostile(stack: Any, engine: Any) -> dict[str, str]:
             text("SELECT id, kelurahan_id, decree_id FROM zone WHERE name = :n"),
             {"n": TARGET_ZONE},
         ).one()
-        team_id = c.execute(text("SELECT id FROM team ORDER BY name LIMIT 1")).scalar_one()
+        # A team of the zone's kecamatan (the sample has a neighbour with its own team).
+        team_id = c.execute(
+            text(
+                "SELECT t.id FROM team t JOIN zone z ON z.kecamatan_id = t.kecamatan_id"
+                " WHERE z.id = :z ORDER BY t.name LIMIT 1"
+            ),
+            {"z": zone_id},
+        ).scalar_one()
     rid, pid = str(uuid.uuid4()), str(uuid.uuid4())
     body = {
         "id": rid,
@@ -130,9 +137,10 @@ def hostile(stack: Any, engine: Any) -> dict[str, str]:
             " flags = flags || CAST(:f AS jsonb) WHERE id = :i",
             {"z": zone_id, "t": team_id, "rn": HOSTILE["review_note"], "f": flag, "i": rid},
         ),
-        # Last: the petugas signs in no more after this (the report shows the username).
+        # Last: the petugas signs in no more after this. The report shows the officer's full
+        # name (staff read it), so the hostile string goes in both.
         (
-            "UPDATE app_user SET username = :v WHERE username = 'demo.petugas'",
+            "UPDATE app_user SET username = :v, full_name = :v WHERE username = 'demo.petugas'",
             {"v": HOSTILE["username"]},
         ),
     ]
@@ -167,9 +175,10 @@ def open_console(browser: Browser, stack: Any, *, bypass_csp: bool) -> tuple[Pag
 def assert_not_run(page: Page) -> None:
     assert page.evaluate("window.__pwned") is None
     # A string rendered as HTML would leave its element behind even where it cannot run.
+    # The console's own 5 scripts: config, leaflet, markercluster, app.js, kota.js.
     injected = page.evaluate(
         """() => document.querySelectorAll('img[src="x"], svg[onload], [onerror], [onload]').length
-           + document.querySelectorAll("script").length - 4"""
+           + document.querySelectorAll("script").length - 5"""
     )
     assert injected == 0
 

@@ -6,6 +6,7 @@ instead of codes and one date format; at office size (1366x768) and phone size (
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import uuid
@@ -17,9 +18,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.chromium import OFFICE, PHONE, axe_serious, new_page
-from tests.support.e2e import api
-from tests.support.paths import ROOT
+from tests.support.chromium import OFFICE, PHONE, TAKE_SCREENSHOTS, axe_serious, new_page
+from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("K3_SCREENSHOTS", ROOT / "screenshots"))
@@ -50,6 +51,80 @@ def open_console(
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
     return page, errors
+
+
+# The "Kota" tab (issue 17), first in this module while the sample is as loaded: a kota
+# user sees both sample kecamatan ranked by realisasi against the target, with bars and
+# the trend, and downloads the city recap.
+NEIGHBOUR = "Bekasi Utara"  # the sample's second kecamatan (DATA CONTOH)
+
+
+def open_kota(browser: Browser, stack: Any, size: tuple[int, int]) -> tuple[Page, list[str]]:
+    page = new_page(browser, size, bypass_csp=True, accept_downloads=True)
+    page.route(OTHER_HOSTS, lambda route: route.abort())
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(stack.base + "/console")
+    page.get_by_label("Nama pengguna").fill("demo.kota")
+    page.get_by_label("Kata sandi").fill(stack.demo["demo.kota"])
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    page.get_by_role("tab", name="Kota").click()
+    page.locator("#k-year").fill("2024")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#k-totals")).to_contain_text("Tahun 2024")
+    return page, errors
+
+
+def test_a_kota_user_sees_every_kecamatan_ranked_and_downloads_the_recap(stack, browser):
+    page, errors = open_kota(browser, stack, OFFICE)
+    rows = page.locator("#k-table tbody tr")
+    expect(rows.filter(has_text=NEIGHBOUR)).to_have_count(1)
+    expect(rows.filter(has_text="Medansatria")).to_have_count(1)
+    names = rows.evaluate_all("rs => rs.map(r => r.cells[1].firstChild.textContent)")
+    ranks = rows.evaluate_all("rs => rs.map(r => r.cells[0].textContent)")
+    # 2024: Medansatria 3 of 10 (30 %, its target met) ranks above its neighbour
+    assert names.index("Medansatria") < names.index(NEIGHBOUR), names
+    assert ranks[names.index("Medansatria")] == "1", ranks
+    med = rows.filter(has_text="Medansatria")
+    expect(med).to_contain_text("3 dari 10")
+    expect(med).to_contain_text("30,00 % / 30,00 %")
+    expect(med).to_contain_text("Target tercapai")
+    expect(rows.filter(has_text=NEIGHBOUR)).to_contain_text("contoh")
+    assert med.locator("svg.kota-bar rect").count() == 2
+    assert med.locator("svg.kota-trend circle").count() == 4  # four triwulan of 2024
+    expect(page.locator("#k-computed")).to_have_text(
+        re.compile(r"^Dihitung \d{1,2} \w{3} \d{4} \d{2}\.\d{2} WIB\.$")
+    )
+    # the recap: one table per kecamatan beside the summary, figures as numbers
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Unduh rekap kota").click()
+    path = dl.value.path()
+    assert dl.value.suggested_filename == "rekap-kota-wilayah-tertib-tahun-2024.xlsx"
+    ws = load_workbook(io.BytesIO(Path(path).read_bytes())).active
+    assert ws is not None
+    titles = [str(c.value) for c in ws["A"] if c.value]
+    assert any(t.startswith("Kecamatan Medansatria") for t in titles)
+    assert any(t.startswith(f"Kecamatan {NEIGHBOUR}") for t in titles)
+    found = axe_serious(page)
+    assert not found, found
+    assert errors == []
+    page.context.close()
+
+
+@TAKE_SCREENSHOTS
+def test_kota_tab_screenshots(stack, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for size in (OFFICE, PHONE):
+        page, errors = open_kota(browser, stack, size)
+        expect(page.locator("#k-table tbody tr").first).to_be_visible()
+        if size == PHONE:
+            found = axe_serious(page)
+            assert not found, found
+        page.locator("#panel-kota").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"konsol-kota-{size[0]}x{size[1]}.png"), full_page=True)
+        assert errors == []
+        page.context.close()
 
 
 @pytest.mark.parametrize("size", [OFFICE, PHONE], ids=["kantor", "ponsel"])
@@ -118,6 +193,9 @@ def test_codes_are_labels_and_dates_have_one_format(stack, browser):
     expect(facts).to_contain_text("15 Mar 2024 10.00 WIB")
     expect(facts).to_contain_text("15 Mar 2024 10.45 WIB")
     expect(facts).to_contain_text("Satpol PP")
+    # The officer by full name (demo.petugas filed it), not the username.
+    expect(facts).to_contain_text("Petugas Satpol PP (Demo)")
+    expect(facts).not_to_contain_text("demo.petugas")
     expect(page.locator("#report-notes")).to_contain_text("Pemilik lapak diberi waktu tiga hari")
     expect(page.locator("#report-notes")).to_contain_text("Lapak semi permanen")
     # The map flew to the report.
@@ -159,6 +237,24 @@ def test_pimpinan_approves_the_snapshot_and_the_xlsx_says_so(stack, browser, tmp
         re.compile(r"^Disetujui \d{1,2} \w{3} \d{4} \d{2}\.\d{2} WIB oleh .+")
     )
     expect(page.locator("#snapshot-approve")).to_have_count(0)
+    approved = re.compile(
+        r"^Disetujui \d{1,2} \w{3} \d{4} \d{2}\.\d{2} WIB oleh Camat Medansatria \(Demo\)$"
+    )
+    # After a reload the approval still names its date and pimpinan (read from the API).
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    page.get_by_role("tab", name="Indikator").click()
+    page.locator("#i-year").fill("2024")
+    page.locator("#i-year").dispatch_event("change")
+    expect(page.locator("#snapshot-state")).to_have_text(approved)
+    pim = sign_in(stack, "demo.pimpinan")
+    listed = [
+        s
+        for s in api(stack, "GET", "/api/v1/snapshots", pim)
+        if s["period_kind"] == "year" and s["period_start"] == "2024-01-01" and s["approved"]
+    ]
+    assert listed and listed[0]["approved_by_name"] == "Camat Medansatria (Demo)"
+    assert listed[0]["approved_at"]
     page.locator("#x-format").select_option("xlsx")
     with page.expect_download(timeout=60_000) as d:
         page.locator("#export").click()
@@ -181,6 +277,81 @@ def test_pimpinan_approves_the_snapshot_and_the_xlsx_says_so(stack, browser, tmp
     expect(page.locator("#zone-validity")).to_contain_text(
         "Perlu verifikasi ulang (berlaku sampai "
     )
+    assert errors == []
+    page.context.close()
+
+
+# What the viewer says of a photo: taken-at in the one format, distance from the zone, and
+# each flag by its label with its numbers.
+TAKEN = re.compile(
+    r"^\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4} \d{2}\.\d{2} WIB$"
+)
+
+
+def report_with_photo(stack: Any, zone: dict[str, Any]) -> str:
+    """A patrol of now on the zone with one photo (its EXIF: 2008, far from Bekasi),
+    processed by the worker."""
+    lat, lon = first_point(zone["geometry"])
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "type": "patroli",
+        "zone_id": zone["id"],
+        "started_at": datetime.now(UTC).isoformat(),
+        "location": {"type": "Point", "coordinates": [lon, lat]},
+        "accuracy_m": 8,
+        "findings": [],
+        "photos_expected": 1,
+    }
+    api(stack, "POST", "/api/v1/reports", stack.token, body)
+    status, _, out = http(
+        "PUT",
+        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
+        (PHOTOS / "jpg_gps_DSCN0010.jpg").read_bytes(),
+        ctype="image/jpeg",
+        token=stack.token,
+    )
+    assert status in (200, 201, 202), out
+
+    def processed() -> bool:
+        photos = api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"]
+        return bool(photos and photos[0]["urls"].get("web"))
+
+    wait_for(processed, timeout=60, what="the worker to make the web-size photo")
+    return rid
+
+
+def test_the_photo_viewer_shows_flags_with_numbers_taken_at_and_distance(stack, browser):
+    zones = api(stack, "GET", "/api/v1/zones", stack.token)["features"]
+    rid = report_with_photo(stack, zones[3])
+    [photo] = api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"]
+    assert photo["zone_distance_m"] > 1000 and {"gps_far", "time_far"} <= set(photo["flags"])
+    labels = api(stack, "GET", "/api/v1/labels", stack.token)["evidence_flag"]
+    # A browser far from WIB: the times are still WIB.
+    page, errors = open_console(browser, stack, timezone_id="America/New_York")
+    page.get_by_role("tab", name="Antrean tinjauan").click()
+    page.locator(f'#queue button[data-report="{rid}"]').click()
+    page.locator("#report-detail button.thumb").click()
+    expect(page.locator("#viewer")).to_be_visible()
+    expect(page.locator("#viewer-taken")).to_have_text(TAKEN)
+    km = f"{photo['zone_distance_m'] / 1000:.1f}".replace(".", ",")
+    expect(page.locator("#viewer-distance")).to_have_text(f"{km} km di luar area pantau zona")
+    far = page.locator('#viewer-flags li[data-flag="gps_far"]')
+    expect(far).to_have_text(
+        re.compile("^" + re.escape(labels["gps_far"]) + r": [\d,]+ k?m dari titik laporan$")
+    )
+    late = page.locator('#viewer-flags li[data-flag="time_far"]')
+    expect(late).to_have_text(
+        re.compile("^" + re.escape(labels["time_far"]) + r": \d+ hari di luar waktu kegiatan$")
+    )
+    text = page.locator("#viewer").inner_text()
+    assert not RAW_CODES.search(text) and "gps_far" not in text and "time_far" not in text, text
+    assert not OTHER_DATES.search(text), text
+    # The web image is DOM, the flags are text nodes: no markup was parsed from the API.
+    assert page.locator("#viewer-facts *").evaluate_all(
+        "els => els.every(e => ['DT', 'DD', 'UL', 'LI', 'SPAN'].includes(e.tagName))"
+    )
+    page.keyboard.press("Escape")
     assert errors == []
     page.context.close()
 

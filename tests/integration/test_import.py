@@ -105,7 +105,7 @@ def test_import_of_a_qgis_export(client, sample, engine):
     assert got["Simpang Contoh"]["geometry"]["coordinates"] == [106.985, -6.182]
     assert got["Simpang Contoh"]["properties"]["target_year"] == 2026
     assert len(client.get(f"/api/v1/zones?decree={did}").get_json()["features"]) == 3
-    assert count(engine, "zone") == 13
+    assert count(engine, "zone") == 13 + 4  # + Bekasi Utara's 4 sample zones
 
 
 def test_one_bad_feature_imports_none_and_names_its_index(client, sample, engine):
@@ -139,7 +139,7 @@ def test_one_bad_feature_imports_none_and_names_its_index(client, sample, engine
     )
     assert [e["feature_index"] for e in body["errors"]] == [2]
     assert body["errors"][0]["pointer"] == "/features/2/geometry/coordinates"
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4
 
 
 def test_every_bad_feature_is_listed(client, sample, engine):
@@ -154,7 +154,7 @@ def test_every_bad_feature_is_listed(client, sample, engine):
     body = assert_problem(post(client, did, qgis_collection(*feats)), 422, "4 dari 5 fitur")
     assert sorted({e["feature_index"] for e in body["errors"]}) == [1, 2, 3, 4]
     assert any("sama dengan fitur ke-0" in e["message"] for e in body["errors"])
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4
 
 
 def test_import_refuses_names_already_in_the_decree(client, sample, engine):
@@ -173,7 +173,7 @@ def test_import_refuses_names_already_in_the_decree(client, sample, engine):
         "sudah ada di SK ini",
     )
     assert body["errors"][0]["feature_index"] == 0
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4
 
 
 def test_import_wrong_shapes_of_file(client, sample, engine):
@@ -202,4 +202,4 @@ def test_import_wrong_shapes_of_file(client, sample, engine):
         404,
         "SK tidak ditemukan",
     )
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4

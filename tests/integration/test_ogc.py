@@ -91,25 +91,27 @@ def test_zones_paging_numbers_and_links(anon, sample_2024):  # type: ignore[no-u
     r = anon.get(ITEMS)
     assert r.status_code == 200 and r.mimetype == "application/geo+json"
     body = r.get_json()
-    assert body["numberMatched"] == 10 and body["numberReturned"] == 10
-    assert body["timeStamp"].endswith("Z") and _rel(body, "next") is None
+    # Medansatria's 10 zones and Bekasi Utara's 4 (the sample's neighbour).
+    assert body["numberMatched"] == 14 and body["numberReturned"] == 10  # LIMIT_DEFAULT
+    assert body["timeStamp"].endswith("Z") and _rel(body, "next") is not None
     seen: list[str] = []
     url: str | None = ITEMS + "?limit=3"
     pages = 0
     while url:
         page = anon.get(url).get_json()
-        assert page["numberMatched"] == 10 and page["numberReturned"] == len(page["features"])
+        assert page["numberMatched"] == 14 and page["numberReturned"] == len(page["features"])
         seen += [f["id"] for f in page["features"]]
         if pages:
             assert _rel(page, "prev") is not None
         nxt = _rel(page, "next")
         url = _path(nxt) if nxt else None
         pages += 1
-    assert pages == 4 and len(seen) == len(set(seen)) == 10
+    assert pages == 5 and len(seen) == len(set(seen)) == 14
     one = body["features"][0]
     props = one["properties"]
     assert {"kategori", "decree_nomor", "decree_tanggal", "status", "status_kategori"} <= set(props)
-    assert props["decree_nomor"] == "300/Kep.15-Kc.Ms.Tib/I/2024"
+    # Medansatria's decree or Bekasi Utara's (the sample's two).
+    assert props["decree_nomor"] in ("300/Kep.15-Kc.Ms.Tib/I/2024", "300/Kep.01-Kc.BU.Tib/I/2024")
     item = anon.get(f"{ITEMS}/{one['id']}")
     assert item.status_code == 200 and item.mimetype == "application/geo+json"
     assert item.get_json()["properties"] == props
@@ -124,18 +126,18 @@ def test_zone_filters_bbox_and_status(anon, sample_2024):  # type: ignore[no-unt
         assert r.status_code == 200, r.get_json()
         return int(r.get_json()["numberMatched"])
 
-    assert matched("kategori=merah") == 3
+    assert matched("kategori=merah") == 3 + 2  # Medansatria's and Bekasi Utara's
     # The sample's 2024 verifications ended with triwulan I of 2025 (the default rule):
     # its 3 verified zones are what their reports say until verified again.
     assert matched("status=tertib") == 0
     assert matched("status=dalam_penertiban") == 3
-    assert matched("status=belum_tertib") == 7
+    assert matched("status=belum_tertib") == 7 + 4
     assert matched("kelurahan=pejuang") == 2
     # Kelurahan Pejuang's box: Jl. Alexindo and zona kuning 5.
     assert matched("bbox=106.979,-6.185,107.005,-6.155") == 2
     assert matched("bbox=106.979,-6.185,0,107.005,-6.155,10") == 2  # with heights
     # Crossing the antimeridian (min lon > max lon): everything but 100..106.9.
-    assert matched("bbox=106.9,-90,100,90") == 10
+    assert matched("bbox=106.9,-90,100,90") == 14
     assert matched("bbox=100,-90,106.9,90") == 0
     assert matched("kecamatan=medansatria") == 10
     assert matched("", "/ogc/kecamatan/medansatria/collections/zones/items") == 10
@@ -143,7 +145,7 @@ def test_zone_filters_bbox_and_status(anon, sample_2024):  # type: ignore[no-unt
 
 def test_kelurahan_collection_covers_the_zones(anon, sample, engine):  # type: ignore[no-untyped-def]
     body = anon.get("/ogc/collections/kelurahan/items").get_json()
-    assert body["numberMatched"] == 4
+    assert body["numberMatched"] == 4 + 6  # Medansatria's and Bekasi Utara's
     for f in body["features"]:
         assert f["geometry"]["type"] == "MultiPolygon"
         assert f["properties"]["boundary_approximate"] is True
@@ -346,7 +348,7 @@ def test_retired_zones_are_not_published(anon, sample, uow):  # type: ignore[no-
     client = login_client(anon.application, "demo.admin")
     r = client.post(f"/api/v1/zones/{zid}/retire", json={"reason": "Uji pensiun"})
     assert r.status_code == 200, r.get_json()
-    assert anon.get(ITEMS).get_json()["numberMatched"] == 9
+    assert anon.get(ITEMS).get_json()["numberMatched"] == 13
     _exception(anon.get(f"{ITEMS}/{zid}"), 404)
 
 

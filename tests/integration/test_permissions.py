@@ -76,6 +76,16 @@ def boundary_layer(kec: str) -> dict[str, Any]:
     }
 
 
+def new_kecamatan() -> dict[str, Any]:
+    """A kecamatan east of the sample's, clear of every other service area."""
+    ring = [[107.06, -6.24], [107.1, -6.24], [107.1, -6.2], [107.06, -6.2], [107.06, -6.24]]
+    return {
+        "slug": f"uji-{uid()}",
+        "name": "Kecamatan Uji",
+        "boundary": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
 def history_row(w: World, kec: str) -> int:
     """A zone status change in the kecamatan (a zone verified just now)."""
     zone_id = uuid.UUID(w.verified_zone(kec))
@@ -87,7 +97,7 @@ def history_row(w: World, kec: str) -> int:
     return int(found)
 
 
-EVERYONE = "petugas trantib pimpinan admin kota"
+EVERYONE = "petugas trantib pimpinan admin kota admin_kota"
 CASES = [
     Case("kecamatan.KecamatanList", "GET", lambda w, k: "/api/v1/kecamatan", EVERYONE, other=False),
     Case("decrees.Decrees", "GET", lambda w, k: f"/api/v1/decrees?kecamatan={k}", EVERYONE),
@@ -218,7 +228,7 @@ CASES = [
         "users.Users",
         "GET",
         lambda w, k: f"/api/v1/users?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "users.Users",
@@ -238,7 +248,7 @@ CASES = [
         "users.User",
         "GET",
         lambda w, k: f"/api/v1/users/{w.user(k)}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "users.User",
@@ -395,7 +405,7 @@ CASES = [
         "status.Snapshots",
         "GET",
         lambda w, k: f"/api/v1/snapshots?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "status.Snapshots",
@@ -415,7 +425,7 @@ CASES = [
         "status.SnapshotChanges",
         "GET",
         lambda w, k: f"/api/v1/snapshots/{w.snapshot(k)}/changes",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "status.ManualYear",
@@ -433,14 +443,14 @@ CASES = [
         "status.AssessmentRules",
         "GET",
         lambda w, k: f"/api/v1/assessment-rules?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case("labels.Labels", "GET", lambda w, k: "/api/v1/labels", EVERYONE, other=False),
     Case(
         "status.VerificationsDue",
         "GET",
         lambda w, k: f"/api/v1/verifications/due?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "status.AssessmentRules",
@@ -551,7 +561,7 @@ CASES = [
         "complaints.Complaints",
         "GET",
         lambda w, k: f"/api/v1/complaints?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "complaints.Complaint",
@@ -633,13 +643,13 @@ CASES = [
         "complaints.ComplaintFigures",
         "GET",
         lambda w, k: f"/api/v1/complaint-figures?kecamatan={k}&period=2026",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "complaints.ComplaintSla",
         "GET",
         lambda w, k: f"/api/v1/complaint-sla?kecamatan={k}",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "complaints.ComplaintSla",
@@ -702,19 +712,19 @@ CASES = [
         "plans.Coverage",
         "GET",
         lambda w, k: f"/api/v1/coverage?kecamatan={k}&year=2024",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.reports_collection",
         "GET",
         lambda w, k: f"/ogc/kecamatan/{k}/collections/reports",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.reports_items",
         "GET",
         lambda w, k: f"/ogc/kecamatan/{k}/collections/reports/items",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.reports_item",
@@ -723,19 +733,19 @@ CASES = [
             f"/ogc/kecamatan/{k}/collections/reports/items/"
             f"{w.report(k, author=w.officer(k), photos=0)}"
         ),
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.history_collection",
         "GET",
         lambda w, k: f"/ogc/kecamatan/{k}/collections/zone-status-history",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.history_items",
         "GET",
         lambda w, k: f"/ogc/kecamatan/{k}/collections/zone-status-history/items",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "ogc.history_item",
@@ -743,17 +753,21 @@ CASES = [
         lambda w, k: (
             f"/ogc/kecamatan/{k}/collections/zone-status-history/items/{history_row(w, k)}"
         ),
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     # evidence chain (one chain for the city: no other-kecamatan variant of verify)
     Case(
-        "chain.ChainVerify", "GET", lambda w, k: "/api/v1/chain/verify", "admin kota", other=False
+        "chain.ChainVerify",
+        "GET",
+        lambda w, k: "/api/v1/chain/verify",
+        "admin kota admin_kota",
+        other=False,
     ),
     Case(
         "chain.ChainVerify",
         "POST",
         lambda w, k: "/api/v1/chain/verify",
-        "admin kota",
+        "admin kota admin_kota",
         other=False,
         ok=(202,),
     ),
@@ -761,7 +775,7 @@ CASES = [
         "chain.EvidencePacket",
         "GET",
         lambda w, k: f"/api/v1/zones/{w.zone(k)}/evidence-packet?year=2024",
-        "trantib pimpinan admin kota",
+        "trantib pimpinan admin kota admin_kota",
     ),
     # privacy: blur boxes (reviewers of the photo's kecamatan); retention, a person's
     # export and erasure (admin of the kecamatan)
@@ -816,6 +830,87 @@ CASES = [
         "admin",
         body=lambda w, k: {"reason": "Permintaan pelapor"},
     ),
+    # the city view: kota-level readers only (their kota's kecamatan; no kecamatan named)
+    Case(
+        "kota.Ringkasan",
+        "GET",
+        lambda w, k: "/api/v1/kota/ringkasan?year=2024",
+        "kota admin_kota",
+        other=False,
+    ),
+    Case(
+        "kota.Rekap",
+        "GET",
+        lambda w, k: "/api/v1/kota/rekap?year=2024&format=csv",
+        "kota admin_kota",
+        other=False,
+    ),
+    # onboarding a kecamatan (admin kota writes; kota-level users read their kota's)
+    Case(
+        "onboarding.KotaKecamatan",
+        "GET",
+        lambda w, k: "/api/v1/kota/kecamatan",
+        "kota admin_kota",
+        other=False,
+    ),
+    Case(
+        "onboarding.KotaKecamatan",
+        "POST",
+        lambda w, k: "/api/v1/kota/kecamatan",
+        "admin_kota",
+        body=lambda w, k: new_kecamatan(),
+        ok=(201,),
+        other=False,
+    ),
+    Case(
+        "onboarding.Checklist",
+        "GET",
+        lambda w, k: f"/api/v1/kota/kecamatan/{k}/checklist",
+        "kota admin_kota",
+    ),
+    Case(
+        "onboarding.OnboardKelurahan",
+        "POST",
+        lambda w, k: f"/api/v1/kota/kecamatan/{k}/kelurahan",
+        "admin_kota",
+        body=lambda w, k: boundary_layer(k),
+        other=False,
+    ),
+    Case(
+        "onboarding.OnboardTargets",
+        "PUT",
+        lambda w, k: f"/api/v1/kota/kecamatan/{k}/targets",
+        "admin_kota",
+        body=lambda w, k: {"targets": [{"year": 2030, "target_pct": 30}]},
+        other=False,
+    ),
+    Case(
+        "onboarding.OnboardDecree",
+        "POST",
+        lambda w, k: f"/api/v1/kota/kecamatan/{k}/decree",
+        "admin_kota",
+        body=lambda w, k: {
+            "nomor": f"300/Kep.{uid()}/2024",
+            "tanggal": "2024-02-01",
+            "perihal": "Uji",
+            "zones": {"type": "FeatureCollection", "features": [feature(k)]},
+        },
+        ok=(201,),
+        other=False,
+    ),
+    Case(
+        "onboarding.OnboardAdmin",
+        "POST",
+        lambda w, k: f"/api/v1/kota/kecamatan/{w.empty_kecamatan()}/admin",
+        "admin_kota",
+        body=lambda w, k: {
+            "username": f"u{uid()}",
+            "password": "Sandi-Awal#2026",
+            "full_name": "A",
+        },
+        ok=(201,),
+        other=False,
+    ),
 ]
 
 
@@ -865,7 +960,7 @@ def test_every_endpoint_x_role_x_kecamatan(app, world):  # type: ignore[no-untyp
             assert endpoint == case.endpoint, (path, endpoint)
             if role not in allowed:
                 want: tuple[int, ...] = (403,)
-            elif where == OWN or (role == "kota" and case.method == "GET"):
+            elif where == OWN or (role in ("kota", "admin_kota") and case.method == "GET"):
                 want = case.ok
             else:
                 # Another kecamatan's object: not even confirmed to exist.

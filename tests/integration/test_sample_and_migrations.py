@@ -16,14 +16,15 @@ def test_loading_the_sample_twice_changes_nothing(app, db):
     ctx = app.extensions["k3"]
     passwords = {u: demo_password(u) for u, _, _ in DEMO_USERS}
     first = load_sample(ctx.uow, dict(ctx.settings.default_radius_m), passwords)
+    # Medansatria and its neighbour Bekasi Utara (both DATA CONTOH), one kota.
     assert first.created == {
-        "kecamatan": 1,
-        "kelurahan": 4,
-        "decree": 1,
-        "zone": 10,
-        "renstra_target": 3,
-        "user": 6,
-        "team": 2,
+        "kecamatan": 2,
+        "kelurahan": 4 + 6,
+        "decree": 2,
+        "zone": 10 + 4,
+        "renstra_target": 3 + 3,
+        "user": 7 + 3,
+        "team": 2 + 1,
         "zone_history": 3,
     }
     with db.connect() as c:
@@ -32,8 +33,9 @@ def test_loading_the_sample_twice_changes_nothing(app, db):
     assert second.total == 0
     with db.connect() as c:
         assert c.execute(text("SELECT id, name, updated_at FROM zone ORDER BY id")).all() == before
-    assert count(db, "zone") == 10 and count(db, "kelurahan") == 4
-    assert count(db, "app_user") == 6 and count(db, "team_membership") == 3
+    assert count(db, "zone") == 14 and count(db, "kelurahan") == 10 and count(db, "kota") == 1
+    assert count(db, "app_user") == 10 and count(db, "team_membership") == 4
+    assert count(db, "zone_status") == 14
 
 
 def test_models_and_migrations_agree(engine):

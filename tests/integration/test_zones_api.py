@@ -191,7 +191,7 @@ def test_bad_properties_are_explained(client, sample, engine):
         409,
         "sudah ada",
     )
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4  # + Bekasi Utara's 4 sample zones
 
 
 def test_invalid_json_wrong_type_and_oversized_bodies(client, sample, app, engine):
@@ -212,7 +212,7 @@ def test_invalid_json_wrong_type_and_oversized_bodies(client, sample, app, engin
         client.post("/api/v1/zones", data=big, content_type="application/json"), 413
     )
     assert "MB" in body["detail"]
-    assert count(engine, "zone") == 10
+    assert count(engine, "zone") == 10 + 4  # + Bekasi Utara's 4 sample zones
 
 
 def test_update_retire_and_delete(client, sample, engine):
@@ -266,7 +266,7 @@ def test_update_retire_and_delete(client, sample, engine):
     other = fc["features"][1]["id"]
     assert client.delete(f"/api/v1/zones/{other}").status_code == 204
     assert_problem(client.get(f"/api/v1/zones/{other}"), 404, "Zona tidak ditemukan")
-    assert count(engine, "zone") == 9
+    assert count(engine, "zone") == 9 + 4
 
 
 def test_unknown_ids_are_404_problems(client, sample):

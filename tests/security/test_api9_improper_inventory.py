@@ -39,6 +39,7 @@ SURFACES = (
     "/console",
     "/healthz",
     "/readyz",
+    "/metrics",  # Prometheus (loopback/private networks or K3_METRICS_TOKEN)
     "/static/",
 )
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("K3_CHROMIUM", "/usr/bin/chromium")
@@ -22,6 +23,12 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Screenshots are pictures for people (README, reviews), not checks of behaviour: `make
+# screenshots` takes them (K3_TAKE_SCREENSHOTS=1); `make test` leaves out their minutes of
+# rendering. The views they show are checked at both sizes by the other browser tests.
+TAKE_SCREENSHOTS = pytest.mark.skipif(
+    os.environ.get("K3_TAKE_SCREENSHOTS") != "1", reason="only with make screenshots"
+)
 OFFICE = (1366, 768)
 PHONE = (390, 844)
 

@@ -242,8 +242,17 @@ class Processes:
 
     COMMANDS: ClassVar[dict[str, list[str]]] = {
         "api": ["gunicorn", "--workers", "2", "--timeout", "60", "app:flask_app"],
-        "worker": ["celery", "-A", "app.celery_app", "worker", "--pool", "solo", "-l", "INFO"],
-        "beat": ["celery", "-A", "app.celery_app", "beat", "-l", "INFO"],
+        "worker": [
+            "celery",
+            "-A",
+            "workers.main.celery_app",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "INFO",
+        ],
+        "beat": ["celery", "-A", "workers.main.celery_app", "beat", "-l", "INFO"],
     }
 
     def __init__(self, env: dict[str, str], logdir: Path) -> None:

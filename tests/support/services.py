@@ -136,7 +136,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
             [
                 str(BIN / "celery"),
                 "-A",
-                "app.celery_app",
+                "workers.main.celery_app",
                 "worker",
                 "--pool",
                 "solo",

@@ -15,16 +15,18 @@ from datetime import date
 from typing import Any
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import box
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy import select
 
 from k3zones.audit import SYSTEM, acting_as
 from k3zones.auth import hash_password
+from k3zones.enums import KOTA_ROLES
 from k3zones.evidence import EvidenceRules
 from k3zones.models import (
     AuthSession,
     Kecamatan,
     Kelurahan,
+    Kota,
     RenstraTarget,
     Role,
     Team,
@@ -37,13 +39,14 @@ from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services import decrees, indicator, teams, zone_status, zones
 from k3zones.services import exports as export_service
+from k3zones.services.auth import kota_kecamatan_ids
 from k3zones.services.decrees import DecreeChanges, put_attachment
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import submit_report
 from tests.support.http import demo_password
 from tests.support.paths import TESTDATA
 
-ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota"]
+ROLES = ["petugas", "trantib", "pimpinan", "admin", "kota", "admin_kota"]
 OWN, OTHER = "medansatria", "bantargebang"
 ALL = Scope.everything()
 # Inside each kecamatan's service area, for zones the factories draw.
@@ -148,22 +151,28 @@ class World:
         # Straight into the table with one precomputed hash (argon2 is slow on purpose).
         name = f"u{uid()}"
         with self.uow() as s, s.begin():
-            kec_id = (
-                None
-                if role == Role.KOTA
-                else s.scalar(select(Kecamatan.id).where(Kecamatan.slug == kec))
-            )
+            city = role in KOTA_ROLES
+            kec_id = None if city else s.scalar(select(Kecamatan.id).where(Kecamatan.slug == kec))
             u = User(
                 id=uuid.uuid4(),
                 username=name,
                 full_name=name,
                 role=role,
                 kecamatan_id=kec_id,
+                kota_id=s.scalar(select(Kota.id).where(Kota.kode == "3275")) if city else None,
                 password_hash=_hash(),
                 **extra,
             )
             s.add(u)
         return str(u.id)
+
+    def empty_kecamatan(self) -> str:
+        """A new kecamatan of Kota Bekasi with nothing in it (no area, no people)."""
+        slug = f"kosong-{uid()}"
+        with acting_as(SYSTEM), self.uow() as s, s.begin():
+            kota = s.scalar(select(Kota.id).where(Kota.kode == "3275"))
+            s.add(Kecamatan(slug=slug, name=f"Kosong {slug}", kota_id=kota))
+        return slug
 
     def username(self, user_id: str) -> str:
         with self.uow() as s:
@@ -193,7 +202,10 @@ class World:
             u = s.scalar(select(User).where(User.username == username))
             assert u is not None
             slug = s.scalar(select(Kecamatan.slug).where(Kecamatan.id == u.kecamatan_id))
-            return Principal(u.id, u.username, u.full_name, u.role, u.kecamatan_id, slug, None)
+        kota_ids = kota_kecamatan_ids(self.uow, u.kota_id)
+        return Principal(
+            u.id, u.username, u.full_name, u.role, u.kecamatan_id, slug, None, u.kota_id, kota_ids
+        )
 
     def report(
         self, kec: str, author: str | None = None, photos: int = 1, team: str | None = None
@@ -265,8 +277,8 @@ def make_world(app: Any) -> World:
         k = Kecamatan(
             slug=OTHER,
             name="Bantargebang",
-            kota="Kota Bekasi",
-            extent=from_shape(box(106.97, -6.37, 107.02, -6.30), srid=4326),
+            kota_id=s.scalar(select(Kota.id).where(Kota.kode == "3275")),
+            extent=from_shape(MultiPolygon([box(106.97, -6.37, 107.02, -6.30)]), srid=4326),
         )
         s.add(k)
         s.flush()

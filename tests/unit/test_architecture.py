@@ -71,6 +71,19 @@ def test_the_domain_imports_neither_http_nor_workers(project):
     assert not offenders, "k3zones/ must not import these:\n" + "\n".join(offenders)
 
 
+# The worker and beat start from workers.main: the HTTP layer is not in their process.
+NOT_IN_WORKERS = {"api", "app", "flask", "flask_smorest", "flask_limiter", "werkzeug"}
+
+
+def test_the_workers_do_not_import_the_http_layer(project):
+    offenders = [
+        f"{i.where}: {i.source} imports {i.target}"
+        for i in project.imports
+        if i.source.split(".")[0] == "workers" and i.target.split(".")[0] in NOT_IN_WORKERS
+    ]
+    assert not offenders, "workers/ must not import these:\n" + "\n".join(offenders)
+
+
 def test_domain_rules_do_not_import_the_services(project):
     offenders = [
         f"{i.where}: {i.source} imports {i.target}"

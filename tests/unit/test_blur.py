@@ -74,6 +74,34 @@ def test_public_images_carry_no_exif_and_keys_sit_beside_the_web_image() -> None
     )
 
 
+def test_public_copy_without_boxes_is_the_bare_web_image_itself() -> None:
+    web = io.BytesIO()
+    _checker(1600, 686).save(web, "JPEG", quality=82)
+    pub, thumb = blur.public_images(web.getvalue(), [])
+    assert pub == web.getvalue()  # no second JPEG generation when nothing is hidden
+    assert Image.open(io.BytesIO(thumb)).size == (320, 137)  # as thumbnail() of 1600x686
+    # A source carrying metadata is never passed through, boxes or not.
+    img = _checker()
+    exif = img.getexif()
+    exif[0x010F] = "Samsung"
+    tagged = io.BytesIO()
+    img.save(tagged, "JPEG", exif=exif)
+    pub, _ = blur.public_images(tagged.getvalue(), [])
+    assert pub != tagged.getvalue() and b"Samsung" not in pub
+    assert len(Image.open(io.BytesIO(pub)).getexif()) == 0
+
+
+def test_detection_image_is_small_luminance_and_maps_back() -> None:
+    src = io.BytesIO()
+    _checker(1600, 686).save(src, "JPEG")
+    with Image.open(src) as img:
+        gray, scale = blur.detection_gray(img)
+    assert gray.mode == "L" and gray.size == (blur.DETECT_PX, 274)
+    assert scale == blur.DETECT_PX / 1600
+    small, scale = blur.detection_gray(_checker(300, 200))  # not shrunk below DETECT_PX
+    assert small.size == (300, 200) and scale == 1.0
+
+
 def test_opencv_stays_out_of_the_pure_modules() -> None:
     assert "cv2" not in sys.modules  # imaging, blur and retention imported above
 

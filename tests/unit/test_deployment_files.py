@@ -14,9 +14,9 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_has_the_five_services_with_healthy_dependencies():
+def test_compose_has_its_services_with_healthy_dependencies():
     c = compose()
-    assert set(c["services"]) == {"postgis", "redis", "api", "worker", "beat"}
+    assert set(c["services"]) == {"postgis", "redis", "migrate", "api", "worker", "beat", "proxy"}
     assert c["services"]["api"]["depends_on"]["postgis"]["condition"] == "service_healthy"
     assert c["services"]["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
     # api and worker see the same photos.
@@ -31,9 +31,9 @@ def test_every_k3_variable_in_compose_is_one_the_settings_read():
     assert {k.removesuffix("_FILE") for k in env if k.startswith("K3_")} <= read
 
 
-def test_compose_publishes_only_the_api():
+def test_compose_publishes_only_the_proxy():
     services = compose()["services"]
-    assert [name for name, svc in services.items() if "ports" in svc] == ["api"]
+    assert [name for name, svc in services.items() if "ports" in svc] == ["proxy"]
     for name in ("postgis", "redis"):
         assert "expose" not in services[name] and "network_mode" not in services[name], name
 
@@ -89,7 +89,7 @@ def test_compose_redis_requires_the_password_from_its_secret():
 
 def test_compose_roles_exist_in_the_entrypoint():
     entry = (ROOT / "docker" / "entrypoint.sh").read_text()
-    for name in ("api", "worker", "beat"):
+    for name in ("migrate", "api", "worker", "beat"):
         role = compose()["services"][name]["command"][0]
         assert re.search(rf"^\s+{role}\)", entry, re.M), role
 

@@ -405,6 +405,8 @@ async function showViewerItem() {
   $("viewer-prev").disabled = viewer.i === 0;
   $("viewer-next").disabled = viewer.i >= viewer.items.length - 1;
   $("viewer-caption").textContent = it.caption || "";
+  $("viewer-facts").replaceChildren(...viewerFacts(it));
+  $("viewer-facts").hidden = !it.facts;
   $("viewer-original").replaceChildren();
   if (it.original) {
     const a = el("a", { href: it.original, id: "viewer-original-link" }, "Foto asli (dengan EXIF)");
@@ -425,6 +427,37 @@ async function showViewerItem() {
     viewer.url = it.public ? null : src;
     img.src = src;
   } catch (e) { $("viewer-caption").textContent = e.message; }
+}
+// A report photo's evidence, as DOM text: when it was taken (EXIF, WIB), how far its GPS
+// point is from the report's zone, and its flags (labels from GET /api/v1/labels) with their
+// numbers. Items without facts (a citizen's photo) show none.
+const distText = (m) => (m >= 1000 ? `${(m / 1000).toFixed(1).replace(".", ",")} km` : `${m} m`);
+const durText = (min) => (min >= 2880 ? `${Math.floor(min / 1440)} hari` : min >= 120 ? `${Math.floor(min / 60)} jam` : `${min} menit`);
+function flagNumbers(code, f) {
+  const out = [];
+  if (Number.isFinite(f.distance_m)) out.push(`${distText(f.distance_m)} dari titik laporan`);
+  if (Number.isFinite(f.minutes)) out.push(`${durText(f.minutes)} di luar waktu kegiatan`);
+  if (Number.isFinite(f.distance_bits)) out.push(`beda ${f.distance_bits} dari 64 bit`);
+  if (Array.isArray(f.problems) && f.problems.length) out.push(f.problems.map(String).join("; "));
+  if (f.kecamatan_lain) out.push("laporan di kecamatan lain");
+  return out.join(", ");
+}
+function viewerFacts(it) {
+  if (!it.facts) return [];
+  const p = it.facts, d = p.zone_distance_m;
+  const flags = Object.entries(p.flags || {});
+  return [
+    el("dt", {}, "Diambil"), el("dd", { id: "viewer-taken" }, p.taken_at ? wibDateTime(p.taken_at) : "Tanpa waktu EXIF"),
+    el("dt", {}, "Jarak dari zona"), el("dd", { id: "viewer-distance" },
+      !Number.isFinite(d) ? (p.zone_known ? "Tanpa lokasi GPS" : "Laporan tanpa zona")
+        : d === 0 ? "0 m (di dalam area pantau zona)" : `${distText(d)} di luar area pantau zona`),
+    el("dt", {}, "Temuan bukti"), el("dd", {}, flags.length
+      ? el("ul", { id: "viewer-flags" }, ...flags.map(([code, f]) => {
+          const nums = flagNumbers(code, f || {});
+          return el("li", { "data-flag": code, title: (f && f.message) || "" }, lbl("evidence_flag", code), nums ? ": " + nums : "");
+        }))
+      : el("span", { id: "viewer-flags-none" }, "Tidak ada")),
+  ];
 }
 const viewerStep = (n) => {
   const j = viewer.i + n;
@@ -456,7 +489,7 @@ async function showReport(id) {
     el("h2", {}, "Laporan ", lbl("report_type", r.type), " · ", dateLabel(r.period)),
     el("dl", { class: "facts", id: "report-facts" },
       ...[["Zona", r.zone || "-"],
-          ["Petugas", r.officer_name || r.officer_full_name || r.officer || "-"],
+          ["Petugas", r.officer_name || r.officer || "-"],
           ["Tim", r.team || "-"],
           ["Unit", (r.units || []).map((u) => lbl("team_unit", u)).join(", ") || "-"],
           ["Mulai", wibDateTime(r.started_at)],
@@ -484,6 +517,7 @@ async function showReport(id) {
   const shown = r.photos.filter((p) => p.urls.thumb && p.urls.web);
   const items = shown.map((p, n) => ({ id: p.id, web: p.urls.web, original: p.urls.original || null,
     alt: `Foto laporan ${n + 1}`,
+    facts: { taken_at: p.taken_at, zone_distance_m: p.zone_distance_m, zone_known: !!r.zone_id, flags: p.flags },
     caption: [[p.exif?.make, p.exif?.model].filter(Boolean).join(" "), p.taken_at ? "diambil " + wibDateTime(p.taken_at) : ""]
       .filter(Boolean).join(" · ") }));
   for (const [n, p] of shown.entries()) imgs.append(await photoImg(p, () => openViewer(items, n)));
@@ -529,7 +563,7 @@ function periodOf() {
 }
 function approvalLine(s) {
   if (!s.approved) return el("strong", { id: "snapshot-state", class: "warn-text" }, "Belum disetujui pimpinan");
-  const who = s.approved_by_name || s.approved_by || null;
+  const who = s.approved_by_name || null;
   return el("strong", { id: "snapshot-state", class: "status-tertib" },
     "Disetujui" + (s.approved_at ? " " + wibDateTime(s.approved_at) : "") + (who ? " oleh " + who : ""));
 }
@@ -569,20 +603,15 @@ async function loadSnapshot() {
   if (!snap) { box.replaceChildren(el("p", { class: "muted" }, "Belum ada snapshot untuk periode ini."), take); return; }
   const approve = el("button", { class: "primary", id: "snapshot-approve", onclick: async () => {
     try {
-      const r = await (await api(`/api/v1/snapshots/${snap.id}/approve`, { method: "POST" })).json();
-      state.approvedHere = { id: snap.id, at: r.approved_at || new Date().toISOString(),
-                             by: r.approved_by_name || state.me.full_name };
+      await api(`/api/v1/snapshots/${snap.id}/approve`, { method: "POST" });
       msg.textContent = "Snapshot disetujui.";
       await loadSnapshot(); await loadIndicator();
     } catch (e) { msg.textContent = e.message; }
   } }, "Setujui");
-  const here = state.approvedHere && state.approvedHere.id === snap.id ? state.approvedHere : null;
-  const shown = Object.assign({}, snap, here && !snap.approved_at ? { approved_at: here.at } : {},
-    here && !snap.approved_by_name ? { approved_by_name: here.by } : {});
   box.replaceChildren(
     el("p", { id: "snapshot-info" }, "Snapshot dihitung ", wibDateTime(snap.computed_at), " · ",
       `${snap.zones_tertib} dari ${snap.zones_designated} zona tertib · realisasi ${fmt(snap.realisasi_pct)} %`),
-    el("p", {}, approvalLine(shown)),
+    el("p", {}, approvalLine(snap)),
     await snapshotChanges(snap.id),
     el("div", { class: "row" }, canApprove() && !snap.approved ? approve : el("span"), snap.approved ? el("span") : take));
 }
@@ -743,10 +772,12 @@ async function showComplaint(id) {
     canHandle() ? locationForm(c) : el("span"),
     canHandle() ? await complaintActions(c) : el("span"),
     el("h3", {}, "Riwayat"),
-    // Row headers (the time of each step), one row per step (tests/e2e/test_lapor.py counts the rows).
+    // A header row (column headers) and row headers (the time of each step), one body row
+    // per step (tests/e2e/test_lapor.py counts the body rows).
     el("table", { class: "hist", id: "complaint-history" }, el("caption", { class: "sr-only" }, "Riwayat pengaduan: waktu, status, alasan, oleh"),
-      ...c.transitions.map((t) => el("tr", {}, el("th", { scope: "row" }, when(t.at)),
-        el("td", {}, C_STATE[t.to_state] || t.to_state), el("td", {}, t.reason || "-"), el("td", {}, t.actor_name || t.actor || "-")))),
+      el("thead", {}, el("tr", {}, ...["Waktu", "Status", "Alasan", "Oleh"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, ...c.transitions.map((t) => el("tr", {}, el("th", { scope: "row" }, when(t.at)),
+        el("td", {}, C_STATE[t.to_state] || t.to_state), el("td", {}, t.reason || "-"), el("td", {}, t.actor_name || t.actor || "-"))))),
   );
   if (c.lat !== null && c.lon !== null) map.setView([c.lat, c.lon], 17);
 }
