@@ -199,8 +199,7 @@ class ReportSchema(Schema):
         metadata={
             "description": "Nama lengkap petugas: untuk Seksi Trantib, pimpinan dan admin "
             "kecamatan, pembaca tingkat kota, dan petugas itu sendiri pada laporannya; "
-            "null bagi anggota tim lain (mereka melihat nama pengguna) dan pada jawaban "
-            "pertama POST /reports."
+            "null bagi anggota tim lain (mereka melihat nama pengguna)."
         },
     )
     team_id = _uuid(allow_none=True)

@@ -317,6 +317,7 @@ def _submit_once(
             zone_name=match.zone_name,
             officer=caller.username,
             team_name=team.name if team else None,
+            officer_name=caller.full_name,  # the officer reads their own name
         )
         r.first_response = body
         insert_with_entry(s, r)

@@ -33,6 +33,10 @@ def test_officer_name_by_role(sample, app, login):  # type: ignore[no-untyped-de
     # The officer on their own report; a team-mate keeps the username only.
     assert _names(login("demo.petugas"), rid) == (FULL, FULL)
     assert _names(login("demo.petugas2"), rid) == (None, None)
+    # The POST's own answer (kept for retries) names the officer too.
+    with w.uow() as s:
+        first = s.get(Report, uuid.UUID(rid))
+        assert first is not None and first.first_response["officer_name"] == FULL
 
 
 def _set_zone(w: Any, rid: str, zid: str | None) -> None:
