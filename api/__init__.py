@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from werkzeug.wrappers import Response
 from api import (
     audit,
     auth_views,
-    bench,
     chain,
     complaints,
     console,
@@ -53,6 +51,7 @@ from api import (
 )
 from api.cli import register_cli
 from api.parser import refuse_unstorable_text
+from api.quota import Quotas
 from k3zones.runtime import Runtime
 from k3zones.settings import Settings
 from workers import make_celery, outbox_sender
@@ -114,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["k3"] = runtime
     app.extensions["k3_limiter"] = limiter
+    app.extensions["k3_quotas"] = Quotas(runtime.redis)
 
     api = problems.K3Api(app)
     problems.register(app)
@@ -152,8 +152,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(lapor.blp)
     app.register_blueprint(ogc.blp)
     app.register_blueprint(publik.blp)
-    if os.environ.get("K3_BENCH") == "1":
-        api.register_blueprint(bench.blp)
     api.document_errors()
     links.add_links(api.spec._paths)  # after every blueprint: links point across them
     api.spec.components.security_scheme(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_limiter import Limiter
 
+from api.quota import Quotas
 from k3zones.errors import FieldError, InvalidInput, Unauthenticated
 from k3zones.principal import Principal
 from k3zones.runtime import Runtime
@@ -18,6 +19,11 @@ def k3() -> Runtime:
 
 def limiter() -> Limiter:
     return current_app.extensions["k3_limiter"]  # type: ignore[no-any-return]
+
+
+def quotas() -> Quotas:
+    """The per-officer quotas of the phone's hot paths (api/quota.py)."""
+    return current_app.extensions["k3_quotas"]  # type: ignore[no-any-return]
 
 
 def principal() -> Principal:

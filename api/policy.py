@@ -150,8 +150,6 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("openrosa.tasks_media", "GET"): REPORTERS,
     ("openrosa.submission_head", "HEAD"): REPORTERS,
     ("openrosa.submission", "POST"): REPORTERS,
-    # only with K3_BENCH=1 (make bench)
-    ("bench.Insert", "POST"): EVERYONE,
     # audit trail
     ("audit.AuditLog", "GET"): STAFF,  # sign-in IP/device, NIP/phone, EXIF: admin only
     # who opened a photo's original (with EXIF/GPS), when and from where

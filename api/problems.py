@@ -17,6 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from api.context import limiter
+from api.quota import QuotaExceeded
 from api.schemas.problems import ProblemSchema
 from k3zones.errors import (
     Conflict,
@@ -147,8 +148,8 @@ def handle_http_exception(error: HTTPException) -> Response:
             status, "Data belum benar: " + _summary(errors), errors=errors, headers=headers
         )
     detail = data.get("message") or getattr(error, "k3_detail", None)
-    if isinstance(error, RateLimitExceeded):
-        secs = _retry_after(error)
+    if isinstance(error, RateLimitExceeded | QuotaExceeded):
+        secs = error.retry_after if isinstance(error, QuotaExceeded) else _retry_after(error)
         headers["Retry-After"] = str(secs)
         detail = f"Terlalu banyak percobaan. Coba lagi dalam {secs} detik."
     if not detail and status == 413:

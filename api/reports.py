@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
-from api.context import k3, limiter, principal
+from api.context import k3, principal, quotas
 from api.parser import Blueprint, read_json_body
 from api.schemas.exports import BINARY
 from api.schemas.reports import (
@@ -129,12 +129,10 @@ class Reports(MethodView):
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key harus 1 sampai 200 karakter.")
         # Per officer; a retry answered from the idempotency record is not counted.
-        with limiter().limit(
-            ctx.settings.report_limit_per_officer,
-            key_func=lambda: f"reports:{principal().user_id}",
-            deduct_when=lambda r: r.headers.get("Idempotent-Replayed") != "true",
-        ):
-            result = reports.submit_report(ctx.uow, ctx.rules, principal(), read_json_body(), key)
+        taken = quotas().take(
+            ctx.settings.report_limit_per_officer, f"reports:{principal().user_id}"
+        )
+        result = reports.submit_report(ctx.uow, ctx.rules, principal(), read_json_body(), key)
         headers = {"Location": url_for("reports.Report", report_id=result.body["id"])}
         if not result.created:
             headers["Idempotent-Replayed"] = "true"
@@ -144,7 +142,10 @@ class Reports(MethodView):
 @blp.route("/reports/summary")
 class ReportsSummary(MethodView):
     @blp.arguments(ReportFilterArgsSchema, location="query")
+            quotas().give_back(taken)
     @blp.response(200, ReportSummarySchema)
+        elif taken is not None:
+            headers |= taken.headers
     def get(self, args: dict[str, Any]) -> Any:
         """Jumlah laporan per jenis dan status tinjauan, dan yang bertanda, untuk saringan
         yang sama dengan daftar laporan"""
@@ -261,12 +262,8 @@ class ReportPhoto(MethodView):
         ctx = k3()
         # Per officer, checked before the body is read; a photo already received (200)
         # is not counted.
-        with limiter().limit(
-            ctx.settings.photo_limit_per_officer,
-            key_func=lambda: f"photos:{principal().user_id}",
-            deduct_when=lambda r: r.status_code != 200,
-        ):
-            upload = _read_upload(ctx.settings.max_photo_bytes)
+        taken = quotas().take(ctx.settings.photo_limit_per_officer, f"photos:{principal().user_id}")
+        upload = _read_upload(ctx.settings.max_photo_bytes)
         try:
             client_sha = request.headers.get("X-Content-SHA256") or request.args.get("sha256")
             result = photos.put_photo(
@@ -276,7 +273,10 @@ class ReportPhoto(MethodView):
             upload.file.close()
         if result.outbox:
             ctx.relay()
-        return photo_links(result.photo), 201 if result.created else 200
+        if not result.created:
+            quotas().give_back(taken)
+            return photo_links(result.photo), 200
+        return photo_links(result.photo), 201, taken.headers if taken else {}
 
 
 @blp.route(

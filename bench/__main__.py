@@ -50,10 +50,6 @@ def _fresh_database() -> None:
         c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         c.execute(text("CREATE SCHEMA public"))
     command.upgrade(alembic_config(settings.database_url), "head")
-    with engine.begin() as c:
-        c.execute(
-            text("CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, body jsonb)")
-        )
     engine.dispose()
 
 

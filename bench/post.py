@@ -126,6 +126,62 @@ def _wrk(port: int, script: str, args: list[str], seconds: int, connections: int
     return res
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _server_pids(engine: Any, master: int) -> tuple[list[int], list[int]]:
+    """The processes that serve one app's requests: its gunicorn workers, and every
+    PostgreSQL backend of the bench database but the bench's own (the other app is idle
+    meanwhile)."""
+    from sqlalchemy import text
+
+    from tests.support.faults import children  # one way to read /proc, shared
+
+    with engine.connect() as c:
+        backends = c.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name <> 'k3-bench'"
+            )
+        ).all()
+    return children(master), [int(b) for b in backends]
+
+
+def _measured(
+    engine: Any, master: int, run: Callable[[], dict[str, Any]]
+) -> Callable[[], dict[str, Any]]:
+    """`run`, adding `cpu_ms` (and its parts `app_ms`, `db_ms`): CPU milliseconds per
+    request the app's processes and its database backends used. Unlike req/s this hardly
+    moves with the machine's other load, so it says what a request costs wherever it
+    runs."""
+
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(after.get(p, t) - t for p, t in before.items()) + sum(
+            t for p, t in after.items() if p not in before
+        )
+
+    def measured() -> dict[str, Any]:
+        app0, db0 = ({p: _cpu(p) for p in pids} for pids in _server_pids(engine, master))
+        r = run()
+        app1, db1 = ({p: _cpu(p) for p in pids} for pids in _server_pids(engine, master))
+        n = max(1, r["requests"])
+        r["app_ms"] = used(app0, app1) * 1000 / n
+        r["db_ms"] = used(db0, db1) * 1000 / n
+        r["cpu_ms"] = r["app_ms"] + r["db_ms"]
+        return r
+
+    return measured
+
+
 def _report_count(engine: Any) -> int:
     from sqlalchemy import text
 
@@ -148,11 +204,15 @@ def _rounds(
             print(
                 f"  {label} round {i + 1} {name:6}: {r['rps']:7.1f} req/s, p50 "
                 f"{r['p50_us'] / 1000:6.1f} ms, p99 {r['p99_us'] / 1000:6.1f} ms, "
-                f"{r['requests']} requests, {r['errors']} errors",
+                f"{r['cpu_ms']:5.1f} ms CPU/request, {r['requests']} requests, "
+                f"{r['errors']} errors",
                 flush=True,
             )
     med = {
-        who: {k: statistics.median(x[k] for x in rs) for k in ("rps", "p50_us", "p99_us")}
+        who: {
+            k: statistics.median(x[k] for x in rs)
+            for k in ("rps", "p50_us", "p99_us", "cpu_ms", "app_ms", "db_ms")
+        }
         for who, rs in runs.items()
     }
 
@@ -178,6 +238,15 @@ def _rounds(
         f"{ratio('ours'):.2f} (aim >= 0.5, stretch 0.8; median of {rounds} rounds){before}",
         flush=True,
     )
+    # What a request costs, whatever else the machine runs: the ratio a dedicated machine
+    # (CPU-bound, as both are here) would show.
+    print(
+        f"{label} CPU per request (app processes + their PostgreSQL backends): ours "
+        f"{o['cpu_ms']:.1f} ms ({o['app_ms']:.1f} + {o['db_ms']:.1f}), floor "
+        f"{f['cpu_ms']:.1f} ms ({f['app_ms']:.1f} + {f['db_ms']:.1f}) | capacity ratio "
+        f"{f['cpu_ms'] / o['cpu_ms']:.2f} (aim >= 0.5)",
+        flush=True,
+    )
     key = label.split()[0].lower()
     return {
         f"{key}_rps": o["rps"],
@@ -186,12 +255,14 @@ def _rounds(
         f"{key}_floor_rps": f["rps"],
         f"{key}_floor_p99_ms": f["p99_us"] / 1000,
         f"{key}_ratio": ratio("ours"),
+        f"{key}_cpu_ms": o["cpu_ms"],
+        f"{key}_floor_cpu_ms": f["cpu_ms"],
     }
 
 
 def bench_post(fresh_database: Callable[[], None]) -> dict[str, float]:
     """Report POST and photo PUT of the API against the floor, by wrk."""
-    from sqlalchemy import text
+    from sqlalchemy import event, text
 
     from api import create_app
     from k3zones.services.sample import DEMO_USERS, load_sample
@@ -206,6 +277,12 @@ def bench_post(fresh_database: Callable[[], None]) -> dict[str, float]:
         ctx.uow, dict(ctx.settings.default_radius_m), {u: PASSWORD for u, _, _ in DEMO_USERS}
     )
     engine = ctx.engine
+    # The bench's own queries (counting rows, making reports for the photo runs) are not
+    # the apps' work: its backends are named and left out of the CPU figures.
+    event.listen(
+        engine, "connect", lambda dbapi, _r: dbapi.execute("SET application_name = 'k3-bench'")
+    )
+    engine.dispose()
     storage, floor_dir = tempfile.mkdtemp(), tempfile.mkdtemp()
     # One officer sends thousands of reports and photos here: lift the per-officer limits
     # (their Redis checks still run, so their cost is measured).
@@ -246,7 +323,7 @@ def bench_post(fresh_database: Callable[[], None]) -> dict[str, float]:
                 "K3_FLOOR_ZONE": str(row.zone_id),
                 "K3_FLOOR_DIR": floor_dir,
             }
-            fport, _ = stack.enter_context(_gunicorn("bench.floor_app:app", floor_env, workers))
+            fport, fpid = stack.enter_context(_gunicorn("bench.floor_app:app", floor_env, workers))
 
             def post(p: int, path: str, tok: str) -> Callable[[], dict[str, Any]]:
                 def run() -> dict[str, Any]:
@@ -270,16 +347,20 @@ def bench_post(fresh_database: Callable[[], None]) -> dict[str, float]:
                 "ours": _photo_run(engine, port, token, template, storage, seconds, connections),
                 "floor": _photo_run(engine, fport, "-", None, floor_dir, seconds, connections),
             }
+            masters = {"ours": pid, "floor": fpid}
             if before_tree:
                 # The same measurement of an older tree (e.g. `git archive` of the last
                 # commit) on the same database: what a change gained, under the same load.
-                bport, _ = stack.enter_context(
+                bport, masters["before"] = stack.enter_context(
                     _gunicorn("app:flask_app", env, workers, cwd=Path(before_tree))
                 )
                 posts["before"] = post(bport, "/api/v1/reports", token)
                 puts["before"] = _photo_run(
                     engine, bport, token, template, storage, seconds, connections
                 )
+            for who in posts:
+                posts[who] = _measured(engine, masters[who], posts[who])
+                puts[who] = _measured(engine, masters[who], puts[who])
             for run in posts.values():
                 run()  # warm (connections, caches, prepared statements)
             results |= _rounds("Report POST", rounds, posts)

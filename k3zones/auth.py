@@ -14,6 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -111,10 +112,17 @@ def issue_access_token(secret: str, claims: AccessClaims, now: datetime, ttl: ti
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-def read_access_token(secret: str, token: str, now: datetime) -> AccessClaims:
+# Longer than any token this app signs: never decoded, never cached.
+MAX_TOKEN_CHARS = 2048
+
+
+@functools.lru_cache(maxsize=2048)
+def _verified_payload(secret: str, token: str) -> dict[str, Any] | None:
+    """The claims of a token whose signature and issuer hold, else None. Pure, so a
+    phone's token (sent with every request for its hour) is checked once per process;
+    what changes with time (expiry) is checked by the caller every time."""
     try:
-        # Expiry is checked below against `now`, so the caller (and a test) owns the clock.
-        payload = jwt.decode(
+        payload: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
@@ -125,8 +133,16 @@ def read_access_token(secret: str, token: str, now: datetime) -> AccessClaims:
                 "verify_exp": False,
             },
         )
-    except jwt.PyJWTError as exc:
-        raise TokenError("invalid") from exc
+    except jwt.PyJWTError:
+        return None
+    return payload
+
+
+def read_access_token(secret: str, token: str, now: datetime) -> AccessClaims:
+    # Expiry is checked below against `now`, so the caller (and a test) owns the clock.
+    payload = _verified_payload(secret, token) if len(token) <= MAX_TOKEN_CHARS else None
+    if payload is None:
+        raise TokenError("invalid")
     if not isinstance(payload.get("exp"), int) or payload["exp"] <= now.timestamp():
         raise TokenError("expired")
     if payload.get("typ") != "access":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -228,11 +229,67 @@ GEOMETRY_IN_DOC: dict[str, Any] = {
 }
 
 
+def _nesting(value: Any, level: int = 1) -> int | None:
+    """How deep a GeoJSON coordinates array is (1: a position, 2: a line, 3: rings), or
+    None when it is not one: positions of 2-3 finite numbers, every branch equally deep.
+    Never descends past rings, however deep a hostile array goes."""
+    if not isinstance(value, list) or not value or level > 3:
+        return None
+    if 2 <= len(value) <= 3 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
+    ):
+        return 1
+    depths = {_nesting(v, level + 1) for v in value}
+    if len(depths) != 1 or None in depths:
+        return None
+    depth = depths.pop()
+    return None if depth is None or depth >= 3 else depth + 1
+
+
+class Coordinates(fields.Field[list[Any]]):
+    """The coordinates of a Point, LineString or Polygon (COORDINATES_DOC): nested arrays
+    of positions of finite numbers. The geometry rules (closed rings, no self-crossing,
+    inside Indonesia) are the domain's (k3zones.geo)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata=COORDINATES_DOC, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> list[Any]:
+        if _nesting(value) is None:
+            raise ValidationError(
+                "Koordinat harus [bujur, lintang], daftar titik, atau daftar cincin titik "
+                "(angka terhingga)."
+            )
+        return list(value)
+
+
+class StringOrInteger(fields.Field[str | int]):
+    """A value a client may send as a string or a whole number (a GeoJSON Feature id)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"oneOf": [{"type": "string"}, {"type": "integer"}]}, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str | int:
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise ValidationError("Harus teks atau bilangan bulat.")
+
+
 class GeometrySchema(Schema):
     """A GeoJSON geometry (RFC 7946): lon/lat in WGS 84."""
 
     type = fields.String(validate=validate.OneOf(GEOMETRY_TYPES), metadata={"example": "Point"})
-    coordinates = fields.Raw(metadata=COORDINATES_DOC)
+    coordinates = Coordinates()
 
 
 class KecamatanArgSchema(K3Schema):

@@ -10,6 +10,7 @@ from api.schemas.common import (
     GEOMETRY_IN_DOC,
     GeometrySchema,
     K3Schema,
+    StringOrInteger,
     bbox_field,
     one_of,
     text,
@@ -51,7 +52,7 @@ class ZoneFeatureInSchema(K3Schema):
 
     # QGIS writes "id" and "bbox" members; they are read and ignored (the server keeps its
     # own id). Any other member is refused like an unknown field anywhere else.
-    id = fields.Raw(load_only=True, metadata={"oneOf": [{"type": "string"}, {"type": "integer"}]})
+    id = StringOrInteger(load_only=True)
     bbox = fields.List(fields.Float(), load_only=True)
     type = fields.String(required=True, validate=one_of(["Feature"]))
     geometry = fields.Dict(required=True, metadata=GEOMETRY_IN_DOC)

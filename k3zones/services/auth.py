@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import auth
+from k3zones.db import engine_of
 from k3zones.errors import Unauthenticated
 from k3zones.models import AuditLog, AuthSession, Kecamatan, RefreshToken, User
 from k3zones.periods import now_utc
@@ -221,8 +222,8 @@ def authenticate(uow: sessionmaker[Session], settings: Settings, bearer: str) ->
         claims = auth.read_access_token(settings.secret_key, bearer, now_utc())
     except auth.TokenError as exc:
         raise Unauthenticated(BAD_TOKEN) from exc
-    with uow() as s:
-        conn = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    # One read, no transaction (autocommit: no BEGIN/ROLLBACK round trips), no Session.
+    with engine_of(uow).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(
             _SESSION_CHECK, {"user_id": claims.user_id, "session_id": claims.session_id}
         ).first()

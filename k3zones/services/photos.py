@@ -198,8 +198,7 @@ def put_photo(
         p.received_at = now_utc()
         s.flush()
         queue_processing(s, p.id)
-        s.flush()
-        s.refresh(p)
+        # Every field the answer shows was set above: no reload (a round trip) needed.
         return PutResult(existing is None, photo_dict(p, details=True, kecamatan_of={}), True)
 
 
