@@ -1,4 +1,5 @@
-"""LKIP exports: asked for here, built by a worker, downloaded when done."""
+"""LKIP exports: asked for here, built by a worker, downloaded when done. A city recap
+(POST /api/v1/kota/rekap) is followed and downloaded here too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from flask import Response, url_for
 from flask.views import MethodView
 
-from api.context import current_scope, k3, kecamatan_or_own, limiter, principal
+from api.context import k3, kecamatan_or_own, limiter, principal
 from api.downloads import content_disposition
 from api.parser import Blueprint
 from api.schemas.exports import EXPORT_FILE_CONTENT, ExportJobSchema, ExportRequestSchema
@@ -23,7 +24,7 @@ blp = Blueprint(
 )
 
 
-def _job(job: exports.JobView) -> dict[str, Any]:
+def job_body(job: exports.JobView) -> dict[str, Any]:
     """A job with where to follow it and, once built, where to download it."""
     out = job.as_dict()
     out["status_url"] = url_for("exports.Export", job_id=job.id)
@@ -51,7 +52,7 @@ class Exports(MethodView):
                 ctx.uow, principal(), kecamatan_or_own(data.get("kecamatan")), p, data["format"]
             )
         ctx.relay()
-        body = _job(job)
+        body = job_body(job)
         return body, 202, {"Location": body["status_url"]}
 
 
@@ -61,7 +62,7 @@ class Export(MethodView):
     @blp.alt_response(200, schema=ExportJobSchema, description="OK")
     def get(self, job_id: uuid.UUID) -> Any:
         """Status ekspor: menunggu, berjalan, selesai, atau gagal"""
-        return _job(exports.get_job(k3().uow, current_scope(), job_id))
+        return job_body(exports.get_job(k3().uow, principal(), job_id))
 
 
 @blp.route("/<uuid:job_id>/file")
@@ -71,7 +72,7 @@ class ExportFile(MethodView):
     def get(self, job_id: uuid.UUID) -> Any:
         """Mengunduh berkas ekspor yang sudah selesai"""
         ctx = k3()
-        key, filename, mime = exports.job_file(ctx.uow, current_scope(), job_id)
+        key, filename, mime = exports.job_file(ctx.uow, principal(), job_id)
         # text/* gets "; charset=utf-8" from Werkzeug.
         resp = Response(ctx.storage.get_bytes(key), mimetype=mime.split(";")[0])
         resp.headers["Content-Disposition"] = content_disposition(filename)

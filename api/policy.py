@@ -140,8 +140,10 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("reports.ReportsSummary", "GET"): EVERYONE,
     ("reports.ReportsCsv", "GET"): EVERYONE,
     ("exports.Exports", "POST"): STAFF,
-    ("exports.Export", "GET"): STAFF,
-    ("exports.ExportFile", "GET"): STAFF,
+    # a job's status and file: kota-level users follow their kota's recap here too (and
+    # may read the LKIP exports of their kecamatan, as they read their figures)
+    ("exports.Export", "GET"): KEC_STAFF_AND_KOTA,
+    ("exports.ExportFile", "GET"): KEC_STAFF_AND_KOTA,
     # ODK Collect (OpenRosa, HTTP Basic)
     ("openrosa.form_list", "GET"): REPORTERS,
     ("openrosa.form_xml", "GET"): REPORTERS,
@@ -206,7 +208,7 @@ POLICY: dict[tuple[str, str], frozenset[Role]] = {
     ("privacy.ComplainantErase", "POST"): ADMINS,
     # the city view (tampilan kota) and its recap: kota-level readers, their scope only
     ("kota.Ringkasan", "GET"): KOTA_LEVEL,
-    ("kota.Rekap", "GET"): KOTA_LEVEL,
+    ("kota.Rekap", "POST"): KOTA_LEVEL,  # queued; followed at exports.Export
     # onboarding a kecamatan into the kota (issue 17): kota users read the list and the
     # checklists of their kota; the city administrator adds a kecamatan and its first data
     ("onboarding.KotaKecamatan", "GET"): KOTA_LEVEL,

@@ -1,7 +1,8 @@
-"""The city view (GET /api/v1/kota/ringkasan) and the city recap on the bench city: 12
-kecamatan x 50 zones, three years of daily patrols (~650,000 reports), a third of the zones
-verified, with the month snapshots beat would have taken. Medians over rounds; the SQL
-statements one call sends are counted. `python -m bench city`."""
+"""The city view (GET /api/v1/kota/ringkasan) and the city recap file (what the worker
+builds for POST /api/v1/kota/rekap) on the bench city: 12 kecamatan x 50 zones, three years
+of daily patrols (~650,000 reports), a third of the zones verified, with the month
+snapshots beat would have taken. Medians over rounds; the SQL statements one call sends
+are counted (a fixed number, not one set per kecamatan). `python -m bench city`."""
 
 from __future__ import annotations
 

@@ -586,7 +586,7 @@ def report_table_csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-# --- the city recap (rekap kota, GET /api/v1/kota/rekap) ------------------------------
+# --- the city recap (rekap kota, built by the worker: POST /api/v1/kota/rekap) ----------
 
 
 @dataclass

@@ -768,16 +768,34 @@ class IndicatorManual(Base):
 
 
 class ExportJob(Base):
-    """An LKIP export being built by a worker, then downloaded."""
+    """An export being built by a worker, then downloaded: a kecamatan's LKIP tables (kind
+    lkip) or a kota's recap of all its kecamatan (kind kota, migration 0019)."""
 
     __tablename__ = "export_job"
     __table_args__ = (
         CheckConstraint("format IN ('xlsx', 'docx', 'csv')", name="format"),
         CheckConstraint("status IN ('menunggu', 'berjalan', 'selesai', 'gagal')", name="status"),
+        CheckConstraint("kind IN ('lkip', 'kota')", name="kind"),
+        # Exactly one owner: the kecamatan of an LKIP, or the kota of a recap (and the
+        # source of the recap's figures).
+        CheckConstraint(
+            "(kind = 'lkip' AND kecamatan_id IS NOT NULL AND kota_id IS NULL AND source IS NULL)"
+            " OR (kind = 'kota' AND kota_id IS NOT NULL AND kecamatan_id IS NULL"
+            " AND source IS NOT NULL AND source IN ('langsung', 'snapshot'))",
+            name="one_owner",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(8), default="lkip", server_default=text("'lkip'"))
+    kecamatan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kecamatan.id", ondelete="RESTRICT"), nullable=True
+    )
+    kota_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kota.id", ondelete="RESTRICT"), nullable=True
+    )
+    # a recap's figures: langsung (computed when built) or snapshot
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     requested_by: Mapped[uuid.UUID] = mapped_column()
     format: Mapped[str] = mapped_column(String(8))
     period_kind: Mapped[str] = mapped_column(String(8))

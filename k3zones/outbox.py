@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,3 +73,25 @@ def pending_count(uow: sessionmaker[Session]) -> int:
             s.scalar(select(func.count()).select_from(Outbox).where(Outbox.dispatched_at.is_(None)))
             or 0
         )
+
+
+def prune(uow: sessionmaker[Session], before: datetime, batch: int = 5000) -> int:
+    """Delete the rows handed to the queue before `before`; return how many. A row is
+    kept a while after it left (which task a request caused, when it went, in what
+    order); a row still waiting is never deleted. Oldest first, a batch per transaction,
+    so a long backlog never holds its locks for long."""
+    gone = 0
+    while True:
+        with uow() as s, s.begin():
+            oldest = (
+                select(Outbox.id)
+                .where(Outbox.dispatched_at < before)
+                .order_by(Outbox.id)
+                .limit(batch)
+                .scalar_subquery()
+            )
+            done = s.execute(delete(Outbox).where(Outbox.id.in_(oldest)).returning(Outbox.id))
+            n = len(done.all())
+        gone += n
+        if n < batch:
+            return gone

@@ -165,6 +165,8 @@ class Settings:
     # have waited to count as lost (shorter only in the fault tests).
     sweep_seconds: int = 300
     sweep_stuck_seconds: int = 600
+    # Outbox rows handed to the queue are deleted after this many days (beat, nightly).
+    outbox_keep_days: int = 7
     celery_always_eager: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
     # Complaints (pengaduan): posts per address on /lapor, per partner key on Open311;
@@ -276,6 +278,7 @@ class Settings:
             heartbeat_seconds=_int(env, "K3_HEARTBEAT_SECONDS", 60),
             sweep_seconds=_int(env, "K3_SWEEP_SECONDS", 300),
             sweep_stuck_seconds=_int(env, "K3_SWEEP_STUCK_SECONDS", 600),
+            outbox_keep_days=max(1, _int(env, "K3_OUTBOX_KEEP_DAYS", 7)),
             complaint_limit_per_address=env.get(
                 "K3_COMPLAINT_LIMIT_PER_ADDRESS", cls.complaint_limit_per_address
             ),

@@ -229,15 +229,20 @@ GEOMETRY_IN_DOC: dict[str, Any] = {
 }
 
 
+def _finite(v: Any) -> bool:
+    """A JSON number a float can hold (json.loads also gives NaN, inf and 10**400)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    return math.isfinite(v) if isinstance(v, float) else abs(v) <= 10**300
+
+
 def _nesting(value: Any, level: int = 1) -> int | None:
     """How deep a GeoJSON coordinates array is (1: a position, 2: a line, 3: rings), or
     None when it is not one: positions of 2-3 finite numbers, every branch equally deep.
     Never descends past rings, however deep a hostile array goes."""
     if not isinstance(value, list) or not value or level > 3:
         return None
-    if 2 <= len(value) <= 3 and all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
-    ):
+    if 2 <= len(value) <= 3 and all(_finite(v) for v in value):
         return 1
     depths = {_nesting(v, level + 1) for v in value}
     if len(depths) != 1 or None in depths:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.schemas.common import K3Schema, one_of, year_field
-from api.schemas.exports import BINARY
 
 SOURCES = ["langsung", "snapshot"]
 TRENDS = ["triwulan", "bulan"]
@@ -41,7 +40,7 @@ class CityViewArgs(CityArgs):
     )
 
 
-class RecapArgs(CityArgs):
+class RecapRequestSchema(CityArgs):
     format = fields.String(required=True, validate=one_of(FORMATS))
 
 
@@ -131,10 +130,3 @@ class CityViewSchema(K3Schema):
     computed_at = fields.DateTime()
     items = fields.List(fields.Nested(CityKecamatanSchema))
     totals = fields.Nested(CityTotalsSchema)
-
-
-RECAP_CONTENT = {
-    "text/csv": BINARY,
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY,
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": BINARY,
-}

@@ -2,10 +2,11 @@
 scope with its realisasi against the Renstra target, the zones still needed, complaints,
 patrol coverage, ranking and trend; and the city recap file built from the same figures.
 
-Every figure comes from the computation its own endpoint uses: the indicator from
-`services.indicator.indicator` (so a kecamatan's row equals GET
-/api/v1/indicators/wilayah-tertib for it), complaints from `k3zones.complaints.figures`
-(one query for every kecamatan, grouped here), coverage from `services.plans.coverage`.
+Every figure equals what its own endpoint answers: the indicator as
+`services.indicator.indicator` gives it (GET /api/v1/indicators/wilayah-tertib),
+complaints from `k3zones.complaints.figures`, coverage as `services.plans.coverage` counts
+it. Each is computed for every kecamatan at once (`services.indicator.figures`,
+`_complaints`, `_coverage`): a fixed number of queries, not one computation per kecamatan.
 """
 
 from __future__ import annotations
@@ -15,21 +16,35 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import city as rules
 from k3zones import complaints as complaint_rules
 from k3zones import exports
+from k3zones import plans as plan_rules
+from k3zones.enums import TaskState
 from k3zones.errors import FieldError, InvalidInput
 from k3zones.indicator import percent
-from k3zones.models import Complaint, IndicatorSnapshot, Kecamatan
+from k3zones.models import (
+    AssessmentRule,
+    Complaint,
+    IndicatorSnapshot,
+    Kecamatan,
+    PatrolTask,
+    Report,
+    ReportType,
+    ReviewState,
+    Team,
+    Zone,
+)
 from k3zones.periods import Period, now_utc, today_wib
 from k3zones.scope import Scope
 from k3zones.services import chain as chain_service
 from k3zones.services import complaints as complaint_service
 from k3zones.services import indicator as ind
-from k3zones.services import plans as plan_service
+from k3zones.services import zone_status
 
 SOURCES = ("langsung", "snapshot")
 TREND_UNITS = ("triwulan", "bulan")
@@ -125,7 +140,8 @@ class CityView:
     totals: CityTotals
 
 
-def _check(p: Period, source: str, trend: str) -> None:
+def check(p: Period, source: str, trend: str = "triwulan") -> None:
+    """A period that has begun, a known source and trend unit (422 at their fields)."""
     errors = []
     if source not in SOURCES:
         errors.append(FieldError(("source",), "Pilih langsung atau snapshot."))
@@ -172,28 +188,64 @@ def _complaints(uow: sessionmaker[Session], scope: Scope, p: Period) -> dict[int
     return out
 
 
-def _coverage(uow: sessionmaker[Session], scope: Scope, slug: str, p: Period) -> CoverageFigures:
-    cov = plan_service.coverage(uow, scope, slug, p, "kecamatan", "periode")
-    out = CoverageFigures(zones_without_patrol=len(cov.zones_without_patrol))
-    for r in cov.rows:  # one row (the kecamatan, the whole period) when there are tasks
-        out.planned += r.planned
-        out.selesai += r.selesai
-        out.terlambat += r.terlambat
-        out.terlewat += r.terlewat
-        out.terjadwal += r.terjadwal
-        out.realisasi_pct = r.realisasi_pct
+def _coverage(
+    uow: sessionmaker[Session], kecamatan_ids: list[int], p: Period
+) -> dict[int, CoverageFigures]:
+    """`plans.coverage(..., "kecamatan", "periode")`'s figures for every kecamatan at once:
+    the tasks of the period counted by state (one query, grouped by kecamatan), and the
+    active zones without an accepted patrol for the rules' stale_days (two queries)."""
+    T = PatrolTask
+    out = {kid: CoverageFigures() for kid in kecamatan_ids}
+    with uow() as s:
+        q = (
+            select(
+                T.kecamatan_id,
+                func.count(),
+                func.count().filter(T.state == TaskState.SELESAI),
+                func.count().filter(T.state == TaskState.TERLAMBAT),
+                func.count().filter(T.state == TaskState.TERLEWAT),
+                func.count().filter(T.state == TaskState.TERJADWAL),
+            )
+            .select_from(T)
+            .join(Zone, Zone.id == T.zone_id)
+            .join(Team, Team.id == T.team_id)
+            .where(T.kecamatan_id.in_(kecamatan_ids), T.day.between(p.start, p.end))
+            .group_by(T.kecamatan_id)
+        )
+        for kid, n, ok, late, miss, open_ in s.execute(q):
+            out[kid] = CoverageFigures(
+                n, ok, late, miss, open_, plan_rules.pct(ok + late, n - open_)
+            )
+        stale_days = {
+            kid: days
+            for kid, days in s.execute(  # the rules in force: each kecamatan's last version
+                select(AssessmentRule.kecamatan_id, AssessmentRule.stale_days)
+                .where(AssessmentRule.kecamatan_id.in_(kecamatan_ids))
+                .order_by(AssessmentRule.kecamatan_id, AssessmentRule.version.desc())
+                .ext(distinct_on(AssessmentRule.kecamatan_id))
+            )
+        }
+        # Each active zone's last accepted patrol (`zone_status.last_patrols`), read per
+        # zone from the end of the (zone_id, started_at) index: not an aggregate over
+        # every patrol of the city.
+        last = (
+            select(func.max(Report.started_at))
+            .where(
+                Report.zone_id == Zone.id,
+                Report.type == ReportType.PATROLI,
+                Report.review_state == ReviewState.DITERIMA,
+            )
+            .scalar_subquery()
+        )
+        today = today_wib()
+        for kid, seen in s.execute(
+            select(Zone.kecamatan_id, last).where(
+                Zone.kecamatan_id.in_(kecamatan_ids), Zone.active.is_(True)
+            )
+        ):
+            days = stale_days.get(kid, zone_status.DEFAULT.stale_days)
+            out[kid].zones_without_patrol += zone_status.staleness(seen, today, days)[1]
     return out
-
-
-def _one(
-    uow: sessionmaker[Session], scope: Scope, slug: str, p: Period, source: str
-) -> ind.IndicatorResult | str:
-    """The kecamatan's indicator as its own endpoint answers it, or why there is none."""
-    try:
-        [r] = ind.indicator(uow, scope, [slug], p, source)
-    except InvalidInput as exc:  # no decree yet in that period: a row without figures
-        return exc.message
-    return r
 
 
 def _month_snapshots(
@@ -225,23 +277,55 @@ def _month_snapshots(
         return out
 
 
-def _point(
+def _usable(snap: IndicatorSnapshot | None, tp: Period) -> bool:
+    return snap is not None and tp.end < today_wib()
+
+
+def _trend_figures(
     uow: sessionmaker[Session],
     scope: Scope,
-    slug: str,
-    tp: Period,
+    ids: list[int],
+    p: Period,
     source: str,
-    snap: IndicatorSnapshot | None,
-    same: ind.IndicatorResult | None = None,
+    trend: str,
+    main: dict[int, ind.IndicatorResult | str],
+    snaps: dict[tuple[int, date], IndicatorSnapshot],
+) -> list[dict[int, ind.IndicatorResult | str]]:
+    """The computed figures of every trend point (in `trend_periods` order) that needs
+    them: one batched indicator per point (a fixed number of queries each), for the
+    kecamatan whose point has no stored snapshot and is not the period's own figures
+    (`main`, same end)."""
+    out: list[dict[int, ind.IndicatorResult | str]] = []
+    for tp in rules.trend_periods(p, trend):
+        figs: dict[int, ind.IndicatorResult | str] = {}
+        out.append(figs)
+        if tp.start > today_wib():
+            continue
+        need = []
+        for kid in ids:
+            same = main[kid]
+            if _usable(snaps.get((kid, tp.end)), tp):
+                continue
+            if tp.end == p.end and not isinstance(same, str) and same.source != "manual":
+                figs[kid] = same
+            else:
+                need.append(kid)
+        if need:
+            figs |= ind.figures(uow, scope, need, tp, source)
+    return out
+
+
+def _point(
+    tp: Period, snap: IndicatorSnapshot | None, t: ind.IndicatorResult | str | None
 ) -> TrendPoint:
     """One point of the trend. The indicator of a month or a triwulan depends only on the
     period's end (zones designated and tertib at that instant, the year's target), so a
     finished period reads the stored snapshot of its last month when there is one (beat
     takes one for every kecamatan each month); otherwise it is computed as its own
-    endpoint computes it."""
+    endpoint computes it (`t`)."""
     if tp.start > today_wib():
         return TrendPoint(tp.kind, tp.number, tp.label, None, None, None, None)
-    if snap is not None and tp.end < today_wib():
+    if snap is not None and _usable(snap, tp):
         return TrendPoint(
             tp.kind,
             tp.number,
@@ -252,8 +336,7 @@ def _point(
             snap.target_pct,
             "snapshot",
         )
-    t = same if same is not None and same.source != "manual" else _one(uow, scope, slug, tp, source)
-    if isinstance(t, str):  # before the first decree
+    if t is None or isinstance(t, str):  # before the first decree
         return TrendPoint(tp.kind, tp.number, tp.label, None, None, None, None)
     return TrendPoint(
         tp.kind,
@@ -275,16 +358,20 @@ def city_view(
     trend: str = "triwulan",
 ) -> CityView:
     """Every kecamatan in the caller's scope, ranked by realisasi against its target."""
-    _check(p, source, trend)
+    check(p, source, trend)
     kecs = _kecamatan(uow, scope)
+    ids = [kid for _, _, _, kid in kecs]
     complaints = _complaints(uow, scope, p)
+    coverage = _coverage(uow, ids, p)
     snaps = _month_snapshots(uow, scope, p.year)
+    main = ind.figures(uow, scope, ids, p, source)
+    points = _trend_figures(uow, scope, ids, p, source, trend, main, snaps)
     items: list[KecamatanRow] = []
     for slug, name, sample, kid in kecs:
-        r = _one(uow, scope, slug, p, source)
+        r = main[kid]
         row = KecamatanRow(slug, name, sample, NO_DECREE if isinstance(r, str) else "ada", None)
         row.complaints = complaints.get(kid, ComplaintFigures())
-        row.coverage = _coverage(uow, scope, slug, p)
+        row.coverage = coverage[kid]
         if isinstance(r, str):
             row.note = r
         else:
@@ -296,11 +383,8 @@ def city_view(
             row.capaian_pct, row.zones_needed = r.capaian_pct, r.zones_needed
             row.gap_pct = rules.gap_pct(r.target_pct, r.realisasi_pct)
             row.zones_still_needed = rules.zones_still_needed(r.zones_needed, r.zones_tertib)
-        for tp in rules.trend_periods(p, trend):
-            # The point that ends with the period has its figures already (same end).
-            same = r if tp.end == p.end and not isinstance(r, str) else None
-            snap = snaps.get((kid, tp.end))
-            row.trend.append(_point(uow, scope, slug, tp, source, snap, same))
+        for tp, figs in zip(rules.trend_periods(p, trend), points, strict=True):
+            row.trend.append(_point(tp, snaps.get((kid, tp.end)), figs.get(kid)))
         items.append(row)
     ranked = [i for i in items if i.status != NO_DECREE]
     for i, n in zip(ranked, rules.ranks(ranked), strict=True):

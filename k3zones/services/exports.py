@@ -19,6 +19,7 @@ from k3zones.periods import WIB, Period, now_utc
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services import chain as chain_service
+from k3zones.services import city as city_service
 from k3zones.services import complaints as complaint_service
 from k3zones.services import indicator as ind
 from k3zones.services import plans as plan_service
@@ -96,22 +97,69 @@ def request_export(
         return _view(job)
 
 
-def _load(s: Session, scope: Scope, job_id: uuid.UUID) -> ExportJob:
+def request_recap(
+    uow: sessionmaker[Session], caller: Principal, p: Period, fmt: str, source: str
+) -> JobView:
+    """Queue the city recap (one table per kecamatan of the caller's kota and a summary)
+    for the worker: kota-level callers only, of their own kota."""
+    if not caller.is_kota or caller.kota_id is None:
+        raise Forbidden("Hanya pengguna tingkat kota yang dapat membuat rekap kota.")
+    if fmt not in exports.CITY_BUILDERS:
+        raise InvalidInput(
+            "Format tidak dikenal.", [FieldError(("format",), "Pilih xlsx, docx, atau csv.")]
+        )
+    city_service.check(p, source)
+    with uow() as s, s.begin():
+        job = ExportJob(
+            id=uuid.uuid4(),
+            kind="kota",
+            kota_id=caller.kota_id,
+            source=source,
+            requested_by=caller.user_id,
+            format=fmt,
+            period_kind=p.kind,
+            period_year=p.year,
+            period_number=p.number,
+            status="menunggu",
+        )
+        s.add(job)
+        s.flush()
+        enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
+        s.flush()
+        s.refresh(job)
+        return _view(job)
+
+
+def _load(s: Session, who: Principal | Scope, job_id: uuid.UUID) -> ExportJob:
+    """The job if the caller may see it: an LKIP job through the caller's scope; a kota
+    recap only by kota-level users of that kota (or the system's whole scope)."""
     job = s.get(ExportJob, job_id)
-    if job is None or not scope.allows(job.kecamatan_id):
+    if job is None:
+        raise NotFound("Ekspor tidak ditemukan.")
+    if job.kind == "kota":
+        if isinstance(who, Principal):
+            seen = who.is_kota and who.kota_id == job.kota_id
+        else:
+            seen = who.kecamatan_ids is None
+    else:
+        scope = who.scope if isinstance(who, Principal) else who
+        seen = job.kecamatan_id is not None and scope.allows(job.kecamatan_id)
+    if not seen:
         raise NotFound("Ekspor tidak ditemukan.")
     return job
 
 
-def get_job(uow: sessionmaker[Session], scope: Scope, job_id: uuid.UUID) -> JobView:
+def get_job(uow: sessionmaker[Session], who: Principal | Scope, job_id: uuid.UUID) -> JobView:
     with uow() as s:
-        return _view(_load(s, scope, job_id))
+        return _view(_load(s, who, job_id))
 
 
-def job_file(uow: sessionmaker[Session], scope: Scope, job_id: uuid.UUID) -> tuple[str, str, str]:
+def job_file(
+    uow: sessionmaker[Session], who: Principal | Scope, job_id: uuid.UUID
+) -> tuple[str, str, str]:
     """(storage key, filename, content type) of a finished export."""
     with uow() as s:
-        job = _load(s, scope, job_id)
+        job = _load(s, who, job_id)
         if job.status != "selesai" or not job.file_key or not job.filename:
             raise Conflict(f"Ekspor belum selesai (status: {job.status}).")
         return job.file_key, job.filename, exports.MIME[job.format]
@@ -172,14 +220,19 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
         if job.status == "selesai":
             return "sudah"
         job.status = "berjalan"
-        k = s.get(Kecamatan, job.kecamatan_id)
-        assert k is not None
-        slug, p, fmt = k.slug, _period(job), job.format
+        kind, kota_id, source = job.kind, job.kota_id, job.source
+        p, fmt = _period(job), job.format
+        k = s.get(Kecamatan, job.kecamatan_id) if job.kecamatan_id is not None else None
+    if kind == "kota":  # a city recap (migration 0019)
+        assert kota_id is not None and source is not None
+        return _build_recap(uow, storage, job_id, kota_id, p, fmt, source)
+    assert k is not None
+    slug = k.slug
     try:
         # The export rests on a stored snapshot: the approved one if the pimpinan approved
         # one, else a fresh one (so the file says exactly what it was computed from).
         with uow() as s:
-            snap = ind.best_snapshot(s, job.kecamatan_id, p)
+            snap = ind.best_snapshot(s, k.id, p)
             sid = str(snap.id) if snap is not None else None
         if sid is None:
             sid = ind.create_snapshot(uow, Scope.everything(), slug, p)
@@ -188,7 +241,7 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
             uow, Scope.everything(), slug, complaint_period(p)
         )
         with uow() as s:
-            snap = ind.best_snapshot(s, job.kecamatan_id, p)
+            snap = ind.best_snapshot(s, k.id, p)
             assert snap is not None
             r = ind.from_snapshot(k, p, snap)
             prev = _year_figures(s, k, p.year - 1)
@@ -246,3 +299,42 @@ def build(uow: sessionmaker[Session], storage: Storage, job_id: uuid.UUID) -> st
                 job.status, job.error = "gagal", failure_message(job_id)
                 job.finished_at = now_utc()
         return "gagal"
+
+
+def _build_recap(
+    uow: sessionmaker[Session],
+    storage: Storage,
+    job_id: uuid.UUID,
+    kota_id: int,
+    p: Period,
+    fmt: str,
+    source: str,
+) -> str:
+    """The city recap of a kota job: every kecamatan of the kota when the file is built,
+    the same figures as GET /api/v1/kota/ringkasan."""
+    try:
+        with uow() as s:
+            ids = s.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)).all()
+        content, filename, mime = city_service.recap_file(
+            uow, Scope(frozenset(ids)), p, fmt, source
+        )
+        key = f"exports/kota-{kota_id}/{job_id}/{filename}"
+        storage.put_bytes(key, content, mime)
+        with uow() as s, s.begin():
+            job = s.get(ExportJob, job_id)
+            assert job is not None
+            job.status, job.file_key, job.filename = "selesai", key, filename
+            job.finished_at = now_utc()
+        return "selesai"
+    except Exception:  # logged in full under the job id; the requester reads a plain message
+        log.exception("export %s failed (request %s)", job_id, _request_id_of(uow, job_id) or "-")
+        _failed(uow, job_id)
+        return "gagal"
+
+
+def _failed(uow: sessionmaker[Session], job_id: uuid.UUID) -> None:
+    with uow() as s, s.begin():
+        job = s.get(ExportJob, job_id)
+        if job is not None:
+            job.status, job.error = "gagal", failure_message(job_id)
+            job.finished_at = now_utc()

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, sessionmaker
 
+from k3zones.assessment import verification_holds
 from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.indicator import percent, zones_needed
 from k3zones.models import (
+    AssessmentRule,
     Decree,
+    DecreeStatus,
     IndicatorManual,
     IndicatorSnapshot,
     Kecamatan,
@@ -25,13 +29,21 @@ from k3zones.models import (
     ReviewState,
     Role,
     User,
+    Zone,
+    ZoneStatusChange,
 )
 from k3zones.periods import Period, day_after, day_start, now_utc, today_wib
 from k3zones.principal import Principal
 from k3zones.scope import Scope
 from k3zones.services.designation import designated
 from k3zones.services.reference import get_kecamatan_by_slug
-from k3zones.services.zone_status import current_rules, status_counts, tertib_at
+from k3zones.services.zone_status import (
+    DEFAULT,
+    _rules_of,
+    current_rules,
+    status_counts,
+    tertib_at,
+)
 
 
 def parse_period(year: int | None, month: int | None, quarter: int | None) -> Period:
@@ -225,6 +237,180 @@ def indicator(
             check_period(s, k.id, p)
             snap = best_snapshot(s, k.id, p) if source == "snapshot" else None
             out.append(from_snapshot(k, p, snap) if snap else compute(s, k, p))
+    return out
+
+
+def figures(
+    uow: sessionmaker[Session],
+    scope: Scope,
+    kecamatan_ids: list[int],
+    p: Period,
+    source: str = "langsung",
+) -> dict[int, IndicatorResult | str]:
+    """`indicator` for many kecamatan at once, figures only (`zones` left empty): for each
+    kecamatan id in the caller's scope, the result its own `indicator` call gives, or the
+    message it refuses with (no decree in force yet in the period). A fixed number of
+    queries whatever the number of kecamatan (the city view), not one computation each."""
+    if p.start > today_wib():
+        raise InvalidInput(
+            f"{p.label} belum dimulai.", [FieldError(("year",), "Periode di masa depan.")]
+        )
+    with uow() as s:
+        return _figures(s, scope, kecamatan_ids, p, source)
+
+
+def _figures(
+    s: Session, scope: Scope, kecamatan_ids: list[int], p: Period, source: str
+) -> dict[int, IndicatorResult | str]:
+    kecs = {
+        k.id: k
+        for k in s.scalars(
+            select(Kecamatan).where(Kecamatan.id.in_(kecamatan_ids), scope.clause(Kecamatan.id))
+        )
+    }
+    ids = sorted(kecs)
+    out: dict[int, IndicatorResult | str] = {}
+    if not ids:
+        return out
+    if p.kind == "year":  # the figures of years before the system, as `indicator` reads them
+        for m in s.scalars(
+            select(IndicatorManual).where(
+                IndicatorManual.kecamatan_id.in_(ids), IndicatorManual.year == p.year
+            )
+        ):
+            out[m.kecamatan_id] = _result(
+                kecs[m.kecamatan_id],
+                p,
+                "manual",
+                rule_version=None,
+                zones_designated=0,
+                zones_tertib=0,
+                realisasi_pct=m.realisasi_pct,
+                target_pct=m.target_pct,
+                zones_needed=None,
+                capaian_pct=m.capaian_pct,
+                zones=[],
+            )
+    # check_period, for every kecamatan at once
+    first = dict(
+        s.execute(
+            select(Decree.kecamatan_id, func.min(Decree.tanggal))
+            .where(Decree.kecamatan_id.in_(ids))
+            .group_by(Decree.kecamatan_id)
+        ).all()
+    )
+    todo = []
+    for kid in ids:
+        if kid in out:
+            continue
+        f = first.get(kid)
+        if f is None or p.end < f:
+            out[kid] = f"{p.label} sebelum SK penetapan zona pertama" + (
+                f" ({f:%d-%m-%Y})." if f else "."
+            )
+        else:
+            todo.append(kid)
+    if source == "snapshot" and todo:
+        S = IndicatorSnapshot
+        for snap in s.scalars(  # best_snapshot of each: the approved one, else the latest
+            select(S)
+            .where(S.kecamatan_id.in_(todo), S.period_kind == p.kind, S.period_start == p.start)
+            .order_by(S.kecamatan_id, S.approved_at.desc().nulls_last(), S.computed_at.desc())
+            .ext(distinct_on(S.kecamatan_id))
+        ):
+            out[snap.kecamatan_id] = from_snapshot(kecs[snap.kecamatan_id], p, snap)
+        todo = [kid for kid in todo if kid not in out]
+    if todo:
+        for kid, r in _compute_figures(s, [kecs[k] for k in todo], p).items():
+            out[kid] = r
+    return out
+
+
+def _compute_figures(s: Session, kecs: list[Kecamatan], p: Period) -> dict[int, IndicatorResult]:
+    """`compute`'s figures for many kecamatan: the rules in force, the zones designated at
+    the period's end (`designation.designated_query`'s conditions), those verified tertib
+    then (`zone_status.tertib_at`'s conditions) and the year's target, one query each."""
+    ids = [k.id for k in kecs]
+    at = min(p.end_instant, now_utc())
+    end = day_after(p.end)
+    rules = {
+        r.kecamatan_id: _rules_of(r)
+        for r in s.scalars(
+            select(AssessmentRule)
+            .where(AssessmentRule.kecamatan_id.in_(ids))
+            .order_by(AssessmentRule.kecamatan_id, AssessmentRule.version.desc())
+            .ext(distinct_on(AssessmentRule.kecamatan_id))
+        )
+    }
+    zones: dict[int, set[uuid.UUID]] = {kid: set() for kid in ids}
+    for zid, kid in s.execute(
+        select(Zone.id, Zone.kecamatan_id)
+        .join(Decree, Decree.id == Zone.decree_id)
+        .where(
+            Zone.kecamatan_id.in_(ids),
+            Decree.tanggal < end.date(),
+            or_(Decree.status == DecreeStatus.BERLAKU, Decree.revoked_on >= end.date()),
+            or_(Zone.retired_at.is_(None), Zone.retired_at >= end),
+        )
+    ):
+        zones[kid].add(zid)
+    C = ZoneStatusChange
+    last = (  # each zone's last verify/withdraw/fallback event up to `at`
+        select(C.zone_id, C.kecamatan_id, C.kind, C.at)
+        .where(
+            C.kecamatan_id.in_(ids),
+            C.kind.in_(("verify", "withdraw", "fallback")),
+            C.at <= at,
+        )
+        .order_by(C.zone_id, C.at.desc(), C.id.desc())
+        .ext(distinct_on(C.zone_id))
+        .subquery()
+    )
+    violated = (  # an accepted report after the verification found a violation
+        select(Report.id)
+        .where(
+            Report.zone_id == last.c.zone_id,
+            Report.review_state == ReviewState.DITERIMA,
+            Report.violation_total > 0,
+            Report.started_at > last.c.at,
+            Report.started_at <= at,
+        )
+        .exists()
+    )
+    tertib: dict[int, set[uuid.UUID]] = {kid: set() for kid in ids}
+    for zid, kid, when in s.execute(
+        select(last.c.zone_id, last.c.kecamatan_id, last.c.at).where(
+            last.c.kind == "verify", ~violated
+        )
+    ):
+        if verification_holds(when, rules.get(kid, DEFAULT), at):
+            tertib[kid].add(zid)
+    targets = dict(
+        s.execute(
+            select(RenstraTarget.kecamatan_id, RenstraTarget.target_pct).where(
+                RenstraTarget.kecamatan_id.in_(ids), RenstraTarget.year == p.year
+            )
+        ).all()
+    )
+    out = {}
+    for k in kecs:
+        n_zones, n_tertib = len(zones[k.id]), len(zones[k.id] & tertib[k.id])
+        realisasi = percent(n_tertib, n_zones)
+        tpct = targets.get(k.id)
+        out[k.id] = _result(
+            k,
+            p,
+            "langsung",
+            rule_version=rules.get(k.id, DEFAULT).version,
+            zones_designated=n_zones,
+            zones_tertib=n_tertib,
+            realisasi_pct=realisasi,
+            target_pct=tpct,
+            zones_needed=zones_needed(tpct, n_zones) if tpct is not None else None,
+            capaian_pct=percent(realisasi, tpct) if realisasi is not None and tpct else None,
+            zones=[],
+            computed_at=now_utc().isoformat(),
+        )
     return out
 
 

@@ -96,9 +96,11 @@ def test_a_kota_user_sees_every_kecamatan_ranked_and_downloads_the_recap(stack, 
     expect(page.locator("#k-computed")).to_have_text(
         re.compile(r"^Dihitung \d{1,2} \w{3} \d{4} \d{2}\.\d{2} WIB\.$")
     )
-    # the recap: one table per kecamatan beside the summary, figures as numbers
+    # the recap, built by the worker (queued like an LKIP export): one table per kecamatan
+    # beside the summary, figures as numbers
     with page.expect_download() as dl:
         page.get_by_role("button", name="Unduh rekap kota").click()
+    expect(page.locator("#k-download")).to_contain_text("Rekap selesai.")
     path = dl.value.path()
     assert dl.value.suggested_filename == "rekap-kota-wilayah-tertib-tahun-2024.xlsx"
     ws = load_workbook(io.BytesIO(Path(path).read_bytes())).active

@@ -11,16 +11,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from api import create_app
 from k3zones.evidence import EvidenceRules
 from k3zones.models import Kecamatan, Outbox, Photo, User
-from k3zones.outbox import enqueue, pending_count, relay
+from k3zones.outbox import enqueue, pending_count, prune, relay
 from k3zones.principal import Principal
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import submit_report
@@ -160,3 +161,32 @@ def test_photo_pipeline_on_s3(app, sample, s3):
         assert p is not None and p.web_key and p.thumb_key
     assert s3.get_bytes(p.original_key) == JPEG
     assert s3.get_bytes(p.web_key)[:3] == b"\xff\xd8\xff"
+
+
+def test_pruning_keeps_waiting_work_and_recent_history(uow, engine):
+    """Rows handed to the queue before the cutoff go (in batches); waiting rows stay
+    however old, and so do rows sent after the cutoff."""
+    now = datetime.now(UTC)
+    with uow() as s, s.begin():
+        s.execute(delete(Outbox))
+        for i in range(7):
+            enqueue(s, "t.old", {"i": i})
+        enqueue(s, "t.recent", {})
+        enqueue(s, "t.waiting", {})
+    with uow() as s, s.begin():
+        s.execute(
+            update(Outbox)
+            .where(Outbox.task == "t.old")
+            .values(created_at=now - timedelta(days=30), dispatched_at=now - timedelta(days=20))
+        )
+        s.execute(update(Outbox).where(Outbox.task == "t.recent").values(dispatched_at=now))
+        s.execute(
+            update(Outbox)
+            .where(Outbox.task == "t.waiting")
+            .values(created_at=now - timedelta(days=40))
+        )
+    assert prune(uow, now - timedelta(days=7), batch=3) == 7
+    with uow() as s:
+        left = sorted(s.scalars(select(Outbox.task)))
+    assert left == ["t.recent", "t.waiting"]
+    assert prune(uow, now - timedelta(days=7)) == 0

@@ -536,13 +536,13 @@ CASES = [
         "exports.Export",
         "GET",
         lambda w, k: f"/api/v1/exports/{w.export_job(k)}",
-        "trantib pimpinan admin",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "exports.ExportFile",
         "GET",
         lambda w, k: f"/api/v1/exports/{w.export_job(k, built=True)}/file",
-        "trantib pimpinan admin",
+        "trantib pimpinan admin kota admin_kota",
     ),
     Case(
         "audit.AuditLog",
@@ -840,9 +840,11 @@ CASES = [
     ),
     Case(
         "kota.Rekap",
-        "GET",
-        lambda w, k: "/api/v1/kota/rekap?year=2024&format=csv",
+        "POST",
+        lambda w, k: "/api/v1/kota/rekap",
         "kota admin_kota",
+        body=lambda w, k: {"year": 2024, "format": "csv"},
+        ok=(202,),
         other=False,
     ),
     # onboarding a kecamatan (admin kota writes; kota-level users read their kota's)

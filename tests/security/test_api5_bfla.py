@@ -43,7 +43,9 @@ SENSITIVE: dict[tuple[str, str], set[str]] = {
     ("status.SnapshotApprove", "POST"): {"petugas", "trantib", "admin", "kota"},
     ("status.ManualYear", "PUT"): {"petugas", "trantib", "kota"},
     ("exports.Exports", "POST"): {"petugas", "kota"},
-    ("exports.ExportFile", "GET"): {"petugas", "kota"},
+    # kota users fetch their city recap here, and the LKIP files of their kota's
+    # kecamatan (the figures they already read); a field officer never does
+    ("exports.ExportFile", "GET"): {"petugas"},
     ("zones.Zones", "POST"): {"petugas", "pimpinan", "kota"},
     ("decrees.Decrees", "POST"): {"petugas", "pimpinan", "kota"},
     ("teams.Teams", "POST"): {"petugas", "pimpinan", "kota"},

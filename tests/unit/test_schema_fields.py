@@ -4,6 +4,7 @@ load it as documented or refuse it with a message; nothing else escapes."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -33,6 +34,7 @@ def test_positions_lines_and_rings_of_finite_numbers_load(value: list[Any]) -> N
         [106.9, -6.2, 1.0, 2.0],
         [106.9, math.nan],
         [math.inf, -6.2],
+        [10**400, -6.2],
         [True, -6.2],
         ["106.9", "-6.2"],
         [[106.9, -6.2], [[106.9, -6.2]]],  # branches of different depth
@@ -58,10 +60,8 @@ def test_a_hostile_depth_is_refused_without_recursing_into_it() -> None:
 @given(json_values)
 def test_any_json_is_loaded_or_refused(value: Any) -> None:
     for field in (Coordinates(), StringOrInteger()):
-        try:
+        with contextlib.suppress(ValidationError):
             field.deserialize(value)
-        except ValidationError:
-            pass
 
 
 @given(st.text() | st.integers())

@@ -1,5 +1,5 @@
 // Tab "Kota": the city view for kota-level users (GET /api/v1/kota/ringkasan) and the
-// city recap download (GET /api/v1/kota/rekap). Loaded after app.js and uses its helpers
+// city recap (POST /api/v1/kota/rekap, built by a worker, then downloaded). Loaded after app.js and uses its helpers
 // ($, el, api, getJSON, state, selectTab, TABS, wibDateTime, fmt). Every string from the
 // API is DOM text; bars and trend lines are SVG built element by element (no innerHTML,
 // no style attributes: the CSP allows neither).
@@ -153,19 +153,30 @@
     }
   }
 
+  // The recap is built by a worker like an LKIP export: POST, follow the job, then fetch.
   async function download() {
     $("k-msg").textContent = "";
     const q = query();
-    q.set("format", $("k-format").value);
+    const body = { year: Number(q.get("year")), source: q.get("source"), format: $("k-format").value };
+    if (q.has("quarter")) body.quarter = Number(q.get("quarter"));
+    if (q.has("month")) body.month = Number(q.get("month"));
     const out = $("k-download");
-    out.textContent = "Menyiapkan rekap...";
+    out.textContent = "Rekap menunggu...";
     try {
-      const r = await api("/api/v1/kota/rekap?" + q);
-      const cd = r.headers.get("Content-Disposition") || "";
-      const name = (/filename="([^"]+)"/.exec(cd) || [])[1] || "rekap-kota." + $("k-format").value;
-      const a = el("a", { href: URL.createObjectURL(await r.blob()), download: name, id: "k-download-link" }, "Unduh " + name);
-      out.replaceChildren(a);
-      a.click();
+      const job = await (await api("/api/v1/kota/rekap", { method: "POST", json: body })).json();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 500));
+        const s = await getJSON(job.status_url);
+        out.textContent = "Rekap " + s.status + "...";
+        if (s.status === "gagal") { out.textContent = s.error || "Rekap gagal dibuat."; return; }
+        if (s.status === "selesai") {
+          const blob = await (await api(s.download_url)).blob();
+          const a = el("a", { href: URL.createObjectURL(blob), download: s.filename, id: "k-download-link" }, "Unduh " + s.filename);
+          out.replaceChildren("Rekap selesai. ", a);
+          a.click();
+          return;
+        }
+      }
     } catch (e) {
       out.textContent = "";
       $("k-msg").textContent = e.message;
