@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -109,6 +108,8 @@ def issue_access_token(secret: str, claims: AccessClaims, now: datetime, ttl: ti
         "exp": int((now + ttl).timestamp()),
         "jti": uuid.uuid4().hex,
     }
+    import jwt  # why: lazy, a worker never signs or reads a token (8 MB with cryptography)
+
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
@@ -121,6 +122,8 @@ def _verified_payload(secret: str, token: str) -> dict[str, Any] | None:
     """The claims of a token whose signature and issuer hold, else None. Pure, so a
     phone's token (sent with every request for its hour) is checked once per process;
     what changes with time (expiry) is checked by the caller every time."""
+    import jwt  # why: lazy, a worker never signs or reads a token (8 MB with cryptography)
+
     try:
         payload: dict[str, Any] = jwt.decode(
             token,

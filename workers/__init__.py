@@ -86,6 +86,10 @@ def beat_schedule(heartbeat_seconds: int, sweep_seconds: int = 300) -> dict[str,
         "heartbeat": {"task": "workers.tasks.heartbeat", "schedule": float(heartbeat_seconds)},
         # Work the API could not hand over at once (broker down) leaves the outbox here.
         "relay-outbox": {"task": "workers.tasks.relay_outbox", "schedule": 10.0},
+        "prune-outbox": {
+            "task": "workers.tasks.prune_outbox",
+            "schedule": crontab(hour=3, minute=0),
+        },
         # Photos whose task was lost (worker killed, broker restarted) are queued again.
         "sweep-unfinished": {
             "task": "workers.tasks.sweep_unfinished",

@@ -89,12 +89,17 @@ def request_export(
             period_number=p.number,
             status="menunggu",
         )
-        s.add(job)
-        s.flush()
-        enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
-        s.flush()
-        s.refresh(job)
-        return _view(job)
+        return _queue(s, job)
+
+
+def _queue(s: Session, job: ExportJob) -> JobView:
+    """Add a new job and its build task (one transaction: the caller's)."""
+    s.add(job)
+    s.flush()
+    enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
+    s.flush()
+    s.refresh(job)
+    return _view(job)
 
 
 def request_recap(
@@ -122,12 +127,7 @@ def request_recap(
             period_number=p.number,
             status="menunggu",
         )
-        s.add(job)
-        s.flush()
-        enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
-        s.flush()
-        s.refresh(job)
-        return _view(job)
+        return _queue(s, job)
 
 
 def _load(s: Session, who: Principal | Scope, job_id: uuid.UUID) -> ExportJob:

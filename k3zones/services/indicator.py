@@ -218,26 +218,29 @@ def indicator(
             k = get_kecamatan_by_slug(s, scope, slug)
             manual = s.get(IndicatorManual, (k.id, p.year)) if p.kind == "year" else None
             if manual is not None:
-                out.append(
-                    _result(
-                        k,
-                        p,
-                        "manual",
-                        rule_version=None,
-                        zones_designated=0,
-                        zones_tertib=0,
-                        realisasi_pct=manual.realisasi_pct,
-                        target_pct=manual.target_pct,
-                        zones_needed=None,
-                        capaian_pct=manual.capaian_pct,
-                        zones=[],
-                    )
-                )
+                out.append(_manual(k, p, manual))
                 continue
             check_period(s, k.id, p)
             snap = best_snapshot(s, k.id, p) if source == "snapshot" else None
             out.append(from_snapshot(k, p, snap) if snap else compute(s, k, p))
     return out
+
+
+def _manual(k: Kecamatan, p: Period, m: IndicatorManual) -> IndicatorResult:
+    """The figures of a year before the system, as entered (no zones behind them)."""
+    return _result(
+        k,
+        p,
+        "manual",
+        rule_version=None,
+        zones_designated=0,
+        zones_tertib=0,
+        realisasi_pct=m.realisasi_pct,
+        target_pct=m.target_pct,
+        zones_needed=None,
+        capaian_pct=m.capaian_pct,
+        zones=[],
+    )
 
 
 def figures(
@@ -278,19 +281,7 @@ def _figures(
                 IndicatorManual.kecamatan_id.in_(ids), IndicatorManual.year == p.year
             )
         ):
-            out[m.kecamatan_id] = _result(
-                kecs[m.kecamatan_id],
-                p,
-                "manual",
-                rule_version=None,
-                zones_designated=0,
-                zones_tertib=0,
-                realisasi_pct=m.realisasi_pct,
-                target_pct=m.target_pct,
-                zones_needed=None,
-                capaian_pct=m.capaian_pct,
-                zones=[],
-            )
+            out[m.kecamatan_id] = _manual(kecs[m.kecamatan_id], p, m)
     # check_period, for every kecamatan at once
     first = dict(
         s.execute(

@@ -1,0 +1,56 @@
+"""What a worker process holds before its first task: the photo path only (the worker's
+peak memory on a phone photo is measured by `make bench WHAT=memory`, aim < 150 MB)."""
+
+import json
+import subprocess
+import sys
+
+from tests.support.paths import ROOT
+
+# Never needed to derive a photo: the HTTP layer, the export writers, the other tasks'
+# services (each task imports its own when it first runs), OpenCV (imported by the
+# detection itself).
+NOT_AT_START = (
+    "flask",
+    "flask_smorest",
+    "marshmallow",
+    "openpyxl",
+    "docx",
+    "reportlab",
+    "pypdf",
+    "jinja2",
+    "holidays",
+    "cv2",
+    "jwt",
+    "k3zones.evidence_packet",
+    "k3zones.services.exports",
+    "k3zones.services.complaints",
+    "k3zones.services.indicator",
+    "k3zones.services.chain",
+)
+
+PROBE = """
+import json, sys
+import workers.main, workers.tasks
+print(json.dumps(sorted(set(sys.modules) & set(sys.argv[1:]))))
+"""
+
+
+def test_a_worker_process_starts_without_what_photos_never_need():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        # Nothing is connected at import: the engine and the Redis clients are lazy.
+        "K3_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none_test",
+        "K3_REDIS_URL": "redis://127.0.0.1:9/0",
+        "K3_SECRET_KEY": "x" * 32,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "k3zones.services.photos", *NOT_AT_START],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # The photo service is there (the probe saw what a worker imports), nothing else is.
+    assert json.loads(done.stdout.splitlines()[-1]) == ["k3zones.services.photos"]
