@@ -349,3 +349,12 @@ def to_geojson(geom: BaseGeometry, precision: int = 7) -> dict[str, Any]:
 
     m = mapping(geom)
     return {"type": m["type"], "coordinates": rnd(m["coordinates"])}
+
+
+def point_geojson(x: float, y: float, precision: int = 7) -> dict[str, Any]:
+    """The 2D point (x, y) as `to_geojson(Point(x, y))` gives it, without building the
+    Shapely geometry (the report list writes hundreds at a time from ST_X/ST_Y)."""
+    return {
+        "type": "Point",
+        "coordinates": [round(float(x), precision), round(float(y), precision)],
+    }

@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, Text, and_, cast, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.db import snapshot
 from k3zones.errors import FieldError, Forbidden, InvalidInput, NotFound
 from k3zones.exports import report_table_csv, report_table_row
-from k3zones.geo import to_geojson
+from k3zones.geo import point_geojson, to_geojson
 from k3zones.models import (
     Kelurahan,
     Photo,
@@ -227,7 +228,9 @@ def report_dict(
     officer_name: str | None = None,
 ) -> dict[str, Any]:
     """The report as the API and the idempotency record show it. officer_name: the
-    officer's full name where the reader may see it (sees_officer_name), else None."""
+    officer's full name where the reader may see it (sees_officer_name), else None. The
+    list builds the same from plain rows (_list_item): a key added here goes there too
+    (tests/integration/test_report_list_fast.py compares them)."""
     out: dict[str, Any] = {
         "id": str(r.id),
         "type": r.type.value,
@@ -345,8 +348,8 @@ class ReportFilter:
     oldest_first: bool = False  # the review queue works from the oldest
 
 
-def _cursor(r: Report) -> str:
-    raw = f"{r.started_at.isoformat()}|{r.id}"
+def _encode_cursor(started_at: datetime, report_id: uuid.UUID | str) -> str:
+    raw = f"{started_at.isoformat()}|{report_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -368,16 +371,50 @@ def _lookup(s: Session, key: Any, value: Any, ids: set[Any]) -> dict[Any, Any]:
     return {k: v for k, v in s.execute(select(key, value).where(key.in_(ids)))}
 
 
+# The columns of a report the list shows (report_dict's, read as plain values: no ORM
+# object, the point as two numbers, not the idempotency record first_response).
+_LIST_COLUMNS = (
+    Report.id,
+    Report.type,
+    Report.photos_received,
+    Report.photos_expected,
+    Report.review_state,
+    Report.review_note,
+    Report.reviewed_at,
+    Report.version,
+    Report.officer_id,
+    Report.team_id,
+    Report.units,
+    Report.zone_id,
+    Report.zone_match,
+    Report.started_at,
+    Report.started_offset_min,
+    Report.ended_at,
+    Report.ended_offset_min,
+    Report.received_at,
+    func.ST_X(Report.gps).label("x"),
+    func.ST_Y(Report.gps).label("y"),
+    Report.gps_accuracy_m,
+    Report.findings,
+    Report.actions,
+    Report.violation_total,
+    Report.notes,
+    Report.flags,
+    Report.source,
+)
+
+
 def list_reports(
     uow: sessionmaker[Session], caller: Principal, f: ReportFilter
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first (by device start time), keyset-paginated. Listing one officer's
     reports (a trail of a person's work) is for the reviewers of the kecamatan; anyone may
-    list their own."""
+    list their own. Each item is report_dict's (with officer_name as sees_officer_name
+    allows), built from one query: the page, then its names by outer join."""
     _check_officer_filter(caller, f)
     limit = max(1, min(f.limit, MAX_PAGE))
     with snapshot(uow) as s:
-        q = _filtered(s, caller, visible(select(Report), caller), f)
+        q = _filtered(s, caller, visible(select(*_LIST_COLUMNS), caller), f)
         if f.cursor:
             at, rid = _read_cursor(f.cursor)
             # The bound on started_at alone repeats what the OR says, so an index on
@@ -393,27 +430,150 @@ def list_reports(
                     or_(Report.started_at < at, and_(Report.started_at == at, Report.id < rid)),
                 )
         if f.oldest_first:
-            q = q.order_by(Report.started_at.asc(), Report.id.asc()).limit(limit + 1)
+            q = q.order_by(Report.started_at.asc(), Report.id.asc())
         else:
-            q = q.order_by(Report.started_at.desc(), Report.id.desc()).limit(limit + 1)
-        rows = list(s.scalars(q))
-        page = rows[:limit]
-        zone_names = _lookup(s, Zone.id, Zone.name, {r.zone_id for r in page if r.zone_id})
-        officers = _lookup(s, User.id, User.username, {r.officer_id for r in page})
-        named = {r.officer_id for r in page if sees_officer_name(caller, r.officer_id)}
-        full_names = _lookup(s, User.id, User.full_name, named)
-        teams = _lookup(s, Team.id, Team.name, {r.team_id for r in page if r.team_id})
-        items = [
-            report_dict(
-                r,
-                zone_name=zone_names.get(r.zone_id) if r.zone_id else None,
-                officer=officers.get(r.officer_id),
-                team_name=teams.get(r.team_id) if r.team_id else None,
-                officer_name=full_names.get(r.officer_id),
+            q = q.order_by(Report.started_at.desc(), Report.id.desc())
+        # The page is chosen first (its plan as without names), then named. Ids come as
+        # text and the vocabularies as their stored values (what the item shows), the
+        # three JSON columns as one array (one decode per row).
+        page = q.limit(limit + 1).subquery("page")
+        p = page.c
+        named = (
+            select(
+                cast(p.id, Text),
+                type_coerce(p.type, String),
+                p.photos_received,
+                p.photos_expected,
+                type_coerce(p.review_state, String),
+                p.review_note,
+                p.reviewed_at,
+                p.version,
+                cast(p.officer_id, Text),
+                cast(p.team_id, Text),
+                p.units,
+                cast(p.zone_id, Text),
+                p.zone_match,
+                p.started_at,
+                p.started_offset_min,
+                p.ended_at,
+                p.ended_offset_min,
+                p.received_at,
+                p.x,
+                p.y,
+                p.gps_accuracy_m,
+                func.jsonb_build_array(p.findings, p.actions, p.flags, type_=JSONB),
+                p.violation_total,
+                p.notes,
+                p.source,
+                Zone.name,
+                User.username,
+                User.full_name,
+                Team.name,
             )
-            for r in page
-        ]
-        return items, (_cursor(page[-1]) if len(rows) > limit else None)
+            .select_from(
+                page.outerjoin(Zone, Zone.id == p.zone_id)
+                .outerjoin(User, User.id == p.officer_id)
+                .outerjoin(Team, Team.id == p.team_id)
+            )
+            .order_by(
+                *(
+                    (p.started_at.asc(), p.id.asc())
+                    if f.oldest_first
+                    else (p.started_at.desc(), p.id.desc())
+                )
+            )
+        )
+        rows = s.execute(named).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    every_name = caller.is_kota or caller.role in OFFICER_NAME_ROLES
+    me = str(caller.user_id)
+    offsets: dict[int, timezone] = {}
+    items = [_list_item(row, every_name, me, offsets) for row in rows]
+    cursor = None
+    if more:
+        cursor = _encode_cursor(rows[-1][13], rows[-1][0])
+    return items, cursor
+
+
+def _list_item(row: Any, every_name: bool, me: str, offsets: dict[int, timezone]) -> dict[str, Any]:
+    """One row of list_reports as report_dict gives it (same keys, order and values).
+    offsets: the time zones of the phones' offsets met so far."""
+    (
+        rid,
+        rtype,
+        photos_received,
+        photos_expected,
+        review_state,
+        review_note,
+        reviewed_at,
+        version,
+        officer_id,
+        team_id,
+        units,
+        zone_id,
+        zone_match,
+        started_at,
+        started_offset_min,
+        ended_at,
+        ended_offset_min,
+        received_at,
+        x,
+        y,
+        accuracy_m,
+        (findings, actions, flags),
+        violation_total,
+        notes,
+        source,
+        zone_name,
+        username,
+        full_name,
+        team_name,
+    ) = row
+    started_tz = offsets.get(started_offset_min)
+    if started_tz is None:
+        started_tz = offsets[started_offset_min] = timezone(timedelta(minutes=started_offset_min))
+    if ended_at is None:
+        ended = None
+    elif ended_offset_min is None:
+        ended = ended_at.isoformat()
+    else:
+        ended_tz = offsets.get(ended_offset_min)
+        if ended_tz is None:
+            ended_tz = offsets[ended_offset_min] = timezone(timedelta(minutes=ended_offset_min))
+        ended = ended_at.astimezone(ended_tz).isoformat()
+    return {
+        "id": rid,
+        "type": rtype,
+        "status": "lengkap" if photos_received >= photos_expected else "menunggu_foto",
+        "review_state": review_state,
+        "review_note": review_note,
+        "reviewed_at": reviewed_at.isoformat() if reviewed_at is not None else None,
+        "version": version,
+        "officer_id": officer_id,
+        "officer": username,
+        "officer_name": full_name if every_name or officer_id == me else None,
+        "team_id": team_id,
+        "team": team_name if team_id else None,
+        "units": list(units or []),
+        "zone_id": zone_id,
+        "zone": zone_name if zone_id else None,
+        "zone_match": zone_match,
+        "started_at": started_at.astimezone(started_tz).isoformat(),
+        "ended_at": ended,
+        "received_at": received_at.isoformat() if received_at is not None else None,
+        "period": started_at.astimezone(WIB).date().isoformat(),
+        "location": point_geojson(x, y),
+        "accuracy_m": float(accuracy_m) if accuracy_m is not None else None,
+        "findings": findings,
+        "actions": actions,
+        "violation_total": violation_total,
+        "notes": notes,
+        "photos_expected": photos_expected,
+        "photos_received": photos_received,
+        "flags": flags,
+        "source": source,
+    }
 
 
 def _check_officer_filter(caller: Principal, f: ReportFilter) -> None:

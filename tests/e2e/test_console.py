@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.chromium import TAKE_SCREENSHOTS
+from tests.support.chromium import TAKE_SCREENSHOTS, console_sign_in
 from tests.support.e2e import api, http, sign_in, wait_for
 from tests.support.paths import PHOTOS, ROOT
 
@@ -34,11 +34,7 @@ def open_console(
     page.on("pageerror", lambda e: print("pageerror:", e))
     page.on("console", lambda m: print("console:", m.type, m.text))
     page.on("response", lambda r: r.status >= 400 and print("http:", r.status, r.url))
-    page.goto(stack.base + "/console")
-    page.get_by_label("Nama pengguna").fill(user)
-    page.get_by_label("Kata sandi").fill(stack.demo[user])
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    console_sign_in(page, stack.base, user, stack.demo[user])
     return page
 
 

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.support.chromium import OFFICE, PHONE, new_page
-from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.chromium import OFFICE, PHONE, console_sign_in, new_page
+from tests.support.e2e import api, first_point, http, sign_in, wait_for
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -59,19 +59,8 @@ def open_console(
         page.route(stack.base + "/console", configured)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.goto(stack.base + "/console")
-    page.get_by_label("Nama pengguna").fill(user)
-    page.get_by_label("Kata sandi").fill(stack.demo[user])
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    console_sign_in(page, stack.base, user, stack.demo[user])
     return page, errors
-
-
-def first_point(geometry: dict[str, Any]) -> tuple[float, float]:
-    c: Any = geometry["coordinates"]
-    while isinstance(c[0], list):
-        c = c[0]
-    return float(c[1]), float(c[0])
 
 
 def today_wib() -> str:

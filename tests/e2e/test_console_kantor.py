@@ -18,8 +18,15 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.chromium import OFFICE, PHONE, TAKE_SCREENSHOTS, axe_serious, new_page
-from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.chromium import (
+    OFFICE,
+    PHONE,
+    TAKE_SCREENSHOTS,
+    axe_serious,
+    console_sign_in,
+    new_page,
+)
+from tests.support.e2e import api, first_point, http, sign_in, wait_for
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -45,11 +52,7 @@ def open_console(
     page.route(OTHER_HOSTS, lambda route: route.abort())  # no base map, no internet
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.goto(stack.base + "/console")
-    page.get_by_label("Nama pengguna").fill(user)
-    page.get_by_label("Kata sandi").fill(stack.demo[user])
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    console_sign_in(page, stack.base, user, stack.demo[user])
     return page, errors
 
 
@@ -64,11 +67,7 @@ def open_kota(browser: Browser, stack: Any, size: tuple[int, int]) -> tuple[Page
     page.route(OTHER_HOSTS, lambda route: route.abort())
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.goto(stack.base + "/console")
-    page.get_by_label("Nama pengguna").fill("demo.kota")
-    page.get_by_label("Kata sandi").fill(stack.demo["demo.kota"])
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    console_sign_in(page, stack.base, "demo.kota", stack.demo["demo.kota"])
     page.get_by_role("tab", name="Kota").click()
     page.locator("#k-year").fill("2024")
     page.get_by_role("button", name="Tampilkan").click()
@@ -156,13 +155,6 @@ def test_the_map_without_internet_names_kelurahan_and_zones(stack, browser, size
     expect(label).to_be_hidden()
     assert errors == []
     page.context.close()
-
-
-def first_point(geometry: dict[str, Any]) -> tuple[float, float]:
-    c: Any = geometry["coordinates"]
-    while isinstance(c[0], list):
-        c = c[0]
-    return float(c[1]), float(c[0])
 
 
 def test_codes_are_labels_and_dates_have_one_format(stack, browser):

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.chromium import PHONE, new_page
+from tests.support.chromium import PHONE, console_sign_in, new_page
 from tests.support.e2e import api, http, sign_in, wait_for
 from tests.support.paths import PHOTOS, ROOT
 
@@ -163,11 +163,7 @@ def test_console_pengaduan_tab_queue_detail_assign(stack, browser):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: d.accept("Laporan warga valid"))
-    page.goto(stack.base + "/console")
-    page.get_by_label("Nama pengguna").fill("demo.trantib")
-    page.get_by_label("Kata sandi").fill(stack.demo["demo.trantib"])
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    console_sign_in(page, stack.base, "demo.trantib", stack.demo["demo.trantib"])
     page.get_by_role("tab", name="Pengaduan").click()
     item = page.locator("#complaint-list button", has_text="Sampah")
     expect(item).to_have_count(1)

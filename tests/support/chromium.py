@@ -53,6 +53,15 @@ def new_page(browser: Browser, size: tuple[int, int] = OFFICE, **context: Any) -
     return ctx.new_page()
 
 
+def console_sign_in(page: Page, base: str, user: str, password: str) -> None:
+    """Open the console and sign in as a person would; returns once it is ready."""
+    page.goto(base + "/console")
+    page.get_by_label("Nama pengguna").fill(user)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+
+
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 

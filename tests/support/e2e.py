@@ -24,6 +24,14 @@ class Stack:
     demo: dict[str, str]
 
 
+def first_point(geometry: dict[str, Any]) -> tuple[float, float]:
+    """(lat, lon) of a GeoJSON geometry's first position."""
+    c: Any = geometry["coordinates"]
+    while isinstance(c[0], list):
+        c = c[0]
+    return float(c[1]), float(c[0])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
