@@ -79,21 +79,22 @@ def request_export(
     with uow() as s, s.begin():
         k = get_kecamatan_by_slug(s, caller.scope, slug)
         ind.check_period(s, k.id, p)
-        job = ExportJob(
-            id=uuid.uuid4(),
-            kecamatan_id=k.id,
-            requested_by=caller.user_id,
-            format=fmt,
-            period_kind=p.kind,
-            period_year=p.year,
-            period_number=p.number,
-            status="menunggu",
-        )
-        return _queue(s, job)
+        return _queue(s, caller, fmt, p, kecamatan_id=k.id)
 
 
-def _queue(s: Session, job: ExportJob) -> JobView:
-    """Add a new job and its build task (one transaction: the caller's)."""
+def _queue(s: Session, caller: Principal, fmt: str, p: Period, **owner: Any) -> JobView:
+    """A new job of `owner` (kecamatan_id, or kind/kota_id/source) and its build task, in
+    the caller's transaction."""
+    job = ExportJob(
+        id=uuid.uuid4(),
+        requested_by=caller.user_id,
+        format=fmt,
+        period_kind=p.kind,
+        period_year=p.year,
+        period_number=p.number,
+        status="menunggu",
+        **owner,
+    )
     s.add(job)
     s.flush()
     enqueue(s, BUILD_TASK, {"job_id": str(job.id)})
@@ -115,19 +116,7 @@ def request_recap(
         )
     city_service.check(p, source)
     with uow() as s, s.begin():
-        job = ExportJob(
-            id=uuid.uuid4(),
-            kind="kota",
-            kota_id=caller.kota_id,
-            source=source,
-            requested_by=caller.user_id,
-            format=fmt,
-            period_kind=p.kind,
-            period_year=p.year,
-            period_number=p.number,
-            status="menunggu",
-        )
-        return _queue(s, job)
+        return _queue(s, caller, fmt, p, kind="kota", kota_id=caller.kota_id, source=source)
 
 
 def _load(s: Session, who: Principal | Scope, job_id: uuid.UUID) -> ExportJob:
