@@ -54,3 +54,18 @@ def test_a_worker_process_starts_without_what_photos_never_need():
     )
     # The photo service is there (the probe saw what a worker imports), nothing else is.
     assert json.loads(done.stdout.splitlines()[-1]) == ["k3zones.services.photos"]
+
+
+def test_every_beat_entry_names_a_task_the_worker_has():
+    """A misspelt task name in the schedule is never run and never reported: each entry's
+    task must be a Celery task of workers.tasks under that very name."""
+    import workers.tasks  # why: importing it registers the tasks (shared_task)
+    from workers import beat_schedule  # why: as above, after the module under test
+
+    schedule = beat_schedule(60, 300)
+    assert {"prune-outbox", "relay-outbox", "expire-verifications"} <= set(schedule)
+    for name, entry in schedule.items():
+        module, _, func = entry["task"].rpartition(".")
+        assert module == "workers.tasks", name
+        task = getattr(workers.tasks, func, None)
+        assert task is not None and task.name == entry["task"], name
