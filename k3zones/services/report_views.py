@@ -82,12 +82,13 @@ def sees_photo_details(caller: Principal, officer_id: uuid.UUID, kecamatan_id: i
 def sees_officer_name(caller: Principal | None, officer_id: uuid.UUID) -> bool:
     """May the caller read the full name of the officer of a report they may see? caller
     None: the report's own officer amending it, or a reviewer of its kecamatan."""
-    return (
-        caller is None
-        or caller.is_kota
-        or caller.role in OFFICER_NAME_ROLES
-        or caller.user_id == officer_id
-    )
+    return caller is None or sees_every_officer_name(caller) or caller.user_id == officer_id
+
+
+def sees_every_officer_name(caller: Principal) -> bool:
+    """May the caller read the full name of every officer whose reports they may see (a
+    reviewer, pimpinan, admin, or a kota-level reader)? Others see only their own."""
+    return caller.is_kota or caller.role in OFFICER_NAME_ROLES
 
 
 def recycled_refs(flags: Mapping[str, Any] | None) -> set[str]:
@@ -486,7 +487,7 @@ def list_reports(
         rows = s.execute(named).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    every_name = caller.is_kota or caller.role in OFFICER_NAME_ROLES
+    every_name = sees_every_officer_name(caller)
     me = str(caller.user_id)
     offsets: dict[int, timezone] = {}
     items = [_list_item(row, every_name, me, offsets) for row in rows]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,15 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.chromium import TAKE_SCREENSHOTS, console_sign_in
-from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.e2e import (
+    api,
+    http,
+    lapor_form,
+    post_patrol,
+    send_photo_and_wait,
+    sign_in,
+    wait_for,
+)
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -124,52 +131,21 @@ def shot(page: Page, name: str, full_page: bool = True) -> None:
 def seed_for_screenshots(stack: Any) -> str:
     """What the views show: a complaint from /lapor, the 2024 snapshot (awaiting
     pimpinan), a report of now with one photo processed by the worker (its id)."""
-    form = urllib.parse.urlencode(
+    lapor_form(
+        stack,
         {
             "service_code": "sampah",
             "description": "Tumpukan sampah di samping halte",
             "lat": "-6.1950",
             "long": "106.9870",
             "first_name": "Ani",
-        }
-    ).encode()
-    status, _, _ = http(
-        "POST", stack.base + "/lapor", form, ctype="application/x-www-form-urlencoded"
+        },
     )
-    assert status == 200
     trantib = sign_in(stack, "demo.trantib")
     api(stack, "POST", "/api/v1/snapshots", trantib, {"year": 2024})
     zone = api(stack, "GET", "/api/v1/zones", stack.token)["features"][0]
-    c: Any = zone["geometry"]["coordinates"]
-    while isinstance(c[0], list):
-        c = c[0]
-    rid = str(uuid.uuid4())
-    body = {
-        "id": rid,
-        "type": "patroli",
-        "zone_id": zone["id"],
-        "started_at": datetime.now(UTC).isoformat(),
-        "location": {"type": "Point", "coordinates": [c[0], c[1]]},
-        "accuracy_m": 8,
-        "findings": [{"kind": "pkl", "count": 2}],
-        "photos_expected": 1,
-    }
-    api(stack, "POST", "/api/v1/reports", stack.token, body)
-    status, _, out = http(
-        "PUT",
-        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
-        (PHOTOS / "jpg_gps_DSCN0010.jpg").read_bytes(),
-        ctype="image/jpeg",
-        token=stack.token,
-    )
-    assert status in (200, 201, 202), out
-    wait_for(
-        lambda: api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"][0]["urls"][
-            "web"
-        ],
-        timeout=60,
-        what="the worker to make the web-size photo",
-    )
+    rid = post_patrol(stack, zone, [{"kind": "pkl", "count": 2}], photos=1)
+    send_photo_and_wait(stack, rid, PHOTOS / "jpg_gps_DSCN0010.jpg")
     return rid
 
 

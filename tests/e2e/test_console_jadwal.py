@@ -23,7 +23,14 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.support.chromium import OFFICE, PHONE, console_sign_in, new_page
-from tests.support.e2e import api, first_point, http, sign_in, wait_for
+from tests.support.e2e import (
+    api,
+    http,
+    post_patrol,
+    send_photo_and_wait,
+    sign_in,
+    wait_for,
+)
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -68,21 +75,7 @@ def today_wib() -> str:
 
 
 def post_report(stack: Any, zone: dict[str, Any], team_id: str | None, photos: int = 0) -> str:
-    lat, lon = first_point(zone["geometry"])
-    rid = str(uuid.uuid4())
-    body = {
-        "id": rid,
-        "type": "patroli",
-        "zone_id": zone["id"],
-        "team_id": team_id,
-        "started_at": datetime.now(UTC).isoformat(),  # the phone's time: now
-        "location": {"type": "Point", "coordinates": [lon, lat]},
-        "accuracy_m": 8,
-        "findings": [{"kind": "sampah", "count": 1}],
-        "photos_expected": photos,
-    }
-    api(stack, "POST", "/api/v1/reports", stack.token, body)
-    return rid
+    return post_patrol(stack, zone, [{"kind": "sampah", "count": 1}], photos, team_id=team_id)
 
 
 def test_a_plan_made_in_the_console_fills_the_grid_as_the_report_arrives(stack, browser):
@@ -157,20 +150,7 @@ def test_a_plan_made_in_the_console_fills_the_grid_as_the_report_arrives(stack, 
 def test_a_report_photo_opens_large_in_the_viewer(stack, browser):
     zones = api(stack, "GET", "/api/v1/zones", stack.token)["features"]
     rid = post_report(stack, zones[1], None, photos=1)
-    status, _, out = http(
-        "PUT",
-        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
-        PHOTO.read_bytes(),
-        ctype="image/jpeg",
-        token=stack.token,
-    )
-    assert status in (200, 201, 202), out
-
-    def processed() -> bool:
-        photos = api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"]
-        return bool(photos and photos[0]["urls"].get("web"))
-
-    wait_for(processed, timeout=60, what="the worker to make the web-size photo")
+    send_photo_and_wait(stack, rid, PHOTO)
     # With a base map configured (its tiles refused here), the credit line is text: markup
     # in K3_TILE_ATTRIBUTION is neither rendered nor run.
     credit = (

@@ -26,7 +26,13 @@ from tests.support.chromium import (
     console_sign_in,
     new_page,
 )
-from tests.support.e2e import api, first_point, http, sign_in, wait_for
+from tests.support.e2e import (
+    api,
+    first_point,
+    post_patrol,
+    send_photo_and_wait,
+    sign_in,
+)
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -285,33 +291,8 @@ TAKEN = re.compile(
 def report_with_photo(stack: Any, zone: dict[str, Any]) -> str:
     """A patrol of now on the zone with one photo (its EXIF: 2008, far from Bekasi),
     processed by the worker."""
-    lat, lon = first_point(zone["geometry"])
-    rid = str(uuid.uuid4())
-    body = {
-        "id": rid,
-        "type": "patroli",
-        "zone_id": zone["id"],
-        "started_at": datetime.now(UTC).isoformat(),
-        "location": {"type": "Point", "coordinates": [lon, lat]},
-        "accuracy_m": 8,
-        "findings": [],
-        "photos_expected": 1,
-    }
-    api(stack, "POST", "/api/v1/reports", stack.token, body)
-    status, _, out = http(
-        "PUT",
-        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
-        (PHOTOS / "jpg_gps_DSCN0010.jpg").read_bytes(),
-        ctype="image/jpeg",
-        token=stack.token,
-    )
-    assert status in (200, 201, 202), out
-
-    def processed() -> bool:
-        photos = api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"]
-        return bool(photos and photos[0]["urls"].get("web"))
-
-    wait_for(processed, timeout=60, what="the worker to make the web-size photo")
+    rid = post_patrol(stack, zone, [], photos=1)
+    send_photo_and_wait(stack, rid, PHOTOS / "jpg_gps_DSCN0010.jpg")
     return rid
 
 

@@ -8,7 +8,6 @@ Runs against the real stack (gunicorn, worker, beat, PostGIS, Redis), without a 
 from __future__ import annotations
 
 import os
-import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.chromium import PHONE, console_sign_in, new_page
-from tests.support.e2e import api, http, sign_in, wait_for
+from tests.support.e2e import (
+    api,
+    http,
+    lapor_form,
+    sign_in,
+    wait_for,
+)
 from tests.support.paths import PHOTOS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -146,19 +151,16 @@ def test_report_on_a_phone_and_follow_the_code_to_closed(stack, browser):
 
 
 def test_console_pengaduan_tab_queue_detail_assign(stack, browser):
-    form = urllib.parse.urlencode(
+    lapor_form(
+        stack,
         {
             "service_code": "sampah",
             "description": "Tumpukan sampah di samping halte",
             "lat": "-6.1950",
             "long": "106.9870",
             "first_name": "Ani",
-        }
-    ).encode()
-    status, _, _ = http(
-        "POST", stack.base + "/lapor", form, ctype="application/x-www-form-urlencoded"
+        },
     )
-    assert status == 200  # urllib follows the 303 to the status page
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

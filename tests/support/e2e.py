@@ -7,9 +7,12 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -105,3 +108,52 @@ def sign_in(stack: Stack, user: str) -> str:
     status, _, out = http("POST", stack.base + "/api/v1/auth/login", json.dumps(body).encode())
     assert status == 200, out
     return str(json.loads(out)["access_token"])
+
+
+def post_patrol(
+    stack: Stack, zone: dict[str, Any], findings: list[dict[str, Any]], photos: int, **extra: Any
+) -> str:
+    """A patrol report of now (the phone's time) at the zone's first point, sent by the
+    stack's officer; its id. `extra` goes into the body as it is (e.g. team_id)."""
+    lat, lon = first_point(zone["geometry"])
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "type": "patroli",
+        "zone_id": zone["id"],
+        **extra,
+        "started_at": datetime.now(UTC).isoformat(),
+        "location": {"type": "Point", "coordinates": [lon, lat]},
+        "accuracy_m": 8,
+        "findings": findings,
+        "photos_expected": photos,
+    }
+    api(stack, "POST", "/api/v1/reports", stack.token, body)
+    return rid
+
+
+def send_photo_and_wait(stack: Stack, rid: str, photo: Path) -> None:
+    """One JPEG to the report, then wait until the worker has made its web-size copy."""
+    status, _, out = http(
+        "PUT",
+        f"{stack.base}/api/v1/reports/{rid}/photos/{uuid.uuid4()}",
+        photo.read_bytes(),
+        ctype="image/jpeg",
+        token=stack.token,
+    )
+    assert status in (200, 201, 202), out
+
+    def processed() -> bool:
+        photos = api(stack, "GET", f"/api/v1/reports/{rid}", stack.token)["photos"]
+        return bool(photos and photos[0]["urls"].get("web"))
+
+    wait_for(processed, timeout=60, what="the worker to make the web-size photo")
+
+
+def lapor_form(stack: Stack, fields: dict[str, str]) -> None:
+    """A citizen's complaint through the /lapor form (urlencoded, as the page posts it)."""
+    form = urllib.parse.urlencode(fields).encode()
+    status, _, _ = http(
+        "POST", stack.base + "/lapor", form, ctype="application/x-www-form-urlencoded"
+    )
+    assert status == 200  # urllib follows the 303 to the status page
