@@ -278,8 +278,7 @@ class ReportPhoto(MethodView):
             )
         finally:
             upload.file.close()
-        if result.outbox:
-            ctx.relay()
+        ctx.send_now(result.queued)
         if not result.created:
             quotas().give_back(taken)
             return photo_links(result.photo), 200

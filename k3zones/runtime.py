@@ -5,6 +5,7 @@ a benchmark. Nothing here knows HTTP or Celery; the host hands in how a task is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis import Redis
@@ -68,6 +69,18 @@ class Runtime:
         )
         self.uow.configure(bind=self.engine)
         old.dispose(close=False)  # a forked child must not close its parent's sockets
+
+    def send_now(self, queued: Sequence[outbox.Queued]) -> int:
+        """Send what this request queued, now that it is committed (best effort: beat
+        relays what is left)."""
+        if self.send is None or not queued:
+            return 0
+        try:
+            self.broker.ping()
+            return outbox.send_now(self.uow, self.send, queued)
+        except Exception:  # the caller's work is committed; it waits in the outbox
+            log.warning("outbox send deferred: broker unreachable", exc_info=True)
+            return 0
 
     def relay(self, ids: list[int] | None = None) -> int:
         """Hand waiting outbox work to the queue now (best effort: beat relays the rest)."""

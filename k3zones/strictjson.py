@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from k3zones.errors import FieldError, InvalidInput
 Path = tuple[str | int, ...]
 
 MAX_DEPTH = 32
+# Lone UTF-16 surrogates: Python strings may hold them, PostgreSQL text cannot.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_INT_DIGITS = 18  # fits PostgreSQL's bigint; no column of ours needs more
 MAX_ERRORS = 20
 
@@ -47,7 +50,8 @@ def text_problem(value: str) -> str | None:
     """Why a string cannot be stored as text, or None when it can."""
     if "\x00" in value:
         return "Teks memuat karakter NUL (\\u0000); hapus karakter itu."
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
+    # isascii() is O(1) on CPython's compact strings: most text skips the scan.
+    if not value.isascii() and _SURROGATE.search(value):
         return "Teks memuat karakter UTF-16 tanpa pasangan (surrogate); periksa isinya."
     return None
 

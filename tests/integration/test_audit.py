@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +17,11 @@ from sqlalchemy.orm import Session
 from k3zones.audit import Actor, create_entry, entry, insert_values
 from k3zones.models import Report, ReviewState
 from tests.support.http import assert_problem
+from tests.support.paths import TESTDATA
 from tests.support.payloads import line
+from tests.support.payloads import report as report_payload
+
+JPEG = (TESTDATA / "photos" / "jpg_mobile_jolla.jpg").read_bytes()
 
 
 def test_zone_edit_shows_before_and_after(sample, login):
@@ -130,3 +135,36 @@ def test_a_report_insert_logs_what_the_flush_hook_would(engine):
     actor = Actor(uuid.uuid4(), "demo.petugas", "req-1", "10.0.0.1")
     with Session(engine) as s:
         assert create_entry(s, r, insert_values(r), actor) == entry(s, r, "create", actor)
+
+
+def test_a_photo_put_logs_the_photo_created_and_the_report_counted(login, engine):
+    """The photo row goes in with its audit row and chain entry in one statement; the log
+    reads as it did when the ORM flush wrote it: the photo created (its checksum, size,
+    key; never the hash bands), the report's photo count moved on, both by the officer."""
+    phone = login("demo.petugas")
+    rid = phone.post("/api/v1/reports", json=report_payload()).get_json()["id"]
+    pid = str(uuid.uuid4())
+    r = phone.put(f"/api/v1/reports/{rid}/photos/{pid}", data=JPEG, content_type="image/jpeg")
+    assert r.status_code == 201, r.get_json()
+    with engine.connect() as c:
+        rows = c.execute(
+            text(
+                "SELECT entity, entity_id, action, actor, changes FROM audit_log "
+                "WHERE entity_id IN (:p, :r) ORDER BY id"
+            ),
+            {"p": pid, "r": rid},
+        ).all()
+        links = c.scalar(
+            text("SELECT count(*) FROM chain_entry WHERE kind = 'photo' AND ref = :p"), {"p": pid}
+        )
+    assert [(e, a, who) for e, _, a, who, _ in rows] == [
+        ("report", "create", "demo.petugas"),
+        ("photo", "create", "demo.petugas"),
+        ("report", "update", "demo.petugas"),
+    ]
+    made = rows[1].changes
+    assert made["sha256"] == {"before": None, "after": hashlib.sha256(JPEG).hexdigest()}
+    assert made["size_bytes"]["after"] == len(JPEG) and made["status"]["after"] == "diterima"
+    assert made["report_id"]["after"] == rid and "phash_bands" not in made
+    assert rows[2].changes == {"photos_received": {"before": 0, "after": 1}}
+    assert links == 1

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from api import create_app
 from k3zones.evidence import EvidenceRules
 from k3zones.models import Kecamatan, Outbox, Photo, User
-from k3zones.outbox import enqueue, pending_count, prune, relay
+from k3zones.outbox import enqueue, pending_count, prune, relay, send_now
 from k3zones.principal import Principal
 from k3zones.services.photos import process_photo, put_photo, spool
 from k3zones.services.reports import submit_report
@@ -68,6 +68,37 @@ def test_outbox_coalesces_by_key_and_relays_in_order(app, db):
     with uow() as s, s.begin():
         enqueue(s, "t.recompute", {"zone": 1}, dedup_key="zone:1")
     assert pending_count(uow) == 1
+
+
+def test_work_a_request_queued_is_sent_at_once_and_never_lost(app, db):
+    """send_now: what this transaction queued goes straight to the queue and is marked
+    sent; what the broker refuses stays waiting, and the relay sends it later."""
+    uow = app.extensions["k3"].uow
+    with uow() as s, s.begin():
+        first = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a")
+        again = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a")
+        other = enqueue(s, "t.photo", {"photo_id": "b"}, dedup_key="photo:b")
+    assert first is not None and other is not None
+    assert again is None  # absorbed by the waiting row: nothing more to send
+    sent: list[tuple[str, dict[str, str]]] = []
+    assert send_now(uow, lambda t, p: sent.append((t, p)), [first]) == 1
+    assert sent == [("t.photo", {"photo_id": "a"})]
+    assert pending_count(uow) == 1  # b still waits for its own sender or the relay
+
+    def broker_down(task: str, payload: dict[str, str]) -> None:
+        raise ConnectionError("broker down")
+
+    assert send_now(uow, broker_down, [other]) == 0
+    assert pending_count(uow) == 1  # kept
+    assert relay(uow, lambda t, p: sent.append((t, p))) == 1
+    assert sent[-1] == ("t.photo", {"photo_id": "b"})
+    # A row the relay already sent is not marked again (its time stays the relay's).
+    with uow() as s:
+        at = s.scalar(select(Outbox.dispatched_at).where(Outbox.id == other.id))
+    assert send_now(uow, lambda t, p: None, [other]) == 1
+    with uow() as s:
+        assert s.scalar(select(Outbox.dispatched_at).where(Outbox.id == other.id)) == at
+        assert pending_count(uow) == 0
 
 
 def test_processing_twice_changes_nothing(app, sample, login, settings):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from k3zones.errors import InvalidInput
-from k3zones.strictjson import MAX_DEPTH, loads
+from k3zones.strictjson import MAX_DEPTH, loads, text_problem
 
 
 def pointers(body: str) -> dict[str, str]:
@@ -83,3 +83,17 @@ def test_any_json_document_is_returned_as_it_was_or_refused_with_a_reason(doc):
         assert loads(text) == doc
     except InvalidInput as exc:
         assert exc.errors and all(e.message for e in exc.errors)
+
+
+_ANY_CHAR = st.one_of(
+    st.characters(),
+    st.characters(categories=["Cs"]),  # lone surrogates, left out by default
+    st.just("\x00"),
+)
+
+
+@given(st.text(_ANY_CHAR))
+def test_any_text_is_refused_exactly_when_it_holds_nul_or_a_lone_surrogate(value):
+    # The rule as written out character by character; text_problem takes shortcuts.
+    bad = "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    assert (text_problem(value) is not None) == bad
