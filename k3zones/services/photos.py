@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import imaging
-from k3zones.audit import current_actor, insert_with_entry
+from k3zones.audit import current_actor, insert_with_entry, update_with_entry
 from k3zones.errors import (
     Conflict,
     FieldError,
@@ -206,7 +206,7 @@ def put_photo(
             # The row, its audit row and its evidence-chain entry in one statement (the
             # ORM flush took three, and the most CPU of the request).
             insert_with_entry(s, p)
-            r.photos_received += 1
+            update_with_entry(s, r, {"photos_received": r.photos_received + 1})
         queued = queue_processing(s, p.id)
         # Every field the answer shows was set above: no reload (a round trip) needed.
         answer = photo_dict(p, details=True, kecamatan_of={})

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from k3zones.audit import Actor, create_entry, entry, insert_values
+from k3zones.audit import Actor, create_entry, entry, insert_values, update_with_entry
 from k3zones.models import Report, ReviewState
 from tests.support.http import assert_problem
 from tests.support.paths import TESTDATA
@@ -144,6 +144,9 @@ def test_a_photo_put_logs_the_photo_created_and_the_report_counted(login, engine
     phone = login("demo.petugas")
     rid = phone.post("/api/v1/reports", json=report_payload()).get_json()["id"]
     pid = str(uuid.uuid4())
+    touched = "SELECT updated_at FROM report WHERE id = :r"
+    with engine.connect() as c:
+        before = c.scalar(text(touched), {"r": rid})
     r = phone.put(f"/api/v1/reports/{rid}/photos/{pid}", data=JPEG, content_type="image/jpeg")
     assert r.status_code == 201, r.get_json()
     with engine.connect() as c:
@@ -168,3 +171,13 @@ def test_a_photo_put_logs_the_photo_created_and_the_report_counted(login, engine
     assert made["report_id"]["after"] == rid and "phash_bands" not in made
     assert rows[2].changes == {"photos_received": {"before": 0, "after": 1}}
     assert links == 1
+    with engine.connect() as c:
+        assert c.scalar(text(touched), {"r": rid}) > before  # as the ORM's onupdate set it
+
+
+def test_a_field_the_evidence_chain_covers_never_changes_outside_the_flush(engine):
+    """update_with_entry writes no chain entry: a chained field handed to it is refused
+    rather than changed without its entry."""
+    r = Report(id=uuid.uuid4(), kecamatan_id=1, notes="lama", photos_received=0)
+    with Session(engine) as s, pytest.raises(ValueError, match="chained"):
+        update_with_entry(s, r, {"notes": "baru", "photos_received": 1})
