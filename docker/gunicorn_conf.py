@@ -29,6 +29,12 @@ accesslog = "-"
 logconfig_dict = logging_setup.dict_config(logging_setup.log_format())
 # The text form; the JSON form takes the same atoms as fields (k3zones.logging_setup).
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
+# Each worker's heartbeat file is touched on every request; on a container's overlay
+# filesystem that call can stall a worker (gunicorn's docs, "Blocking OS calls"), in
+# memory it cannot. (gunicorn makes the file with mkstemp and unlinks it at once.)
+_SHM = "/dev/shm"  # noqa: S108
+if os.path.isdir(_SHM):
+    worker_tmp_dir = _SHM
 
 
 def on_starting(server: Any) -> None:
