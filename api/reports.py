@@ -279,6 +279,8 @@ class ReportPhoto(MethodView):
         finally:
             upload.file.close()
         ctx.send_now(result.queued)
+        if result.relay:
+            ctx.relay()
         if not result.created:
             quotas().give_back(taken)
             return photo_links(result.photo), 200

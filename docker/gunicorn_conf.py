@@ -33,7 +33,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" rid=%({x-request-
 # filesystem that call can stall a worker (gunicorn's docs, "Blocking OS calls"), in
 # memory it cannot. (gunicorn makes the file with mkstemp and unlinks it at once.)
 _SHM = "/dev/shm"  # noqa: S108
-if os.path.isdir(_SHM):
+if os.path.isdir(_SHM) and os.access(_SHM, os.W_OK):
     worker_tmp_dir = _SHM
 
 

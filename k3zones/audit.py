@@ -23,6 +23,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import Table, bindparam, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ClauseElement
 
 from k3zones import chain
@@ -296,8 +297,12 @@ def _update_with_entry_stmt(table: Table, cols: frozenset[str]) -> Any:
         .cte("changed")
     )
     source = select(*[bindparam(f"a_{c}", type_=audit.c[c].type) for c in _AUDIT_COLS])
+    # RETURNING says whether the row was there (the driver gives no row count here).
     return (
-        audit.insert().from_select(list(_AUDIT_COLS), source.select_from(changed)).add_cte(changed)
+        audit.insert()
+        .from_select(list(_AUDIT_COLS), source.select_from(changed))
+        .add_cte(changed)
+        .returning(audit.c.id)
     )
 
 
@@ -342,9 +347,23 @@ def update_with_entry(session: Session, obj: Any, values: dict[str, Any]) -> Non
         | {f"k_{c.key}": p for c, p in zip(table.primary_key.columns, pk, strict=True)}
         | {f"a_{k}": row[k] for k in _AUDIT_COLS}
     )
-    session.connection().execute(_update_with_entry_stmt(table, frozenset(values)), params)
+    done = session.connection().execute(_update_with_entry_stmt(table, frozenset(values)), params)
+    if done.first() is None:  # the row is gone: nothing was changed, nothing logged
+        raise StaleDataError(f"{table.name} {row['entity_id']}: baris tidak ada lagi")
     for k, v in values.items():
         set_committed_value(obj, k, v)
+    # What the database set beside them (updated_at, generated columns) is read again
+    # when next used, as after a flush.
+    unloaded = inspect(obj).unloaded
+    stale = [
+        c.key
+        for c in table.columns
+        if (c.onupdate is not None or c.computed is not None)
+        and c.key not in values
+        and c.key not in unloaded
+    ]
+    if stale:
+        session.expire(obj, stale)
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:

@@ -34,9 +34,21 @@ _INSERT_DEDUP = _ROW.on_conflict_do_nothing(
     index_elements=[_TABLE.c.dedup_key],
     index_where=_TABLE.c.dispatched_at.is_(None) & _TABLE.c.dedup_key.is_not(None),
 ).returning(_TABLE.c.id)
+# Rows the relay holds (it is sending them too) are skipped, not waited for: the relay
+# marks them itself, and the request that sent them never blocks on its lock.
 _MARK_SENT = (
     update(_TABLE)
-    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _TABLE.c.dispatched_at.is_(None))
+    .where(
+        _TABLE.c.id.in_(
+            select(_TABLE.c.id)
+            .where(
+                _TABLE.c.id.in_(bindparam("ids", expanding=True)),
+                _TABLE.c.dispatched_at.is_(None),
+            )
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
     .values(dispatched_at=bindparam("at"))
 )
 
@@ -69,7 +81,9 @@ def send_now(uow: sessionmaker[Session], send: Sender, queued: Iterable[Queued])
     """Send work a committed transaction queued (enqueue's Queued), then mark it sent: one
     statement, no lock-and-select as relay() takes. Still at least once, never lost: a row
     not yet marked stays waiting for relay(), which may send it again in that instant
-    (tasks are idempotent); a failed send is left to relay(), which records it."""
+    (tasks are idempotent); a failed send is left to relay(), which records it. The
+    payload sent is the one enqueued, in memory: JSON-native values only (as every
+    payload here is), so it equals what relay() would read back from the row."""
     sent: list[int] = []
     for q in queued:
         try:
@@ -92,8 +106,8 @@ def relay(
     sent twice (sent, then the commit fails): tasks are idempotent."""
     sent: list[int] = []
     t = _TABLE
-    # Core on the table, not ORM objects: this runs after every photo PUT, where the ORM
-    # version was a fifth of the request's cost.
+    # Core on the table, not ORM objects: cheaper for the requests that relay after their
+    # commit, and for beat's relay of a backlog.
     with uow() as s, s.begin():
         c = s.connection()
         q = (

@@ -79,7 +79,7 @@ class Runtime:
             self.broker.ping()
             return outbox.send_now(self.uow, self.send, queued)
         except Exception:  # the caller's work is committed; it waits in the outbox
-            log.warning("outbox send deferred: broker unreachable", exc_info=True)
+            log.warning("outbox send deferred (broker or database unreachable)", exc_info=True)
             return 0
 
     def relay(self, ids: list[int] | None = None) -> int:

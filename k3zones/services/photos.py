@@ -110,6 +110,9 @@ class PutResult:
     photo: dict[str, Any]
     # Work queued for the worker, to send once committed (Runtime.send_now).
     queued: tuple[Queued, ...] = ()
+    # The work was already waiting in the outbox (its row absorbed this one): relay the
+    # waiting rows, as a resent stuck photo is the first sign its send went wrong.
+    relay: bool = False
 
 
 def put_photo(
@@ -161,9 +164,10 @@ def put_photo(
                 and existing.received_at < now_utc() - RESEND_REQUEUE_AFTER
             )
             queued = queue_processing(s, existing.id) if stuck else None
+            waiting = stuck and queued is None
             refs = report_kecamatan(s, recycled_refs(existing.flags))
             answer = photo_dict(existing, details=True, kecamatan_of=refs)
-            return PutResult(False, answer, (queued,) if queued else ())
+            return PutResult(False, answer, (queued,) if queued else (), relay=waiting)
         if existing is not None and existing.status != PhotoStatus.GAGAL:
             raise Conflict(
                 "Foto dengan id ini sudah diterima dengan isi berbeda. Gunakan id baru untuk "
@@ -210,7 +214,7 @@ def put_photo(
         queued = queue_processing(s, p.id)
         # Every field the answer shows was set above: no reload (a round trip) needed.
         answer = photo_dict(p, details=True, kecamatan_of={})
-        return PutResult(existing is None, answer, (queued,) if queued else ())
+        return PutResult(existing is None, answer, (queued,) if queued else (), queued is None)
 
 
 def _near_duplicate(s: Session, p: Photo, h: int, max_bits: int) -> dict[str, Any] | None:

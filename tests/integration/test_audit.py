@@ -13,6 +13,7 @@ from shapely.geometry import Point
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from k3zones.audit import Actor, create_entry, entry, insert_values, update_with_entry
 from k3zones.models import Report, ReviewState
@@ -181,3 +182,16 @@ def test_a_field_the_evidence_chain_covers_never_changes_outside_the_flush(engin
     r = Report(id=uuid.uuid4(), kecamatan_id=1, notes="lama", photos_received=0)
     with Session(engine) as s, pytest.raises(ValueError, match="chained"):
         update_with_entry(s, r, {"notes": "baru", "photos_received": 1})
+
+
+def test_update_with_entry_reads_back_what_the_database_set_and_refuses_a_gone_row(login, engine):
+    rid = login("demo.petugas").post("/api/v1/reports", json=report_payload()).get_json()["id"]
+    with Session(engine) as s, s.begin():
+        r = s.get(Report, uuid.UUID(rid))
+        assert r is not None
+        before = r.updated_at
+        update_with_entry(s, r, {"photos_received": 1})
+        # updated_at was set by the database: read again, not the stale loaded value.
+        assert r.photos_received == 1 and r.updated_at > before
+        with pytest.raises(StaleDataError):
+            update_with_entry(s, Report(id=uuid.uuid4(), photos_received=0), {"photos_received": 1})

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import redis
 from sqlalchemy import text
 
 from k3zones.services.sweeper import requeue_stuck_photos
@@ -82,6 +83,29 @@ def test_a_phone_resending_a_photo_whose_task_was_lost_gets_it_processed(
     finally:
         stop(worker)
     assert count(engine, "photo") == 1
+
+
+def test_a_resent_stuck_photo_whose_task_still_waits_in_the_outbox_gets_it_sent(
+    sample, login, engine, settings
+):
+    """The first send after the PUT failed, so the task waits in the outbox (and beat is
+    not relaying it): the phone resending is the first sign, and its PUT relays it."""
+    phone = login("demo.petugas")
+    rid, pid = _report_with_photo(phone)
+    flush_redis(settings.redis_url)
+    with engine.begin() as c:
+        c.execute(text("UPDATE outbox SET dispatched_at = NULL"))  # never reached the queue
+        c.execute(
+            text("UPDATE photo SET received_at = now() - interval '5 minutes' WHERE id = :id"),
+            {"id": pid},
+        )
+    r = phone.put(f"/api/v1/reports/{rid}/photos/{pid}", data=JPEG, content_type="image/jpeg")
+    assert r.status_code == 200
+    with engine.connect() as c:
+        waiting = c.scalar(text("SELECT count(*) FROM outbox WHERE dispatched_at IS NULL"))
+    assert waiting == 0
+    queued = redis.Redis.from_url(settings.redis_url).lrange("celery", 0, -1)
+    assert len(queued) == 1 and pid.encode() in queued[0]
 
 
 def test_a_storage_that_fails_answers_503_and_the_photo_can_be_sent_again(
