@@ -84,18 +84,25 @@ def send_now(uow: sessionmaker[Session], send: Sender, queued: Iterable[Queued])
     (tasks are idempotent); a failed send is left to relay(), which records it. The
     payload sent is the one enqueued, in memory: JSON-native values only (as every
     payload here is), so it equals what relay() would read back from the row."""
-    sent: list[int] = []
-    for q in queued:
-        try:
-            send(q.task, q.payload)
-        except Exception as exc:  # broker down: the row waits for the relay
-            log.warning("outbox send: %s not sent (%s)", q.task, exc)
-            break
-        sent.append(q.id)
+    sent, _ = _send_each(send, queued)
     if sent:
         with engine_of(uow).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(_MARK_SENT, {"ids": sent, "at": now_utc()})
     return len(sent)
+
+
+def _send_each(send: Sender, rows: Iterable[Any]) -> tuple[list[int], tuple[Any, str] | None]:
+    """Send rows (with id, task, payload) in order until one fails: the ids sent, and the
+    row that failed with its error (the rest wait for the next relay)."""
+    sent: list[int] = []
+    for row in rows:
+        try:
+            send(row.task, row.payload)
+        except Exception as exc:  # broker down: the row waits
+            log.warning("outbox: %s not sent (%s)", row.task, exc)
+            return sent, (row, f"{type(exc).__name__}: {exc}"[:500])
+        sent.append(row.id)
+    return sent, None
 
 
 def relay(
@@ -104,7 +111,6 @@ def relay(
     """Send waiting work to the queue; return how many were sent. Rows are locked with
     SKIP LOCKED, so several relays never send the same row at once. A task may still be
     sent twice (sent, then the commit fails): tasks are idempotent."""
-    sent: list[int] = []
     t = _TABLE
     # Core on the table, not ORM objects: cheaper for the requests that relay after their
     # commit, and for beat's relay of a backlog.
@@ -119,21 +125,16 @@ def relay(
         )
         if ids is not None:
             q = q.where(t.c.id.in_(list(ids)))
-        for row in c.execute(q).all():
-            try:
-                send(row.task, row.payload)
-            except Exception as exc:  # broker down: keep the row, try again later
-                error = f"{type(exc).__name__}: {exc}"[:500]
-                c.execute(
-                    update(t)
-                    .where(t.c.id == row.id)
-                    .values(attempts=t.c.attempts + 1, last_error=error)
-                )
-                log.warning("outbox relay: %s not sent (%s)", row.task, exc)
-                break
-            sent.append(row.id)
-        if sent:
-            c.execute(update(t).where(t.c.id.in_(sent)).values(dispatched_at=now_utc()))
+        sent, failed = _send_each(send, c.execute(q).all())
+        if failed is not None:  # counted on the row, tried again later
+            row, error = failed
+            c.execute(
+                update(t)
+                .where(t.c.id == row.id)
+                .values(attempts=t.c.attempts + 1, last_error=error)
+            )
+        if sent:  # this transaction's own locks do not make SKIP LOCKED skip them
+            c.execute(_MARK_SENT, {"ids": sent, "at": now_utc()})
     return len(sent)
 
 

@@ -221,3 +221,23 @@ def test_pruning_keeps_waiting_work_and_recent_history(uow, engine):
         left = sorted(s.scalars(select(Outbox.task)))
     assert left == ["t.recent", "t.waiting"]
     assert prune(uow, now - timedelta(days=7)) == 0
+
+
+def test_a_send_the_broker_refuses_is_counted_on_its_row_and_kept(app, db):
+    uow = app.extensions["k3"].uow
+    with uow() as s, s.begin():
+        enqueue(s, "t.one", {"n": 1})
+        enqueue(s, "t.two", {"n": 2})
+
+    def refuse(task: str, payload: dict[str, int]) -> None:
+        raise ConnectionError("broker down")
+
+    assert relay(uow, refuse) == 0
+    with uow() as s:
+        rows = s.execute(select(Outbox.task, Outbox.attempts, Outbox.last_error)).all()
+    # The first is counted and kept; the relay stops there, so the second is untouched.
+    assert sorted(rows) == [
+        ("t.one", 1, "ConnectionError: broker down"),
+        ("t.two", 0, None),
+    ]
+    assert pending_count(uow) == 2
