@@ -274,7 +274,14 @@ class ReportPhoto(MethodView):
         try:
             client_sha = request.headers.get("X-Content-SHA256") or request.args.get("sha256")
             result = photos.put_photo(
-                ctx.uow, ctx.storage, principal(), report_id, photo_id, upload, client_sha
+                ctx.uow,
+                ctx.storage,
+                principal(),
+                report_id,
+                photo_id,
+                upload,
+                client_sha,
+                send_after_commit=True,
             )
         finally:
             upload.file.close()

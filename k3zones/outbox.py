@@ -4,13 +4,14 @@ relay hands it to the queue after commit. A broker outage delays work; it loses 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones.db import engine_of
@@ -30,26 +31,37 @@ _ROW = insert(_TABLE).values(
     dedup_key=bindparam("dedup_key"),
 )
 _INSERT = _ROW.returning(_TABLE.c.id)
+# Written as sent: the request that writes it sends it itself after commit (send_now).
+_INSERT_CLAIMED = _ROW.values(dispatched_at=func.now()).returning(_TABLE.c.id)
 _INSERT_DEDUP = _ROW.on_conflict_do_nothing(
     index_elements=[_TABLE.c.dedup_key],
     index_where=_TABLE.c.dispatched_at.is_(None) & _TABLE.c.dedup_key.is_not(None),
 ).returning(_TABLE.c.id)
-# Rows the relay holds (it is sending them too) are skipped, not waited for: the relay
-# marks them itself, and the request that sent them never blocks on its lock.
+# The relay marks what it sent, in its own transaction (it holds their locks).
 _MARK_SENT = (
     update(_TABLE)
-    .where(
-        _TABLE.c.id.in_(
-            select(_TABLE.c.id)
-            .where(
-                _TABLE.c.id.in_(bindparam("ids", expanding=True)),
-                _TABLE.c.dispatched_at.is_(None),
-            )
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-    )
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
     .values(dispatched_at=bindparam("at"))
+)
+# A claimed row whose send failed waits for the relay again, unless another row with its
+# key waits already (it carries the same work; two waiting rows cannot share a key).
+_o = _TABLE.alias("w")
+_RELEASE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.dispatched_at.is_not(None),
+        ~select(_o.c.id)
+        .where(_o.c.dedup_key == _TABLE.c.dedup_key, _o.c.dispatched_at.is_(None))
+        .exists(),
+    )
+    .values(
+        dispatched_at=None,
+        attempts=_TABLE.c.attempts + bindparam("tried"),
+        last_error=func.coalesce(
+            bindparam("error", type_=_TABLE.c.last_error.type), _TABLE.c.last_error
+        ),
+    )
 )
 
 
@@ -63,32 +75,65 @@ class Queued:
 
 
 def enqueue(
-    s: Session, task: str, payload: dict[str, Any], dedup_key: str | None = None
+    s: Session,
+    task: str,
+    payload: dict[str, Any],
+    dedup_key: str | None = None,
+    *,
+    claim: bool = False,
 ) -> Queued | None:
     """Add work to the caller's transaction. With a dedup_key, work already waiting under
     the same key absorbs this one (a burst of reports becomes one recomputation): then
-    None. The request (or task) that causes the work is kept in the payload, for its logs."""
+    None. The request (or task) that causes the work is kept in the payload, for its logs.
+
+    claim=True: the caller sends the work itself right after commit (send_now), so the row
+    is written as sent and nothing waits for the relay; no other waiting row absorbs it. A
+    send that fails gives the row back to the relay; a process that dies between commit
+    and send leaves a row that says sent. Only for work a sweeper queues again when it was
+    never done (a photo still waiting after K3_SWEEP_STUCK_SECONDS is)."""
     rid = current_request_id()
     if rid is not None:
         payload = {**payload, REQUEST_ID_KEY: rid}
-    stmt = _INSERT_DEDUP if dedup_key is not None else _INSERT
+    stmt = _INSERT_CLAIMED if claim else _INSERT_DEDUP if dedup_key is not None else _INSERT
     params = {"task": task, "payload": payload, "dedup_key": dedup_key}
     new_id = s.connection().execute(stmt, params).scalar()
     return None if new_id is None else Queued(int(new_id), task, payload)
 
 
-def send_now(uow: sessionmaker[Session], send: Sender, queued: Iterable[Queued]) -> int:
-    """Send work a committed transaction queued (enqueue's Queued), then mark it sent: one
-    statement, no lock-and-select as relay() takes. Still at least once, never lost: a row
-    not yet marked stays waiting for relay(), which may send it again in that instant
-    (tasks are idempotent); a failed send is left to relay(), which records it. The
-    payload sent is the one enqueued, in memory: JSON-native values only (as every
-    payload here is), so it equals what relay() would read back from the row."""
-    sent, _ = _send_each(send, queued)
-    if sent:
-        with engine_of(uow).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(_MARK_SENT, {"ids": sent, "at": now_utc()})
+def send_now(uow: sessionmaker[Session], send: Sender, queued: Sequence[Queued]) -> int:
+    """Send work a committed transaction claimed (enqueue(claim=True)); return how many
+    were sent. The rows already say sent, so a send that works costs no statement: no
+    lock-and-select as relay() takes, no second commit. The first send that fails gives
+    its row (attempt counted) and the rest back to the relay. The payload sent is the one
+    enqueued, in memory: JSON-native values only (as every payload here is), so it equals
+    what relay() would read back from the row."""
+    sent, failed = _send_each(send, queued)
+    if failed is not None:
+        row, error = failed
+        release(uow, queued[len(sent) :], error, failed=row.id)
     return len(sent)
+
+
+def release(
+    uow: sessionmaker[Session],
+    queued: Sequence[Queued],
+    error: str | None,
+    failed: int | None = None,
+) -> None:
+    """Claimed rows that did not reach the queue wait for the relay again (`failed`: the
+    one whose send was tried, its attempt and error recorded). Autocommit, one row per
+    statement: a row whose key another waiting row took meanwhile is left as it is."""
+    with engine_of(uow).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        for q in queued:
+            tried = q.id == failed
+            try:
+                c.execute(
+                    _RELEASE,
+                    {"row_id": q.id, "tried": int(tried), "error": error if tried else None},
+                )
+            except IntegrityError:
+                # A waiting row with its key appeared in between: it carries the work.
+                log.info("outbox: %s %s left sent; a waiting row has its key", q.task, q.id)
 
 
 def _send_each(send: Sender, rows: Iterable[Any]) -> tuple[list[int], tuple[Any, str] | None]:
@@ -133,7 +178,7 @@ def relay(
                 .where(t.c.id == row.id)
                 .values(attempts=t.c.attempts + 1, last_error=error)
             )
-        if sent:  # this transaction's own locks do not make SKIP LOCKED skip them
+        if sent:
             c.execute(_MARK_SENT, {"ids": sent, "at": now_utc()})
     return len(sent)
 

@@ -71,16 +71,30 @@ class Runtime:
         old.dispose(close=False)  # a forked child must not close its parent's sockets
 
     def send_now(self, queued: Sequence[outbox.Queued]) -> int:
-        """Send what this request queued, now that it is committed (best effort: beat
-        relays what is left)."""
-        if self.send is None or not queued:
+        """Send what this request claimed (enqueue(claim=True)), now that it is committed.
+        Whatever does not reach the queue goes back to the relay (beat, every 10 s); if
+        even that fails (the database went too), the sweeper finds the work undone."""
+        if not queued:
             return 0
         try:
+            if self.send is None:
+                raise RuntimeError("no sender in this process")
             self.broker.ping()
-            return outbox.send_now(self.uow, self.send, queued)
-        except Exception:  # the caller's work is committed; it waits in the outbox
-            log.warning("outbox send deferred (broker or database unreachable)", exc_info=True)
+        except Exception as exc:  # the caller's work is committed: hand it to the relay
+            log.warning("outbox send deferred (broker unreachable): %s", exc)
+            self._release(queued, f"{type(exc).__name__}: {exc}"[:500])
             return 0
+        try:
+            return outbox.send_now(self.uow, self.send, queued)
+        except Exception:  # a send failed and so did giving its row back: the sweeper's
+            log.error("outbox send failed and its rows could not be released", exc_info=True)
+            return 0
+
+    def _release(self, queued: Sequence[outbox.Queued], error: str) -> None:
+        try:
+            outbox.release(self.uow, queued, error, failed=queued[0].id)
+        except Exception:  # the database is gone too: the sweeper queues the work again
+            log.error("outbox rows could not be released for the relay", exc_info=True)
 
     def relay(self, ids: list[int] | None = None) -> int:
         """Hand waiting outbox work to the queue now (best effort: beat relays the rest)."""

@@ -12,12 +12,12 @@ from geoalchemy2 import Geometry
 from geoalchemy2.shape import from_shape
 from sqlalchemy import Date, DateTime, Uuid, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, load_only, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import plans as plan_rules
 from k3zones.audit import insert_with_entry
 from k3zones.enums import TaskState
-from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from k3zones.errors import Conflict, FieldError, Forbidden, InvalidInput
 from k3zones.evidence import EvidenceRules, report_flags, summarise
 from k3zones.models import (
     IdempotencyRecord,
@@ -41,7 +41,6 @@ from k3zones.services.report_views import (
     names,
     photos_of,
     report_dict,
-    visible,
 )
 from k3zones.services.zone_status import enqueue_recompute
 from k3zones.spatial import distance_m
@@ -448,48 +447,3 @@ def review_report(
             # Only accepted reports count for a zone's status: recompute it (coalesced).
             enqueue_recompute(s, r.zone_id)
         return full_dict(s, r)
-
-
-# What a photo PUT reads of its report and the count it moves on (the whole row, geometry
-# and JSON, cost the PUT a tenth of its time), locked. Built once.
-_PHOTO_REPORT_COLUMNS = load_only(
-    Report.id,
-    Report.kecamatan_id,
-    Report.officer_id,
-    Report.started_at,
-    Report.photos_expected,
-    Report.photos_received,
-)
-_OWN_REPORT_FOR_PHOTO = (
-    select(Report)
-    .options(_PHOTO_REPORT_COLUMNS)
-    .where(
-        Report.id == bindparam("report_id"),
-        Report.officer_id == bindparam("officer_id"),
-        Report.kecamatan_id == bindparam("kecamatan_id"),
-    )
-    .with_for_update(of=Report)
-)
-
-
-def report_for_photo(s: Session, caller: Principal, report_id: uuid.UUID) -> Report:
-    """The report a photo is sent to: visible, and the caller's own. For a kecamatan's
-    own officer, visible() comes down to the kecamatan (their own report passes the team
-    rule), so the statement is the prebuilt one."""
-    if not caller.is_kota and caller.kecamatan_id is not None:
-        q = _OWN_REPORT_FOR_PHOTO
-        params = {
-            "report_id": report_id,
-            "officer_id": caller.user_id,
-            "kecamatan_id": caller.kecamatan_id,
-        }
-    else:
-        q = visible(
-            select(Report).where(Report.id == report_id, Report.officer_id == caller.user_id),
-            caller,
-        )
-        q, params = q.options(_PHOTO_REPORT_COLUMNS).with_for_update(of=Report), {}
-    r: Report | None = s.scalar(q, params)
-    if r is None:
-        raise NotFound("Laporan tidak ditemukan.")
-    return r

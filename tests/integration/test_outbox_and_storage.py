@@ -45,7 +45,9 @@ def test_photo_upload_succeeds_while_the_broker_is_down(sample, settings, app, e
     uow = app.extensions["k3"].uow
     with uow() as s:
         [row] = s.scalars(select(Outbox))
-        assert row.dispatched_at is None  # kept, waiting for the broker
+        # The PUT claimed it; the broker did not answer, so it was given back to the relay.
+        assert row.dispatched_at is None and row.attempts == 1
+        assert (row.last_error or "").startswith("ConnectionError")
     # The broker is back: the relay (beat runs it every 10 s) hands the work over.
     q = redis.Redis.from_url(settings.redis_url)
     before = q.llen("celery")
@@ -70,35 +72,59 @@ def test_outbox_coalesces_by_key_and_relays_in_order(app, db):
     assert pending_count(uow) == 1
 
 
-def test_work_a_request_queued_is_sent_at_once_and_never_lost(app, db):
-    """send_now: what this transaction queued goes straight to the queue and is marked
-    sent; what the broker refuses stays waiting, and the relay sends it later."""
+def test_work_a_request_claims_is_sent_at_once_and_never_lost(app, db):
+    """send_now: what a transaction claimed is written as sent, goes straight to the queue
+    and needs no second statement; what the broker refuses goes back to the relay, the
+    attempt counted, and the relay sends it later."""
     uow = app.extensions["k3"].uow
     with uow() as s, s.begin():
-        first = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a")
-        again = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a")
-        other = enqueue(s, "t.photo", {"photo_id": "b"}, dedup_key="photo:b")
-    assert first is not None and other is not None
-    assert again is None  # absorbed by the waiting row: nothing more to send
+        a = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a", claim=True)
+        b = enqueue(s, "t.photo", {"photo_id": "b"}, dedup_key="photo:b", claim=True)
+        c = enqueue(s, "t.photo", {"photo_id": "c"}, dedup_key="photo:c", claim=True)
+    assert a is not None and b is not None and c is not None
+    assert pending_count(uow) == 0  # claimed: the relay never sends them
+    with uow() as s:
+        at = s.scalar(select(Outbox.dispatched_at).where(Outbox.id == a.id))
     sent: list[tuple[str, dict[str, str]]] = []
-    assert send_now(uow, lambda t, p: sent.append((t, p)), [first]) == 1
+    assert send_now(uow, lambda t, p: sent.append((t, p)), [a]) == 1
     assert sent == [("t.photo", {"photo_id": "a"})]
-    assert pending_count(uow) == 1  # b still waits for its own sender or the relay
+    with uow() as s:  # nothing written after the send
+        assert s.scalar(select(Outbox.dispatched_at).where(Outbox.id == a.id)) == at
 
     def broker_down(task: str, payload: dict[str, str]) -> None:
         raise ConnectionError("broker down")
 
-    assert send_now(uow, broker_down, [other]) == 0
-    assert pending_count(uow) == 1  # kept
-    assert relay(uow, lambda t, p: sent.append((t, p))) == 1
-    assert sent[-1] == ("t.photo", {"photo_id": "b"})
-    # A row the relay already sent is not marked again (its time stays the relay's).
+    assert send_now(uow, broker_down, [b, c]) == 0
     with uow() as s:
-        at = s.scalar(select(Outbox.dispatched_at).where(Outbox.id == other.id))
-    assert send_now(uow, lambda t, p: None, [other]) == 1
+        rows = s.execute(
+            select(Outbox.dedup_key, Outbox.attempts, Outbox.last_error)
+            .where(Outbox.dispatched_at.is_(None))
+            .order_by(Outbox.id)
+        ).all()
+    # Both wait again; only the one tried is counted.
+    assert rows == [("photo:b", 1, "ConnectionError: broker down"), ("photo:c", 0, None)]
+    assert relay(uow, lambda t, p: sent.append((t, p))) == 2
+    assert sent[1:] == [("t.photo", {"photo_id": "b"}), ("t.photo", {"photo_id": "c"})]
+    assert pending_count(uow) == 0
+
+
+def test_a_claimed_row_whose_key_already_waits_is_not_given_back_twice(app, db):
+    """A failed send of claimed work while the same work already waits (the sweeper queued
+    it): the waiting row carries it; the claimed one stays as it was, no conflict."""
+    uow = app.extensions["k3"].uow
+    with uow() as s, s.begin():
+        waiting = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a")
+        claimed = enqueue(s, "t.photo", {"photo_id": "a"}, dedup_key="photo:a", claim=True)
+    assert waiting is not None and claimed is not None  # a claim is never absorbed
+
+    def broker_down(task: str, payload: dict[str, str]) -> None:
+        raise ConnectionError("broker down")
+
+    assert send_now(uow, broker_down, [claimed]) == 0
+    assert pending_count(uow) == 1
     with uow() as s:
-        assert s.scalar(select(Outbox.dispatched_at).where(Outbox.id == other.id)) == at
-        assert pending_count(uow) == 0
+        row = s.get(Outbox, claimed.id)
+        assert row is not None and row.dispatched_at is not None and row.attempts == 0
 
 
 def test_processing_twice_changes_nothing(app, sample, login, settings):
