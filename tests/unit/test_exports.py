@@ -158,3 +158,22 @@ def test_docx_holds_hostile_text_as_plain_text():
     assert names[: len(HOSTILE)] == [t.replace("\r", "\n") for t in HOSTILE]
     assert "Zona kontrol" in names
     assert [c.text for c in doc.tables[2].rows[1].cells][2:5] == ["-5,50", "-", "1.046.227,50"]
+
+
+def test_xlsx_boxes_each_table_to_its_own_width_and_bolds_its_header():
+    """The LKIP tables differ in width: a narrower table below a wider one gets no borders
+    on the empty cells beside it (it did, when styles went to the whole sheet width)."""
+    d = data()
+    ws = load_workbook(io.BytesIO(to_xlsx(d))).active
+    rows = list(ws.iter_rows())
+    for title, header, body in tables(d):
+        at = next(i for i, r in enumerate(rows) if r[0].value == title)
+        assert rows[at][0].font.b
+        for i, row in enumerate(rows[at + 1 : at + 2 + len(body)]):
+            width = len(header)
+            assert all(c.border.top.style == "thin" for c in row[:width]), title
+            assert all(c.border.top.style is None and c.value is None for c in row[width:])
+            assert all(c.font.b for c in row[:width]) == (i == 0)  # the header only
+            if i == 0:
+                assert [c.value for c in row[:width]] == header
+                assert all(c.alignment.wrap_text for c in row[:width])
