@@ -1,7 +1,8 @@
 """Photos: what they really are, what their EXIF says, and the derived images.
 
-Pure functions over Pillow (with pillow-heif for HEIC/HEIF). The original is never
-changed; derived images are rotated by EXIF Orientation and carry no EXIF at all.
+Pure functions over Pillow (with pillow-heif for HEIC/HEIF headers and EXIF; a phone
+HEIC's pixels through k3zones.heif, FFmpeg's decoder). The original is never changed;
+derived images are rotated by EXIF Orientation and carry no EXIF at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import IO, Any
 import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from k3zones import heif
 from k3zones.blur import PublicCopy
 
 pillow_heif.register_heif_opener()
@@ -303,6 +305,36 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
+def _heif_web(src: str | Path | IO[bytes]) -> Image.Image | None:
+    if isinstance(src, str | Path):
+        with open(src, "rb") as f:
+            return heif.decode_fit(f, WEB_PX)
+    at = src.tell()
+    try:
+        return heif.decode_fit(src, WEB_PX)
+    finally:
+        src.seek(at)
+
+
+def _decode_web(img: Image.Image) -> Image.Image:
+    """Decode through Pillow (JPEG in draft mode already) and shrink to the web size."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(
+            "Berkas foto terpotong atau rusak; kirim ulang foto dari ponsel."
+        ) from exc
+    # Shrink first, then turn upright and convert: both then work on ~2 MP, not 16.
+    web = img if img.mode in ("RGB", "RGBA", "L", "LA") else _rgb(img)
+    # HEIF through libheif and PNG have no shrink-on-load (every tile at full size; a PNG
+    # has one size): a box reduce by the whole factor first, then bicubic, halves the
+    # resize of a 16 MP decode (reducing_gap 1.0; a JPEG after draft is < 2x off).
+    web.thumbnail((WEB_PX, WEB_PX), Image.Resampling.BICUBIC, reducing_gap=1.0)
+    return web
+
+
 def process(src: str | Path | IO[bytes]) -> Processed:
     """Decode once, at the smallest scale the web image allows (JPEG draft mode: libjpeg
     decodes at 1/2, 1/4 or 1/8 of the size), and derive a web-size and a thumbnail JPEG,
@@ -315,20 +347,11 @@ def process(src: str | Path | IO[bytes]) -> Processed:
         if img.format == "JPEG":
             # The square box is the same whichever way the photo is rotated.
             img.draft("RGB", _fit(img.width, img.height, WEB_PX))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                img.load()
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageRejected(
-                "Berkas foto terpotong atau rusak; kirim ulang foto dari ponsel."
-            ) from exc
-        # Shrink first, then turn upright and convert: both then work on ~2 MP, not 16.
-        web = img if img.mode in ("RGB", "RGBA", "L", "LA") else _rgb(img)
-        # HEIF and PNG have no shrink-on-load (libheif decodes every tile at full size, a
-        # PNG has one size): a box reduce by the whole factor first, then bicubic, halves
-        # the resize of a 16 MP decode (reducing_gap 1.0; a JPEG after draft is < 2x off).
-        web.thumbnail((WEB_PX, WEB_PX), Image.Resampling.BICUBIC, reducing_gap=1.0)
+        # A phone HEIC: FFmpeg's HEVC decoder, converted and scaled in one step (k3zones.heif);
+        # None for what that path does not handle, which libheif decodes below.
+        web = _heif_web(src) if img.format == "HEIF" else None
+        if web is None:
+            web = _decode_web(img)
         turn = _TRANSPOSE.get(exif.orientation or 1)
         if turn is not None:
             web = web.transpose(turn)

@@ -9,7 +9,7 @@ from tests.support.paths import ROOT
 
 # Never needed to derive a photo: the HTTP layer, the export writers, the other tasks'
 # services (each task imports its own when it first runs), OpenCV (imported by the
-# detection itself).
+# detection itself), FFmpeg (by the first HEIC).
 NOT_AT_START = (
     "flask",
     "flask_smorest",
@@ -21,6 +21,7 @@ NOT_AT_START = (
     "jinja2",
     "holidays",
     "cv2",
+    "av",
     "jwt",
     "k3zones.evidence_packet",
     "k3zones.services.exports",
