@@ -362,15 +362,16 @@ def thumbnail_size(w: int, h: int, box: int) -> tuple[int, int]:
     return box, round_aspect(box / aspect, key=lambda n: 0 if n == 0 else abs(aspect - box / n))
 
 
-_pool: ThreadPoolExecutor | None = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _threads() -> ThreadPoolExecutor:
-    # One small pool per process (a Celery worker child): FFmpeg decodes outside the GIL.
+    # One small pool per process (FFmpeg decodes outside the GIL), made in the process that
+    # uses it: a pool inherited through fork (a Celery child) has no threads behind it.
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1)), "heif")
-    return _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(max(1, min(2, os.cpu_count() or 1)), "heif"))
+    return _pool[1]
 
 
 def decode_fit(src: IO[bytes], box: int) -> Image.Image | None:

@@ -3,6 +3,7 @@ upright; anything the module does not handle goes to libheif, and no damaged fil
 
 import contextlib
 import io
+import multiprocessing
 
 import numpy as np
 import pillow_heif
@@ -132,3 +133,17 @@ def test_the_size_is_the_one_pillows_thumbnail_gives(w, h, box):
     img = Image.new("1", (w, h))
     img.thumbnail((box, box))
     assert heif.thumbnail_size(w, h, box) == img.size
+
+
+def test_a_forked_worker_decodes_with_threads_of_its_own():
+    """Celery's children are forked: a pool made in the parent has no threads there."""
+    data = (PHOTOS / PHONES[1]).read_bytes()
+    assert heif.decode_fit(io.BytesIO(data), 320) is not None  # the parent's pool exists
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_decoded_size, (data,)).get(timeout=60) == (240, 320)
+
+
+def _decoded_size(data: bytes) -> tuple[int, int] | None:
+    img = heif.decode_fit(io.BytesIO(data), 320)
+    return None if img is None else img.size
