@@ -305,13 +305,13 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
-def _heif_web(src: str | Path | IO[bytes]) -> Image.Image | None:
+def _heif_web(src: str | Path | IO[bytes], size: tuple[int, int]) -> Image.Image | None:
     if isinstance(src, str | Path):
         with open(src, "rb") as f:
-            return heif.decode_fit(f, WEB_PX)
+            return heif.decode_fit(f, WEB_PX, size, MAX_PIXELS)
     at = src.tell()
     try:
-        return heif.decode_fit(src, WEB_PX)
+        return heif.decode_fit(src, WEB_PX, size, MAX_PIXELS)
     finally:
         src.seek(at)
 
@@ -349,7 +349,7 @@ def process(src: str | Path | IO[bytes]) -> Processed:
             img.draft("RGB", _fit(img.width, img.height, WEB_PX))
         # A phone HEIC: FFmpeg's HEVC decoder, converted and scaled in one step (k3zones.heif);
         # None for what that path does not handle, which libheif decodes below.
-        web = _heif_web(src) if img.format == "HEIF" else None
+        web = _heif_web(src, (img.width, img.height)) if img.format == "HEIF" else None
         if web is None:
             web = _decode_web(img)
         turn = _TRANSPOSE.get(exif.orientation or 1)

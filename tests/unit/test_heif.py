@@ -4,18 +4,21 @@ upright; anything the module does not handle goes to libheif, and no damaged fil
 import contextlib
 import io
 import multiprocessing
+import struct
+import tempfile
 
 import numpy as np
-import pillow_heif
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from k3zones import heif, imaging
+from tests.support import heif_files as hf
 from tests.support.paths import PHOTOS
 
 PHONES = ["heic_mobile_HMD_Nokia_8.3_5G.heif", "heic_mobile_iphone_13_pro_max.HEIC"]
+MAX = imaging.MAX_PIXELS
 
 
 def psnr(a: Image.Image, b: Image.Image) -> float:
@@ -30,17 +33,41 @@ def libheif(data: bytes) -> Image.Image:
     return img.convert("RGB")
 
 
-def heic_of(img: Image.Image) -> bytes:
-    out = io.BytesIO()
-    pillow_heif.from_pillow(img).save(out, quality=90)
-    return out.getvalue()
+def fast(data: bytes, box: int = imaging.WEB_PX, f: io.IOBase | None = None) -> Image.Image | None:
+    """decode_fit as imaging.process calls it: the header's size is libheif's."""
+    with Image.open(io.BytesIO(data)) as header:
+        expect = header.size
+    return heif.decode_fit(f or io.BytesIO(data), box, expect, MAX)
+
+
+def close_to_libheif(data: bytes, img: Image.Image | None, floor_db: float = 38) -> bool:
+    assert img is not None
+    whole = libheif(data)
+    small = whole.copy()
+    small.thumbnail(img.size)
+    return (
+        img.size == small.size
+        and psnr(img, whole.resize(img.size, Image.Resampling.LANCZOS)) > floor_db
+    )
+
+
+@pytest.fixture(scope="module")
+def picture() -> Image.Image:
+    with Image.open(PHOTOS / "jpg_mobile_jolla.jpg") as jpeg:
+        return jpeg.convert("RGB").resize((1024, 768), Image.Resampling.LANCZOS)
+
+
+@pytest.fixture(scope="module")
+def quadrants(picture: Image.Image) -> tuple[list[hf.Coded], int, int]:
+    """The picture as a 2 x 2 grid of 512 px tiles (the bottom ones padded)."""
+    return hf.tiles_of(picture, 512)
 
 
 def test_phone_heics_are_grids_of_hevc_tiles_turned_a_quarter():
     with open(PHOTOS / PHONES[0], "rb") as f:
-        nokia = heif.layout(f)
+        nokia = heif.layout(f, MAX)
     with open(PHOTOS / PHONES[1], "rb") as f:
-        iphone = heif.layout(f)
+        iphone = heif.layout(f, MAX)
     assert (nokia.width, nokia.height, nokia.columns, nokia.rows) == (4608, 3456, 9, 7)
     assert (iphone.width, iphone.height, iphone.columns, iphone.rows) == (4032, 3024, 8, 6)
     assert len(nokia.tiles) == 63 and len(iphone.tiles) == 48
@@ -53,13 +80,9 @@ def test_phone_heics_are_grids_of_hevc_tiles_turned_a_quarter():
 @pytest.mark.parametrize("name, floor_db", list(zip(PHONES, (39.8, 41.5), strict=True)))
 def test_ffmpeg_gives_the_picture_libheif_gives_at_the_web_size(name, floor_db):
     data = (PHOTOS / name).read_bytes()
-    fast = heif.decode_fit(io.BytesIO(data), imaging.WEB_PX)
-    assert fast is not None
-    whole = libheif(data)
-    small = whole.copy()
-    small.thumbnail((imaging.WEB_PX, imaging.WEB_PX))
-    assert fast.size == small.size == (1200, 1600)  # upright: portrait, as libheif turns it
-    assert psnr(fast, whole.resize(fast.size, Image.Resampling.LANCZOS)) > floor_db
+    img = fast(data)
+    assert img is not None and img.size == (1200, 1600)  # upright: portrait, as libheif turns it
+    assert close_to_libheif(data, img, floor_db)
 
 
 @pytest.mark.parametrize("name", PHONES)
@@ -67,35 +90,125 @@ def test_processing_a_heic_answers_as_through_libheif(name, monkeypatch):
     data = (PHOTOS / name).read_bytes()
     used = []
     real = heif.decode_fit
-    monkeypatch.setattr(heif, "decode_fit", lambda f, box: used.append(1) or real(f, box))
-    fast = imaging.process(io.BytesIO(data))
-    monkeypatch.setattr(heif, "decode_fit", lambda f, box: None)
+    monkeypatch.setattr(heif, "decode_fit", lambda *a: used.append(1) or real(*a))
+    quick = imaging.process(io.BytesIO(data))
+    monkeypatch.setattr(heif, "decode_fit", lambda *a: None)
     slow = imaging.process(io.BytesIO(data))
     assert used  # the first run went through FFmpeg
-    assert (fast.header, fast.exif) == (slow.header, slow.exif)
-    web = [Image.open(io.BytesIO(p.web_jpeg)) for p in (fast, slow)]
-    thumb = [Image.open(io.BytesIO(p.thumb_jpeg)) for p in (fast, slow)]
+    assert (quick.header, quick.exif) == (slow.header, slow.exif)
+    web = [Image.open(io.BytesIO(p.web_jpeg)) for p in (quick, slow)]
+    thumb = [Image.open(io.BytesIO(p.thumb_jpeg)) for p in (quick, slow)]
     assert web[0].size == web[1].size and thumb[0].size == thumb[1].size
     assert psnr(*web) > 34  # two JPEG encodings of nearly the same picture
-    assert imaging.hamming(fast.dhash, slow.dhash) <= 4
+    assert imaging.hamming(quick.dhash, slow.dhash) <= 4
 
 
-def test_a_single_hevc_image_is_decoded_and_an_odd_size_goes_to_libheif():
-    with Image.open(PHOTOS / "jpg_mobile_jolla.jpg") as jpeg:
-        base = jpeg.convert("RGB").resize((1280, 960), Image.Resampling.LANCZOS)
-    data = heic_of(base)
+@pytest.mark.parametrize(
+    "props",
+    [
+        [hf.irot(1)],
+        [hf.irot(2)],
+        [hf.irot(3)],
+        [hf.imir(0)],
+        [hf.imir(1)],
+        [hf.irot(1), hf.imir(0)],
+        [hf.imir(1), hf.irot(3)],
+    ],
+    ids=["irot1", "irot2", "irot3", "imir0", "imir1", "irot1-imir0", "imir1-irot3"],
+)
+def test_every_turn_and_mirror_is_applied_as_libheif_applies_it(quadrants, props):
+    tiles, columns, rows = quadrants
+    data = hf.grid(tiles, columns, rows, 1000, 760, image_props=props)
+    assert close_to_libheif(data, fast(data, 600))
+
+
+@pytest.mark.parametrize(
+    "image_props, tile_props",
+    [
+        ([hf.nclx(1, False)], []),  # the grid's colour box: BT.709, limited range
+        ([], [hf.nclx(1, False)]),  # only the tiles say: libheif takes the first tile's
+        ([], [hf.nclx(6, False)]),  # BT.601 but limited, unlike the coded stream
+        ([hf.nclx(6, True)], [hf.nclx(1, False)]),  # the grid's box wins
+    ],
+    ids=["grid-709-limited", "tiles-709-limited", "tiles-601-limited", "grid-over-tiles"],
+)
+def test_colour_boxes_are_read_as_libheif_reads_them(quadrants, image_props, tile_props):
+    tiles, columns, rows = quadrants
+    data = hf.grid(tiles, columns, rows, 1024, 768, image_props=image_props, tile_props=tile_props)
+    assert close_to_libheif(data, fast(data, 600))
+
+
+def test_a_single_hevc_image_is_decoded_and_an_odd_size_goes_to_libheif(picture):
+    data = hf.encode(picture)
     with io.BytesIO(data) as f:
-        lay = heif.layout(f)
+        lay = heif.layout(f, MAX)
     assert (lay.columns, lay.rows, len(lay.tiles), lay.transforms) == (1, 1, 1, ())
-    fast = heif.decode_fit(io.BytesIO(data), 640)
-    assert fast is not None and fast.size == (640, 480)
-    assert psnr(fast, libheif(data).resize((640, 480), Image.Resampling.LANCZOS)) > 38
-    odd = heic_of(base.crop((0, 0, 641, 479)))
-    assert heif.decode_fit(io.BytesIO(odd), 640) is None
+    img = fast(data, 512)
+    assert img is not None and img.size == (512, 384)
+    assert close_to_libheif(data, img)
+    odd = hf.encode(picture.crop((0, 0, 641, 479)))
+    assert fast(odd) is None
     assert imaging.process(io.BytesIO(odd)).header.width == 641  # libheif decodes it
 
 
-SMALL = heic_of(Image.new("RGB", (256, 192), (40, 120, 200)))
+def test_grids_that_do_not_match_their_tiles_or_size_go_to_libheif(quadrants):
+    tiles, columns, rows = quadrants
+    # Taller than its tiles: part of the frame would never be written (libheif refuses).
+    taller = hf.grid(tiles, columns, rows, 1024, 1100)
+    with Image.open(io.BytesIO(taller)) as header:
+        assert heif.decode_fit(io.BytesIO(taller), 600, header.size, MAX) is None
+    # A grid descriptor larger than the image's ispe (the size checked against MAX_PIXELS).
+    larger = hf.grid(tiles, columns, rows, 1024, 768, image_ispe=(1000, 700))
+    assert heif.decode_fit(io.BytesIO(larger), 600, (1000, 700), MAX) is None
+    # Over the pixel limit.
+    fine = hf.grid(tiles, columns, rows, 1024, 768)
+    assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 768 - 1) is None
+    assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 768) is not None
+    # A header size that is not the grid's.
+    assert heif.decode_fit(io.BytesIO(fine), 600, (768, 1024), MAX) is None
+
+
+def test_an_image_with_alpha_is_left_to_libheif_and_lands_on_white():
+    img = Image.new("RGBA", (256, 192), (40, 120, 200, 255))
+    img.paste((0, 0, 0, 0), (0, 0, 64, 64))  # a transparent corner
+    data = hf.encode(img)
+    assert fast(data) is None
+    out = Image.open(io.BytesIO(imaging.process(io.BytesIO(data)).web_jpeg)).convert("RGB")
+    assert min(out.getpixel((5, 5))) > 240  # composited on white, not black
+
+
+def test_unknown_top_level_boxes_are_never_parsed(quadrants):
+    """No container demuxer sees the file: a compressed-movie box (which FFmpeg's would
+    inflate, to gigabytes) is skipped like any other box libheif does not know."""
+    tiles, columns, rows = quadrants
+    junk = hf.box(
+        b"cmov",
+        hf.box(b"dcom", b"zlib") + hf.box(b"cmvd", struct.pack(">I", 2**31 - 1) + b"x" * 64),
+    )
+    data = hf.grid(tiles, columns, rows, 1024, 768, before_meta=junk)
+    assert close_to_libheif(data, fast(data, 600))
+
+
+def test_a_descriptor_far_past_the_end_of_a_real_file_goes_to_libheif(quadrants):
+    tiles, columns, rows = quadrants
+    data = hf.grid(tiles, columns, rows, 1024, 768, descriptor_offset=2**31)
+    with tempfile.TemporaryFile() as f:  # what the worker passes: seeking there is an OSError
+        f.write(data)
+        assert heif.decode_fit(f, 600, (1024, 768), MAX) is None
+
+
+def test_a_tile_ffmpeg_cannot_decode_sends_the_file_to_libheif(quadrants):
+    tiles, columns, rows = quadrants
+    broken = [
+        tiles[0],
+        hf.Coded(tiles[1].config, b"\0\0\0\x08" + b"\xff" * 8, 512, 512),
+        *tiles[2:],
+    ]
+    data = hf.grid(broken, columns, rows, 1024, 768)
+    assert fast(data, 600) is None
+
+
+SMALL = hf.encode(Image.new("RGB", (256, 192), (40, 120, 200)))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -112,19 +225,31 @@ def test_a_damaged_heic_gives_a_picture_or_none_never_an_error(changes, keep):
     for at, value in changes:
         if at < len(data):
             data[at] = value
-    img = heif.decode_fit(io.BytesIO(bytes(data)), 128)
-    assert img is None or (img.mode == "RGB" and max(img.size) <= 192)
+    img = heif.decode_fit(io.BytesIO(bytes(data)), 128, (256, 192), MAX)
+    assert img is None or (img.mode == "RGB" and max(img.size) <= 128)
     with contextlib.suppress(imaging.ImageRejected):  # refused is fine; anything else is not
         imaging.process(io.BytesIO(bytes(data)))
 
 
-@settings(max_examples=12, deadline=None)
-@given(st.integers(0, 2047), st.integers(0, 255))
-def test_a_damaged_phone_heic_header_never_breaks_the_reader(at, value):
-    data = bytearray((PHOTOS / PHONES[1]).read_bytes())
-    data[at] = value
-    img = heif.decode_fit(io.BytesIO(bytes(data)), imaging.WEB_PX)
-    assert img is None or max(img.size) <= imaging.WEB_PX
+@pytest.fixture(scope="module")
+def small_grid() -> bytes:
+    tile = hf.coded(Image.new("RGB", (64, 64), (200, 80, 40)))
+    return hf.grid([tile] * 4, 2, 2, 128, 96, image_props=[hf.irot(1)])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_damaged_grid_gives_a_picture_or_none_never_an_error(small_grid, data):
+    """Mutations inside the meta box: the grid descriptor, iloc, iref, ipma, idat."""
+    raw = bytearray(small_grid)
+    meta_end = raw.index(b"mdat") - 4
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, meta_end - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    with tempfile.TemporaryFile() as f:
+        f.write(raw)
+        img = heif.decode_fit(f, 64, (96, 128), MAX)
+    assert img is None or (img.mode == "RGB" and max(img.size) <= 64)
 
 
 @settings(max_examples=200, deadline=None)
@@ -138,12 +263,12 @@ def test_the_size_is_the_one_pillows_thumbnail_gives(w, h, box):
 def test_a_forked_worker_decodes_with_threads_of_its_own():
     """Celery's children are forked: a pool made in the parent has no threads there."""
     data = (PHOTOS / PHONES[1]).read_bytes()
-    assert heif.decode_fit(io.BytesIO(data), 320) is not None  # the parent's pool exists
+    assert fast(data, 320) is not None  # the parent's pool exists
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:
         assert pool.apply_async(_decoded_size, (data,)).get(timeout=60) == (240, 320)
 
 
 def _decoded_size(data: bytes) -> tuple[int, int] | None:
-    img = heif.decode_fit(io.BytesIO(data), 320)
+    img = fast(data, 320)
     return None if img is None else img.size
