@@ -94,7 +94,9 @@ def world(app: Any, bearer: dict[str, dict[str, str]]) -> dict[str, Any]:
     c = app.test_client()
     decrees = c.get("/api/v1/decrees", headers=bearer["demo.admin"]).get_json()
     zones = c.get("/api/v1/zones", headers=bearer["demo.admin"]).get_json()["features"]
+    users = c.get("/api/v1/users", headers=bearer["demo.admin"]).get_json()
     return {
+        "officer_id": next(u["id"] for u in users if u["username"] == "demo.petugas"),
         "decree_id": decrees[0]["id"],
         "kelurahan": next(z["properties"]["kelurahan"] for z in zones),
         "zone_id": zones[0]["id"],
@@ -197,6 +199,12 @@ def _complete(label: str, case: Any, w: dict[str, Any], username: str) -> None:
         else:
             case.body = w["jpeg"]
         (case.headers or {}).pop("X-Content-SHA256", None)
+    elif label == "POST /api/v1/teams/{team_id}/members":
+        # an officer of the team's kecamatan (another id is "not found", as the URL's team
+        # would be); joined on or before today
+        body["user_id"] = w["officer_id"]
+        if "joined_on" in body:
+            body["joined_on"] = today_wib().isoformat()
     elif label == "POST /api/v1/reports/{report_id}/review" and not body.get("note"):
         body["note"] = "Foto kurang jelas, mohon diulang."  # sending back needs a reason
     elif label in ("POST /api/v1/reports", "PATCH /api/v1/reports/{report_id}") and (
