@@ -303,30 +303,35 @@ class _Meta:
     def properties_of(self, item: int) -> list[tuple[bytes, int, int]]:
         return [self.props[i - 1] for i in self.assoc.get(item, ())]
 
-    def first(self, item: int, kind: bytes, colr: bytes | None = None) -> tuple[int, int] | None:
-        """The first property of a kind (a colr of a colour type) associated with an item:
-        libheif reads the first too."""
-        for k, a, b in self.properties_of(item):
-            if k == kind and (colr is None or bytes(self.buf[a : a + 4]) == colr):
-                return a, b
-        return None
+    def only(self, item: int, kind: bytes, colr: bytes | None = None) -> tuple[int, int] | None:
+        """The property of a kind (a colr of a colour type) associated with an item; one
+        given twice sends the file to libheif (which reads the first of some, the last of
+        others)."""
+        found = [
+            (a, b)
+            for k, a, b in self.properties_of(item)
+            if k == kind and (colr is None or bytes(self.buf[a : a + 4]) == colr)
+        ]
+        if len(found) > 1:
+            raise _Bad(f"{kind!r} given twice")
+        return found[0] if found else None
 
     def ispe(self, item: int) -> tuple[int, int]:
-        p = self.first(item, b"ispe")
+        p = self.only(item, b"ispe")
         if p is None:
             raise _Bad("no size")
         a, b = p
         return _u(self.buf, a + 4, 4, b), _u(self.buf, a + 8, 4, b)
 
     def nclx(self, item: int) -> tuple[int, bool] | None:
-        p = self.first(item, b"colr", b"nclx")
+        p = self.only(item, b"colr", b"nclx")
         if p is None:
             return None
         a, b = p
         return _u(self.buf, a + 8, 2, b), bool(_u(self.buf, a + 10, 1, b) & 0x80)
 
     def check_8_bits(self, item: int) -> None:
-        p = self.first(item, b"pixi")
+        p = self.only(item, b"pixi")
         if p is not None:
             a, b = p
             n = _u(self.buf, a + 4, 1, b)
@@ -334,7 +339,7 @@ class _Meta:
                 raise _Bad("not 8 bits")
 
     def aux_type(self, item: int) -> bytes:
-        p = self.first(item, b"auxC")
+        p = self.only(item, b"auxC")
         return b"" if p is None else bytes(self.buf[p[0] + 4 : p[1]]).split(b"\0")[0]
 
     def extents(self, item: int, size: int) -> tuple[tuple[int, int, int], ...]:
@@ -347,6 +352,119 @@ class _Meta:
         if any(length <= 0 or off + length > room for off, length in spans):
             raise _Bad("extent past its data")
         return tuple((method, off, length) for off, length in spans)
+
+
+# --- what reaches the HEVC decoder ------------------------------------------------------
+# Phone tiles: an hvcC of one VPS, one SPS and one PPS (tens of bytes each), 4-byte NAL
+# lengths, 8-bit 4:2:0, and one slice NAL unit per tile. Anything else goes to libheif
+# before FFmpeg sees it: FFmpeg allocates per NAL unit before decoding, and parses the hvcC
+# again for every tile.
+MAX_CONFIG_BYTES = 4096
+MAX_TILE_NALS = 8
+_VCL = set(range(0, 10)) | set(range(16, 22))
+_SEI = {39, 40}
+
+
+class _Bits:
+    """An RBSP (emulation prevention bytes removed) read bit by bit, bounded."""
+
+    def __init__(self, nal: bytes) -> None:
+        self.data = nal.replace(b"\x00\x00\x03", b"\x00\x00")
+        self.at = 0
+
+    def u(self, n: int) -> int:
+        v = 0
+        for _ in range(n):
+            byte = self.at >> 3
+            if byte >= len(self.data):
+                raise _Bad("SPS cut short")
+            v = (v << 1) | ((self.data[byte] >> (7 - (self.at & 7))) & 1)
+            self.at += 1
+        return v
+
+    def ue(self) -> int:
+        zeros = 0
+        while self.u(1) == 0:
+            zeros += 1
+            if zeros > 31:
+                raise _Bad("SPS value")
+        return (1 << zeros) - 1 + self.u(zeros)
+
+
+def _sps_size(nal: bytes) -> tuple[int, int]:
+    """pic_width/height_in_luma_samples of an HEVC SPS (H.265 7.3.2.2), the size FFmpeg
+    allocates for before any other limit applies."""
+    b = _Bits(nal[2:])  # after the two-byte NAL unit header
+    b.u(4)  # sps_video_parameter_set_id
+    sub_layers = b.u(3)
+    b.u(1)
+    b.u(96)  # general profile, tier, compatibility, constraints, level
+    present = [(b.u(1), b.u(1)) for _ in range(sub_layers)]
+    if sub_layers:
+        b.u(2 * (8 - sub_layers))
+    for profile, level in present:
+        b.u(88 * profile + 8 * level)
+    b.ue()  # sps_seq_parameter_set_id
+    if b.ue() == 3:  # chroma_format_idc
+        b.u(1)
+    return b.ue(), b.ue()
+
+
+def _check_config(config: bytes, tile: tuple[int, int]) -> None:
+    """The hvcC of a tile: what phones write, its SPS no larger than the tile (+ one CTU)."""
+    c = memoryview(config)
+    end = len(c)
+    if end > MAX_CONFIG_BYTES or _u(c, 0, 1, end) != 1:  # configurationVersion
+        raise _Bad("hvcC version or size")
+    if _u(c, 16, 1, end) & 3 != 1 or _u(c, 17, 1, end) & 7 or _u(c, 18, 1, end) & 7:
+        raise _Bad("not 8-bit 4:2:0")
+    if _u(c, 21, 1, end) & 3 != 3:  # lengthSizeMinusOne: 4-byte NAL lengths, as libheif reads
+        raise _Bad("NAL length size")
+    at, counts, sps = 23, {32: 0, 33: 0, 34: 0}, b""
+    arrays = _u(c, 22, 1, end)
+    if arrays > 8:
+        raise _Bad("hvcC arrays")
+    for _ in range(arrays):
+        kind, n = _u(c, at, 1, end) & 0x3F, _u(c, at + 1, 2, end)
+        at += 3
+        if (kind not in counts and kind not in _SEI) or n > 4:
+            raise _Bad(f"hvcC NAL unit type {kind}")
+        for _ in range(n):
+            length = _u(c, at, 2, end)
+            nal = bytes(c[at + 2 : at + 2 + length])
+            if len(nal) != length or length < 2:
+                raise _Bad("hvcC NAL unit")
+            at += 2 + length
+            if kind in counts:
+                counts[kind] += 1
+            if kind == 33:
+                sps = nal
+    if at != end or any(n != 1 for n in counts.values()):
+        raise _Bad("hvcC parameter sets")
+    w, h = _sps_size(sps)
+    if not (tile[0] <= w <= tile[0] + 64 and tile[1] <= h <= tile[1] + 64):
+        raise _Bad("SPS size is not the tile's")
+
+
+def _check_tile(data: bytes) -> None:
+    """A tile's coded bytes: 4-byte-length NAL units covering it exactly, a few slices or
+    SEI, no parameter sets of its own (the SPS checked above is the one that applies)."""
+    d = memoryview(data)
+    at, n, slices = 0, 0, 0
+    while at < len(d):
+        length = _u(d, at, 4, len(d))
+        if length < 2 or at + 4 + length > len(d):
+            raise _Bad("tile NAL unit length")
+        kind = (d[at + 4] >> 1) & 0x3F
+        if kind not in _VCL and kind not in _SEI:
+            raise _Bad(f"tile NAL unit type {kind}")
+        slices += kind in _VCL
+        n += 1
+        if n > MAX_TILE_NALS:
+            raise _Bad("too many NAL units in a tile")
+        at += 4 + length
+    if not slices:
+        raise _Bad("a tile without a slice")
 
 
 def layout(f: IO[bytes], max_pixels: int) -> Layout:
@@ -411,25 +529,33 @@ def layout(f: IO[bytes], max_pixels: int) -> Layout:
     tiles: list[Tile] = []
     sizes: set[tuple[int, int]] = set()
     colours: set[tuple[int, bool] | None] = set()
+    configs: dict[tuple[int, int], bytes] = {}  # one copy of each hvcC, checked once
     for t in tile_ids:
         if meta.types.get(t) != b"hvc1":
             raise _Bad("a tile is not HEVC")
         if t != primary and any(p[0] not in _TILE for p in meta.properties_of(t)):
             raise _Bad("a tile property this module does not apply")
         meta.check_8_bits(t)
-        config = meta.first(t, b"hvcC")
-        if config is None:
+        at = meta.only(t, b"hvcC")
+        if at is None:
             raise _Bad("a tile without its decoder configuration")
-        sizes.add(meta.ispe(t))
+        tile_size = meta.ispe(t)
+        if at not in configs:
+            configs[at] = bytes(m[at[0] : at[1]])
+            _check_config(configs[at], tile_size)
+        sizes.add(tile_size)
         colours.add(meta.nclx(t))
-        tiles.append(Tile(bytes(m[config[0] : config[1]]), meta.extents(t, size)))
+        tiles.append(Tile(configs[at], meta.extents(t, size)))
     if len(sizes) != 1:
         raise _Bad("tiles of different sizes")
     ((tw, th),) = sizes
-    # Every pixel of the image is in a tile, and no tile lies wholly outside it.
+    # Every pixel of the image is in a tile, and no tile lies wholly outside it; what is
+    # decoded in all is bounded as the image is.
     covered = (columns - 1) * tw < width <= columns * tw and (rows - 1) * th < height <= rows * th
     if not covered or tw % 2 or th % 2:
         raise _Bad("tiles do not cover the image")
+    if columns * tw * rows * th > max_pixels:
+        raise _Bad("tiles larger than the pixel limit")
     # The colour the image says, else the tiles' (as libheif: the first decoded tile's).
     colour = meta.nclx(primary)
     if colour is None:
@@ -506,6 +632,8 @@ def decode_fit(
         if sum(n for t in lay.tiles for _, _, n in t.extents) > size:
             raise _Bad("tiles larger than the file")
         coded = [_item_bytes(src, size, lay.idat, t.extents) for t in lay.tiles]
+        for data in coded:
+            _check_tile(data)
     except Exception as exc:  # the file's tables, whatever is wrong with them
         log.debug("heif: libheif decodes this one (%s: %s)", type(exc).__name__, exc)
         return None
@@ -539,9 +667,9 @@ def _decode(lay: Layout, coded: list[bytes], box: int) -> Image.Image:
         ctx = av.CodecContext.create("hevc", "r")
         ctx.extradata = lay.tiles[i].config
         ctx.thread_type = "NONE"  # tiles are decoded side by side instead
-        # An SPS that claims more than the tile's declared size is refused before FFmpeg
-        # allocates for it.
-        ctx.options = {"max_pixels": str(tw * th)}
+        # The SPS was checked against the tile's size (_check_config); FFmpeg's own limit
+        # as well, for the frame it outputs.
+        ctx.options = {"max_pixels": str((tw + 64) * (th + 64))}
         frames = ctx.decode(av.Packet(coded[i])) + ctx.decode(None)
         if len(frames) != 1:
             raise _Bad("a tile is not one frame")

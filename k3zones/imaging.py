@@ -80,7 +80,7 @@ def _open(src: str | Path | IO[bytes]) -> Image.Image:
         ) from exc
     except UnidentifiedImageError as exc:
         raise ImageRejected("Berkas bukan foto yang dapat dibaca (JPEG, PNG, atau HEIC).") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
         raise ImageRejected("Berkas foto rusak dan tidak dapat dibaca.") from exc
     if img.format not in MIME:
         img.close()
@@ -322,7 +322,8 @@ def _decode_web(img: Image.Image) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img.load()
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
+        # EOFError, RuntimeError: libheif (pillow-heif) on a damaged or over-limit HEIC.
         raise ImageRejected(
             "Berkas foto terpotong atau rusak; kirim ulang foto dari ponsel."
         ) from exc

@@ -78,6 +78,7 @@ def grid(
     image_props: Sequence[bytes] = (),
     tile_props: Sequence[bytes] = (),
     image_ispe: tuple[int, int] | None = None,
+    tile_ispe: tuple[int, int] | None = None,
     descriptor_offset: int | None = None,
     before_meta: bytes = b"",
 ) -> bytes:
@@ -86,7 +87,7 @@ def grid(
     tile_props follow each tile's hvcC and ispe. descriptor_offset puts the grid
     descriptor in the file at that offset (construction method 0) instead of idat."""
     n = len(tiles)
-    tw, th = tiles[0].width, tiles[0].height
+    tw, th = tile_ispe or (tiles[0].width, tiles[0].height)
     props = [box(b"hvcC", tiles[0].config), ispe(tw, th), ispe(*(image_ispe or (width, height)))]
     props += [*tile_props, *image_props]
     tile_idx = [1, 2, *range(4, 4 + len(tile_props))]
@@ -119,18 +120,18 @@ def grid(
         rows_ = []
         at = mdat_at
         for i, t in enumerate(tiles):
-            rows_.append(struct.pack(">HHHHII", i + 1, 0, 0, 1, at, len(t.data)))
+            rows_.append(struct.pack(">HHHHQI", i + 1, 0, 0, 1, at, len(t.data)))
             at += len(t.data)
         if descriptor_offset is None:
-            rows_.append(struct.pack(">HHHHII", GRID_ID, 1, 0, 1, 0, len(descriptor)))
+            rows_.append(struct.pack(">HHHHQI", GRID_ID, 1, 0, 1, 0, len(descriptor)))
             idat = box(b"idat", descriptor)
         else:
             rows_.append(
-                struct.pack(">HHHHII", GRID_ID, 0, 0, 1, descriptor_offset, len(descriptor))
+                struct.pack(">HHHHQI", GRID_ID, 0, 0, 1, descriptor_offset, len(descriptor))
             )
             idat = b""
-        # iloc v1: 4-byte offsets and lengths, no base offset, no index.
-        iloc = full_box(b"iloc", 1, 0, struct.pack(">HH", 0x4400, len(rows_)) + b"".join(rows_))
+        # iloc v1: 8-byte offsets, 4-byte lengths, no base offset, no index.
+        iloc = full_box(b"iloc", 1, 0, struct.pack(">HH", 0x8400, len(rows_)) + b"".join(rows_))
         return full_box(b"meta", 0, 0, hdlr + pitm + iinf + iref + iprp + iloc + idat)
 
     head = ftyp + before_meta + meta(0)

@@ -160,10 +160,11 @@ def test_grids_that_do_not_match_their_tiles_or_size_go_to_libheif(quadrants):
     # A grid descriptor larger than the image's ispe (the size checked against MAX_PIXELS).
     larger = hf.grid(tiles, columns, rows, 1024, 768, image_ispe=(1000, 700))
     assert heif.decode_fit(io.BytesIO(larger), 600, (1000, 700), MAX) is None
-    # Over the pixel limit.
+    # Over the pixel limit: the image, or the tiles it is cut from (2 x 2 x 512 px).
     fine = hf.grid(tiles, columns, rows, 1024, 768)
     assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 768 - 1) is None
-    assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 768) is not None
+    assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 1024 - 1) is None
+    assert heif.decode_fit(io.BytesIO(fine), 600, (1024, 768), 1024 * 1024) is not None
     # A header size that is not the grid's.
     assert heif.decode_fit(io.BytesIO(fine), 600, (768, 1024), MAX) is None
 
@@ -189,12 +190,64 @@ def test_unknown_top_level_boxes_are_never_parsed(quadrants):
     assert close_to_libheif(data, fast(data, 600))
 
 
-def test_a_descriptor_far_past_the_end_of_a_real_file_goes_to_libheif(quadrants):
+@pytest.mark.parametrize("offset", [2**31, 2**62, 2**64 - 1])
+def test_a_descriptor_far_past_the_end_of_a_real_file_goes_to_libheif(quadrants, offset):
     tiles, columns, rows = quadrants
-    data = hf.grid(tiles, columns, rows, 1024, 768, descriptor_offset=2**31)
-    with tempfile.TemporaryFile() as f:  # what the worker passes: seeking there is an OSError
+    data = hf.grid(tiles, columns, rows, 1024, 768, descriptor_offset=offset)
+    with tempfile.TemporaryFile() as f:  # what the worker passes: seeking 2**62 is an OSError
         f.write(data)
         assert heif.decode_fit(f, 600, (1024, 768), MAX) is None
+        with contextlib.suppress(imaging.ImageRejected):  # refused is fine, nothing else
+            imaging.process(f)
+
+
+def _nal(kind: int, payload: bytes = b"\x00") -> bytes:
+    return struct.pack(">I", 2 + len(payload)) + bytes([kind << 1, 1]) + payload
+
+
+def _config_nals(config: bytes) -> dict[int, bytes]:
+    """The parameter sets of an hvcC payload, by NAL unit type."""
+    at, out = 23, {}
+    for _ in range(config[22]):
+        kind, n = config[at] & 0x3F, int.from_bytes(config[at + 1 : at + 3], "big")
+        at += 3
+        for _ in range(n):
+            length = int.from_bytes(config[at : at + 2], "big")
+            out[kind] = config[at + 2 : at + 2 + length]
+            at += 2 + length
+    return out
+
+
+def test_what_ffmpeg_would_be_handed_is_checked_first(quadrants):
+    """A flood of NAL units (FFmpeg allocates for each before decoding), a tile carrying its
+    own SPS, an hvcC FFmpeg would read differently from libheif, an SPS larger than its
+    tile: each goes to libheif untouched by FFmpeg."""
+    tiles, columns, rows = quadrants
+    t = tiles[1]
+
+    def with_tile(data: bytes, config: bytes | None = None) -> Image.Image | None:
+        # The grid's tiles share one hvcC, the first tile's (tests.support.heif_files).
+        first = hf.Coded(config or tiles[0].config, tiles[0].data, 512, 512)
+        changed = [first, hf.Coded(t.config, data, 512, 512), *tiles[2:]]
+        return fast(hf.grid(changed, columns, rows, 1024, 768), 600)
+
+    assert with_tile(t.data) is not None  # as built, it decodes
+    assert with_tile(t.data + _nal(38) * 100) is None  # filler units
+    assert with_tile(t.data + _nal(39) * 20) is None  # SEI, too many
+    sps = _config_nals(t.config)[33]
+    assert with_tile(struct.pack(">I", len(sps)) + sps + t.data) is None  # an in-band SPS
+    assert with_tile(t.data[:-10]) is None  # a NAL length past the tile's bytes
+    assert with_tile(t.data, b"\x00" + t.config[1:]) is None  # not an hvcC FFmpeg reads as libheif
+    small = hf.grid(tiles, columns, rows, 512, 384, tile_ispe=(256, 256))
+    assert fast(small, 600) is None  # the SPS says 512 x 512, the tile 256 x 256
+
+
+def test_a_colour_box_given_twice_goes_to_libheif(quadrants):
+    tiles, columns, rows = quadrants
+    twice = [hf.nclx(1, False), hf.nclx(6, True)]
+    data = hf.grid(tiles, columns, rows, 1024, 768, image_props=twice)
+    assert fast(data, 600) is None
+    assert imaging.process(io.BytesIO(data)).header.width == 1024
 
 
 def test_a_tile_ffmpeg_cannot_decode_sends_the_file_to_libheif(quadrants):
