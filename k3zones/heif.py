@@ -410,8 +410,18 @@ def _sps_size(nal: bytes) -> tuple[int, int]:
     return b.ue(), b.ue()
 
 
+def _nal_type(nal: bytes | memoryview) -> int:
+    """The type of a NAL unit of the base layer (nuh_layer_id 0, temporal id 0); -1 for any
+    other, which FFmpeg might read differently or skip."""
+    if len(nal) < 2 or nal[0] & 0x81 or nal[1] != 1:
+        return -1
+    return (nal[0] >> 1) & 0x3F
+
+
 def _check_config(config: bytes, tile: tuple[int, int]) -> None:
-    """The hvcC of a tile: what phones write, its SPS no larger than the tile (+ one CTU)."""
+    """The hvcC of a tile: what phones write (exactly a VPS, an SPS and a PPS, each the type
+    its own header says: FFmpeg goes by the header, not the array's label), its SPS no
+    larger than the tile rounded up to a 64-pixel CTU."""
     c = memoryview(config)
     end = len(c)
     if end > MAX_CONFIG_BYTES or _u(c, 0, 1, end) != 1:  # configurationVersion
@@ -420,29 +430,24 @@ def _check_config(config: bytes, tile: tuple[int, int]) -> None:
         raise _Bad("not 8-bit 4:2:0")
     if _u(c, 21, 1, end) & 3 != 3:  # lengthSizeMinusOne: 4-byte NAL lengths, as libheif reads
         raise _Bad("NAL length size")
-    at, counts, sps = 23, {32: 0, 33: 0, 34: 0}, b""
-    arrays = _u(c, 22, 1, end)
-    if arrays > 8:
+    if _u(c, 22, 1, end) != 3:
         raise _Bad("hvcC arrays")
-    for _ in range(arrays):
-        kind, n = _u(c, at, 1, end) & 0x3F, _u(c, at + 1, 2, end)
-        at += 3
-        if (kind not in counts and kind not in _SEI) or n > 4:
-            raise _Bad(f"hvcC NAL unit type {kind}")
-        for _ in range(n):
-            length = _u(c, at, 2, end)
-            nal = bytes(c[at + 2 : at + 2 + length])
-            if len(nal) != length or length < 2:
-                raise _Bad("hvcC NAL unit")
-            at += 2 + length
-            if kind in counts:
-                counts[kind] += 1
-            if kind == 33:
-                sps = nal
-    if at != end or any(n != 1 for n in counts.values()):
+    at, seen, sps = 23, [], b""
+    for _ in range(3):
+        label, n = _u(c, at, 1, end) & 0x3F, _u(c, at + 1, 2, end)
+        length = _u(c, at + 3, 2, end)
+        nal = bytes(c[at + 5 : at + 5 + length])
+        at += 5 + length
+        if n != 1 or len(nal) != length or _nal_type(nal) != label:
+            raise _Bad("hvcC NAL unit")
+        seen.append(label)
+        if label == 33:
+            sps = nal
+    if at != end or sorted(seen) != [32, 33, 34]:
         raise _Bad("hvcC parameter sets")
     w, h = _sps_size(sps)
-    if not (tile[0] <= w <= tile[0] + 64 and tile[1] <= h <= tile[1] + 64):
+    ceil_w, ceil_h = -(-tile[0] // 64) * 64, -(-tile[1] // 64) * 64
+    if not (tile[0] <= w <= ceil_w and tile[1] <= h <= ceil_h):
         raise _Bad("SPS size is not the tile's")
 
 
@@ -455,7 +460,7 @@ def _check_tile(data: bytes) -> None:
         length = _u(d, at, 4, len(d))
         if length < 2 or at + 4 + length > len(d):
             raise _Bad("tile NAL unit length")
-        kind = (d[at + 4] >> 1) & 0x3F
+        kind = _nal_type(d[at + 4 : at + 6])
         if kind not in _VCL and kind not in _SEI:
             raise _Bad(f"tile NAL unit type {kind}")
         slices += kind in _VCL

@@ -218,6 +218,14 @@ def _config_nals(config: bytes) -> dict[int, bytes]:
     return out
 
 
+def _config_with(config: bytes, arrays: list[tuple[int, bytes]]) -> bytes:
+    """An hvcC payload with the header of `config` and these (label, NAL unit) arrays."""
+    body = b"".join(
+        bytes([0x80 | label]) + struct.pack(">HH", 1, len(nal)) + nal for label, nal in arrays
+    )
+    return config[:22] + bytes([len(arrays)]) + body
+
+
 def test_what_ffmpeg_would_be_handed_is_checked_first(quadrants):
     """A flood of NAL units (FFmpeg allocates for each before decoding), a tile carrying its
     own SPS, an hvcC FFmpeg would read differently from libheif, an SPS larger than its
@@ -238,6 +246,18 @@ def test_what_ffmpeg_would_be_handed_is_checked_first(quadrants):
     assert with_tile(struct.pack(">I", len(sps)) + sps + t.data) is None  # an in-band SPS
     assert with_tile(t.data[:-10]) is None  # a NAL length past the tile's bytes
     assert with_tile(t.data, b"\x00" + t.config[1:]) is None  # not an hvcC FFmpeg reads as libheif
+    # FFmpeg goes by each NAL unit's own header, not the array's label: an SPS hidden in an
+    # array labelled SEI, or labels swapped, could size the decoder past the checked SPS.
+    sets = _config_nals(tiles[0].config)
+    honest = [(32, sets[32]), (33, sets[33]), (34, sets[34])]
+    assert with_tile(t.data, _config_with(t.config, honest)) is not None  # rebuilt, still fine
+    assert with_tile(t.data, _config_with(t.config, [*honest, (39, sets[33])])) is None
+    swapped = [(32, sets[32]), (33, sets[34]), (34, sets[33])]
+    assert with_tile(t.data, _config_with(t.config, swapped)) is None
+    layer_one = sets[33][:1] + bytes([sets[33][1] | 0x08]) + sets[33][2:]  # nuh_layer_id 1
+    assert (
+        with_tile(t.data, _config_with(t.config, [*honest[:1], (33, layer_one), honest[2]])) is None
+    )
     small = hf.grid(tiles, columns, rows, 512, 384, tile_ispe=(256, 256))
     assert fast(small, 600) is None  # the SPS says 512 x 512, the tile 256 x 256
 
