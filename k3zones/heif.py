@@ -104,6 +104,20 @@ def _u(buf: memoryview, at: int, n: int, end: int) -> int:
     return int.from_bytes(buf[at : at + n], "big")
 
 
+def _header(buf: memoryview, at: int, end: int, room: int) -> tuple[bytes, int, int]:
+    """The box header at buf[at:end]: (type, header length, box size). `room`: the bytes
+    from `at` to the end of what holds the box (a size of 0 means all of it)."""
+    size, head = _u(buf, at, 4, end), 8
+    kind = bytes(buf[at + 4 : at + 8])
+    if size == 1:
+        size, head = _u(buf, at + 8, 8, end), 16
+    elif size == 0:
+        size = room
+    if size < head or size > room:
+        raise _Bad("box size")
+    return kind, head, size
+
+
 def _boxes(buf: memoryview, start: int, end: int) -> list[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of the boxes in buf[start:end]."""
     out: list[tuple[bytes, int, int]] = []
@@ -111,14 +125,7 @@ def _boxes(buf: memoryview, start: int, end: int) -> list[tuple[bytes, int, int]
     while at < end:
         if len(out) >= MAX_BOXES:
             raise _Bad("too many boxes")
-        size, head = _u(buf, at, 4, end), 8
-        kind = bytes(buf[at + 4 : at + 8])
-        if size == 1:
-            size, head = _u(buf, at + 8, 8, end), 16
-        elif size == 0:
-            size = end - at
-        if size < head or at + size > end:
-            raise _Bad("box size")
+        kind, head, size = _header(buf, at, end, end - at)
         out.append((kind, at + head, at + size))
         at += size
     return out
@@ -146,14 +153,7 @@ def _read_meta(f: IO[bytes], size: int) -> bytes:
         if size - at < 8:
             break
         head = memoryview(_read(f, size, at, min(16, size - at)))
-        box, skip = _u(head, 0, 4, len(head)), 8
-        kind = bytes(head[4:8])
-        if box == 1:
-            box, skip = _u(head, 8, 8, len(head)), 16
-        elif box == 0:
-            box = size - at
-        if box < skip or at + box > size:
-            raise _Bad("box size")
+        kind, skip, box = _header(head, 0, len(head), size - at)
         if kind == b"meta":
             if box > MAX_META_BYTES:
                 raise _Bad("meta too large")

@@ -136,6 +136,11 @@ def release(
                 log.info("outbox: %s %s left sent; a waiting row has its key", q.task, q.id)
 
 
+def error_text(exc: BaseException) -> str:
+    """What an outbox row records of a failed send (last_error)."""
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
 def _send_each(send: Sender, rows: Iterable[Any]) -> tuple[list[int], tuple[Any, str] | None]:
     """Send rows (with id, task, payload) in order until one fails: the ids sent, and the
     row that failed with its error (the rest wait for the next relay)."""
@@ -145,7 +150,7 @@ def _send_each(send: Sender, rows: Iterable[Any]) -> tuple[list[int], tuple[Any,
             send(row.task, row.payload)
         except Exception as exc:  # broker down: the row waits
             log.warning("outbox: %s not sent (%s)", row.task, exc)
-            return sent, (row, f"{type(exc).__name__}: {exc}"[:500])
+            return sent, (row, error_text(exc))
         sent.append(row.id)
     return sent, None
 

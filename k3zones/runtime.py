@@ -82,7 +82,7 @@ class Runtime:
             self.broker.ping()
         except Exception as exc:  # the caller's work is committed: hand it to the relay
             log.warning("outbox send deferred (broker unreachable): %s", exc)
-            self._release(queued, f"{type(exc).__name__}: {exc}"[:500])
+            self._release(queued, outbox.error_text(exc))
             return 0
         try:
             return outbox.send_now(self.uow, self.send, queued)
