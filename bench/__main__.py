@@ -1,6 +1,6 @@
 """`make bench`: speed and memory, measured against the real services on 127.0.0.1.
 
-    python -m bench [post|photos|memory|snapshot|plans|chain|all]   (reports = post)
+    python -m bench [post|stages|photos|memory|snapshot|plans|chain|all]   (reports = post)
 
 Runs against the test database (it is wiped). Prints one line per measurement and a
 summary; nothing here is a pass/fail test.
@@ -192,6 +192,11 @@ def main(argv: list[str]) -> None:
     if what in ("reports", "post", "all"):
         # Report POST and photo PUT against the bare floor, by wrk (bench/post.py).
         results |= post.bench_post(_fresh_database)
+    if what in ("stages", "all"):
+        # Where a POST's and a PUT's CPU goes, stage by stage, in-process (bench/stages.py).
+        from bench.stages import bench_stages
+
+        results |= bench_stages(_fresh_database)
     if what in ("snapshot", "all"):
         results |= bench_snapshot()
     if what in ("plans", "all"):
