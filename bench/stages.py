@@ -31,12 +31,17 @@ from bench import post
 Stages = list[tuple[str, str, str]]
 Spent = defaultdict[str, float]
 
-# (module, attribute path, label); the label's indent is the stage's depth.
-_POST_STAGES: Stages = [
+# (module, attribute path, label); the label's indent is the stage's depth. The first
+# stages and the last are every signed-in request's.
+_FIRST: Stages = [
     ("flask.app", "Flask.wsgi_app", "request (Flask, from the WSGI call)"),
     ("flask.app", "Flask.preprocess_request", " before_request hooks"),
     ("k3zones.services.auth", "authenticate", "  session check (access token)"),
     ("api.quota", "Quotas.take", " per-officer quota (Redis)"),
+]
+_LAST = ("flask.app", "Flask.finalize_request", " after_request hooks, response")
+_POST_STAGES: Stages = [
+    *_FIRST,
     ("api.reports", "read_json_body", " body read and JSON parse"),
     ("k3zones.services.reports", "submit_report", " submit_report"),
     ("k3zones.services.reports", "parse_report", "  validation (parse_report)"),
@@ -47,13 +52,10 @@ _POST_STAGES: Stages = [
     ("k3zones.services.reports", "report_dict", "  the answer (report_dict)"),
     ("k3zones.services.reports", "insert_with_entry", "  INSERT report + audit + chain"),
     ("sqlalchemy.orm.session", "SessionTransaction.commit", "  COMMIT"),
-    ("flask.app", "Flask.finalize_request", " after_request hooks, response"),
+    _LAST,
 ]
 _PUT_STAGES: Stages = [
-    ("flask.app", "Flask.wsgi_app", "request (Flask, from the WSGI call)"),
-    ("flask.app", "Flask.preprocess_request", " before_request hooks"),
-    ("k3zones.services.auth", "authenticate", "  session check (access token)"),
-    ("api.quota", "Quotas.take", " per-officer quota (Redis)"),
+    *_FIRST,
     ("api.reports", "spool", " body to a spool file, SHA-256"),
     ("k3zones.services.photos", "put_photo", " put_photo"),
     ("k3zones.imaging", "read_header", "  image header (Pillow)"),
@@ -65,7 +67,7 @@ _PUT_STAGES: Stages = [
     ("sqlalchemy.orm.session", "SessionTransaction.commit", "  COMMIT"),
     ("k3zones.runtime", "Runtime.send_now", " task to the queue after commit"),
     ("k3zones.runtime", "Runtime.send", "  Celery send_task (the app's sender)"),
-    ("flask.app", "Flask.finalize_request", " after_request hooks, response"),
+    _LAST,
 ]
 
 
