@@ -33,7 +33,7 @@ format:
 lock:           ## regenerate requirements/*.txt from pyproject.toml (see scripts/lock.sh)
 	scripts/lock.sh
 
-bench:          ## benchmarks (never part of make test); make bench WHAT=plans runs one (post|reports|stages|photos|memory|snapshot|plans|chain)
+bench:          ## benchmarks (never part of make test); make bench WHAT=plans runs one (post|reports|stages|json|photos|memory|snapshot|plans|chain)
 	K3_BENCH=1 scripts/bootstrap.sh
 	scripts/services.sh start
 	bash -c 'eval "$$(scripts/services.sh env-test)"; .venv/bin/python -m bench $(WHAT)'

@@ -24,7 +24,6 @@ Errors are problem+json carrying the OGC exception members too: {code, descripti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +36,7 @@ from api.context import k3
 from api.policy import POLICY
 from api.problems import problem, status_of
 from api.security import ROLE_ID, SignInGuard, bearer_token, throttled_message
-from k3zones import ogc
+from k3zones import fastjson, ogc
 from k3zones.errors import DomainError, NotFound, Unauthenticated
 from k3zones.principal import Principal
 from k3zones.services import auth as auth_service
@@ -227,7 +226,7 @@ def _respond(
             mimetype="text/html",
         )
     else:
-        resp = Response(json.dumps(body, ensure_ascii=False, default=str), mimetype=json_type)
+        resp = Response(fastjson.dumps(body, str), mimetype=json_type)
     resp.headers["Vary"] = "Accept, Authorization"
     if _caller() is None:
         resp.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"

@@ -1,6 +1,6 @@
 """`make bench`: speed and memory, measured against the real services on 127.0.0.1.
 
-    python -m bench [post|stages|photos|memory|snapshot|plans|chain|all]   (reports = post)
+    python -m bench [post|stages|json|photos|memory|snapshot|plans|chain|all]   (reports = post)
 
 Runs against the test database (it is wiped). Prints one line per measurement and a
 summary; nothing here is a pass/fail test.
@@ -133,6 +133,64 @@ def _timed(fn: Any, files: list[Path]) -> float:
     return time.perf_counter() - t
 
 
+def bench_json(rounds: int = 5, per_round: int = 40) -> dict[str, float]:
+    """Writing a map page (500 reports as GeoJSON, the list's shape) through the standard
+    library as Flask would, and through k3zones.fastjson as the app does: CPU per page,
+    best of `rounds`."""
+    import uuid
+
+    from k3zones import fastjson
+
+    props = {
+        "type": "patroli",
+        "status": "lengkap",
+        "review_state": "diterima",
+        "officer": "demo.petugas",
+        "officer_name": "Budi Santoso",
+        "units": ["satpol_pp"],
+        "zone": "Jl. Sultan Agung depan Pasar Baru",
+        "zone_match": "gps",
+        "started_at": "2024-05-02T08:15:00+07:00",
+        "received_at": "2024-05-02T02:00:00.123456+00:00",
+        "accuracy_m": 8.0,
+        "findings": [{"kind": "pkl", "count": 3, "notes": "Lapak di trotoar"}],
+        "actions": [{"kind": "teguran_lisan", "count": 3}],
+        "notes": "Pedagang kaki lima di trotoar, sudah ditegur; kembali esok harinya",
+        "flags": {"late_sync": {"message": "Dikirim 26 jam setelah kegiatan."}},
+    }
+    page = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": str(uuid.uuid4()),
+                "geometry": {"type": "Point", "coordinates": [106.97 + i / 1e5, -6.2 - i / 1e5]},
+                "properties": {"id": str(uuid.uuid4()), **props},
+            }
+            for i in range(500)
+        ],
+        "next_cursor": None,
+    }
+
+    def best(write: Any) -> float:
+        times = []
+        for _ in range(rounds):
+            t = time.process_time()
+            for _ in range(per_round):
+                write(page)
+            times.append((time.process_time() - t) / per_round)
+        return min(times) * 1000
+
+    stdlib = best(lambda p: json.dumps(p, ensure_ascii=False, separators=(",", ":")))
+    fast = best(fastjson.dumps)
+    size = len(fastjson.dumps(page).encode()) / 1024
+    print(
+        f"JSON of a map page (500 reports, {size:.0f} KB): standard library {stdlib:.2f} ms, "
+        f"fastjson {fast:.2f} ms CPU ({stdlib / fast:.1f}x)"
+    )
+    return {"json_stdlib_ms": stdlib, "json_fast_ms": fast}
+
+
 def bench_memory() -> dict[str, float]:
     """Peak memory of a worker process (the full worker imports) deriving one phone photo
     as the photo task does (k3zones.services.photos.derive: decode, web and thumbnail,
@@ -192,6 +250,8 @@ def main(argv: list[str]) -> None:
     if what in ("reports", "post", "all"):
         # Report POST and photo PUT against the bare floor, by wrk (bench/post.py).
         results |= post.bench_post(_fresh_database)
+    if what in ("json", "all"):
+        results |= bench_json()
     if what in ("stages", "all"):
         # Where a POST's and a PUT's CPU goes, stage by stage, in-process (bench/stages.py).
         from bench.stages import bench_stages

@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from k3zones import fastjson
+
 # Stable constraint names so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,6 +41,8 @@ def make_engine(database_url: str, statement_timeout_ms: int = 0, **kwargs: obje
         pool_size=5,
         max_overflow=10,
         connect_args={"options": options},
+        # JSONB parameters (a report POST writes five): the same JSON, written in C.
+        json_serializer=fastjson.dumps,
         **kwargs,
     )
     _ping_when_idle(engine)

@@ -1,0 +1,126 @@
+"""k3zones.fastjson writes the JSON the standard library writes (compact, UTF-8, key order
+kept), faster; where orjson refuses a value, the standard library answers as it did."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import json
+import math
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api import JSONProvider
+from k3zones import fastjson
+
+
+def _stdlib(obj: Any, default: Any = None) -> str:
+    return json.dumps(obj, default=default, ensure_ascii=False, separators=(",", ":"))
+
+
+# Every JSON value, with the text a phone or a form can send (lone surrogates, NUL,
+# markup, right-to-left marks, emoji), integers past 64 bits and floats of every size.
+_text = st.text(alphabet=st.characters(exclude_categories=()), max_size=20)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=100)
+@given(_values)
+def test_the_same_json_as_the_standard_library(value: Any) -> None:
+    ours = fastjson.dumps(value)
+    theirs = _stdlib(value)
+    # The same document: equal when read back, keys in the same order. Only the spelling
+    # of some floats may differ (1e+16 / 1e16), never their value.
+    assert json.loads(ours) == json.loads(theirs)
+    assert list(_keys(json.loads(ours))) == list(_keys(json.loads(theirs)))
+    if not _has_float(value):
+        assert ours == theirs
+
+
+def _keys(v: Any) -> Any:
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from _keys(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _keys(x)
+
+
+def _has_float(v: Any) -> bool:
+    if isinstance(v, float):
+        return True
+    if isinstance(v, dict):
+        return any(_has_float(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_float(x) for x in v)
+    return False
+
+
+def test_values_orjson_refuses_are_written_by_the_standard_library() -> None:
+    big = {"n": 2**64, "m": -(2**63) - 1}
+    assert fastjson.dumps(big) == _stdlib(big)
+    lone = {"catatan": "a\ud800b"}
+    assert fastjson.dumps(lone) == _stdlib(lone) == '{"catatan":"a\ud800b"}'
+    deep: Any = []
+    for _ in range(300):  # past orjson's 254 levels
+        deep = [deep]
+    assert fastjson.dumps(deep) == _stdlib(deep)
+
+
+def test_nan_and_infinity_become_null_not_invalid_json() -> None:
+    assert json.loads(fastjson.dumps([math.nan, math.inf, -math.inf])) == [None, None, None]
+
+
+def test_dates_and_dataclasses_go_through_default_as_before() -> None:
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    at = datetime.datetime(2024, 5, 2, 8, 15, 0, 123, tzinfo=datetime.UTC)
+    value = {"at": at, "day": at.date(), "p": Point(1), "id": uuid.UUID(int=5)}
+    assert fastjson.dumps(value, str) == _stdlib(value, str)
+    with pytest.raises(TypeError):
+        fastjson.dumps({"at": at})  # no default: refused, as by the standard library
+
+
+def test_keys_that_are_not_strings_as_the_standard_library_writes_them() -> None:
+    value = {1: "a", False: "b", None: "c", 2.5: "d"}
+    assert fastjson.dumps(value) == _stdlib(value)
+
+
+def test_the_apps_json_provider_writes_through_it() -> None:
+    from flask import Flask
+
+    provider = JSONProvider(Flask(__name__))
+    body = {
+        "persen": decimal.Decimal("12.50"),
+        "bulat": decimal.Decimal("3"),
+        "pada": datetime.date(2024, 5, 2),
+        "nama": "Kecamatan Medansatria <b>",
+    }
+    out = provider.dumps(body)
+    assert out == '{"persen":12.5,"bulat":3,"pada":"2024-05-02","nama":"Kecamatan Medansatria <b>"}'
+    assert provider.dumps(body, separators=(",", ":")) == out
+    # Anything else asked of it (pretty printing) is the standard library's.
+    assert provider.dumps(body, indent=2) == json.dumps(
+        body, indent=2, default=provider.default, ensure_ascii=False
+    )
+    with pytest.raises(TypeError):
+        provider.dumps({"s": {1}})
