@@ -124,3 +124,44 @@ def test_the_apps_json_provider_writes_through_it() -> None:
     )
     with pytest.raises(TypeError):
         provider.dumps({"s": {1}})
+
+
+@settings(max_examples=100)
+@given(_values)
+def test_reads_what_the_standard_library_reads(value: Any) -> None:
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False, indent=1)):
+        raw = text.encode("utf-8", "surrogatepass")
+        assert _same(fastjson.loads(raw), json.loads(raw))
+        assert _same(fastjson.loads(memoryview(raw)), json.loads(raw))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (an int is not read as a float)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b) or (isinstance(a, float) and math.isnan(a) and math.isnan(b))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"n": 123456789012345678901234567890}',  # orjson would read a float
+        b'{"phash": 18446744073709551615, "neg": -9223372036854775809}',
+        b"[1e400, -1e400, NaN, Infinity]",  # not JSON, but json.loads reads them
+        b'{"a": "\\ud800"}',  # a lone surrogate, escaped
+        b'{"a": 1, "a": 2}',
+        b"[" * 300 + b"]" * 300,
+        '{"nama": "Medan Satria é"}',  # a str, as well as bytes
+    ],
+)
+def test_reads_edge_texts_as_the_standard_library(text: bytes | str) -> None:
+    assert _same(fastjson.loads(text), json.loads(text))
+
+
+def test_bad_json_is_refused_as_by_the_standard_library() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        fastjson.loads(b'{"a": ')
