@@ -5,6 +5,7 @@ from __future__ import annotations
 from shapely.geometry import box, shape
 from sqlalchemy import text
 
+from api.schemas.zones import ZoneCollectionSchema
 from tests.support.http import assert_problem
 from tests.support.payloads import feature, line
 from tests.support.services import count
@@ -294,3 +295,40 @@ def test_zones_of_a_revoked_decree_cannot_be_added(client, sample):
         409,
         "dicabut",
     )
+
+
+def test_the_zone_list_is_what_its_schema_describes(client, sample):
+    """The list is sent as collection() builds it, without a dump through its schema: it
+    must already be that dump, for retired zones, hostile text and every kind of geometry."""
+    did = decree_id(client)
+    hostile = '<img src=x onerror=alert(1)> =HYPERLINK("x") \u202e\t"kutip"\\ 😀'
+    made = client.post(
+        "/api/v1/zones",
+        json=feature(
+            line((106.976, -6.195), (106.979, -6.195)),
+            decree_id=did,
+            name=hostile,
+            kategori="kuning",
+            notes=hostile,
+            radius_m=35,
+        ),
+    )
+    assert made.status_code == 201, made.get_json()
+    zid = made.get_json()["id"]
+    assert client.post(f"/api/v1/zones/{zid}/retire", json={"reason": hostile}).status_code == 200
+    for query in ("", "?include_retired=true", "?kategori=merah", "?bbox=106.97,-6.21,107,-6.16"):
+        resp = client.get(f"/api/v1/zones{query}")
+        assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
+        body = resp.get_json()
+        assert ZoneCollectionSchema().dump(body) == body, query
+    retired = next(
+        f
+        for f in client.get("/api/v1/zones?include_retired=true").get_json()["features"]
+        if f["id"] == zid
+    )
+    # The name as stored (whitespace folded), the markup and formula as text.
+    assert (
+        "<img src=x" in retired["properties"]["name"]
+        and "=HYPERLINK" in retired["properties"]["name"]
+    )
+    assert retired["properties"]["retired_at"] and retired["properties"]["active"] is False
