@@ -27,6 +27,7 @@ standard library): PostgreSQL refuses a NaN there, which must not turn into a nu
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -42,10 +43,12 @@ _OPTIONS = (
 )
 
 
+@functools.lru_cache(maxsize=16)
 def _as_json_does(default: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     """What orjson hands over, as json.dumps treats it: subclasses of the JSON types as
     their base type (json reads a dict subclass through items(), the others by value),
-    the rest to the caller's default."""
+    the rest to the caller's default. Made once per default (a response is no reason to
+    build it again)."""
 
     def convert(o: Any) -> Any:
         if isinstance(o, dict):
