@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ClauseElement
 
 from k3zones import chain
+from k3zones.db import run
 from k3zones.geo import to_geojson
 from k3zones.models import AuditLog, ChainEntry, Decree, User
 
@@ -278,7 +279,7 @@ def insert_with_entry(session: Session, obj: Any) -> None:
         params |= {f"c{i}_{k}": link[k] for k in _CHAIN_COLS}
     # Core, not ORM: the ORM would take an INSERT of a mapped table for a bulk insert.
     stmt = _insert_with_entry_stmt(table, frozenset(values), len(links))
-    session.connection().execute(stmt, params)
+    run(session.connection(), stmt, params)
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from k3zones.db import engine_of
+from k3zones.db import autocommit_engine
 from k3zones.logging_setup import REQUEST_ID_KEY, current_request_id
 from k3zones.models import Outbox
 from k3zones.periods import now_utc
@@ -123,7 +123,7 @@ def release(
     """Claimed rows that did not reach the queue wait for the relay again (`failed`: the
     one whose send was tried, its attempt and error recorded). Autocommit, one row per
     statement: a row whose key another waiting row took meanwhile is left as it is."""
-    with engine_of(uow).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+    with autocommit_engine(uow).connect() as c:
         for q in queued:
             tried = q.id == failed
             try:

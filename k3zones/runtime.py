@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import audit, auth, blur, outbox
-from k3zones.db import make_engine, make_session_factory
+from k3zones.db import make_autocommit_engine, make_engine, make_session_factory
 from k3zones.evidence import EvidenceRules
 from k3zones.settings import Settings
 from k3zones.storage import Storage
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 class Runtime:
     settings: Settings
     engine: Engine
+    # Beside the engine, its pool of autocommit connections (k3zones.db).
+    autocommit: Engine
     uow: sessionmaker[Session]
     redis: Redis
     storage: Storage
@@ -45,12 +47,14 @@ class Runtime:
             log.warning(
                 "K3_BLUR_DETECT=0: wajah dan pelat tidak dicari; hanya kotak manual disamarkan"
             )
-        uow = make_session_factory(engine)
+        autocommit = make_autocommit_engine(settings.database_url, settings.statement_timeout_ms)
+        uow = make_session_factory(engine, autocommit)
         # Every unit of work records its writes in the audit trail (same transaction).
         audit.install(uow)
         return cls(
             settings=settings,
             engine=engine,
+            autocommit=autocommit,
             uow=uow,
             redis=Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
             storage=settings.make_storage(),
@@ -63,12 +67,19 @@ class Runtime:
     def for_worker(self) -> None:
         """A worker process: its jobs get the longer statement limit. Called before the
         first job, so no connection of the request-sized pool is in use."""
-        old = self.engine
-        self.engine = make_engine(
-            self.settings.database_url, self.settings.worker_statement_timeout_ms
-        )
-        self.uow.configure(bind=self.engine)
-        old.dispose(close=False)  # a forked child must not close its parent's sockets
+        old = (self.engine, self.autocommit)
+        url, timeout = self.settings.database_url, self.settings.worker_statement_timeout_ms
+        self.engine = make_engine(url, timeout)
+        self.autocommit = make_autocommit_engine(url, timeout)
+        fresh = make_session_factory(self.engine, self.autocommit)
+        self.uow.configure(**fresh.kw)  # the same factory: others may hold it
+        for engine in old:
+            engine.dispose(close=False)  # a forked child must not close its parent's sockets
+
+    def dispose(self) -> None:
+        """Close the pooled database connections (tests, and apps built for one check)."""
+        self.engine.dispose()
+        self.autocommit.dispose()
 
     def send_now(self, queued: Sequence[outbox.Queued]) -> int:
         """Send what this request claimed (enqueue(claim=True)), now that it is committed.

@@ -81,5 +81,5 @@ def test_readyz_names_postgis_when_the_database_lacks_it(settings, db):
     try:
         body = assert_problem(app.test_client().get("/readyz"), 503, "PostGIS tidak tersedia")
     finally:
-        app.extensions["k3"].engine.dispose()
+        app.extensions["k3"].dispose()
     assert body["down"] == ["postgis"] and body["checks"]["database"]["ok"]

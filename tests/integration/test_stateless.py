@@ -41,4 +41,4 @@ def test_two_api_processes_share_sessions_limits_and_retries(sample, settings, r
     assert a.post("/api/v1/auth/logout").status_code in (200, 204)
     assert b.get("/api/v1/me").status_code == 401
     for app in (one, two):
-        app.extensions["k3"].engine.dispose()
+        app.extensions["k3"].dispose()
