@@ -348,8 +348,8 @@ def update_with_entry(session: Session, obj: Any, values: dict[str, Any]) -> Non
         | {f"k_{c.key}": p for c, p in zip(table.primary_key.columns, pk, strict=True)}
         | {f"a_{k}": row[k] for k in _AUDIT_COLS}
     )
-    done = session.connection().execute(_update_with_entry_stmt(table, frozenset(values)), params)
-    if done.first() is None:  # the row is gone: nothing was changed, nothing logged
+    done = run(session.connection(), _update_with_entry_stmt(table, frozenset(values)), params)
+    if not done:  # the row is gone: nothing was changed, nothing logged
         raise StaleDataError(f"{table.name} {row['entity_id']}: baris tidak ada lagi")
     for k, v in values.items():
         set_committed_value(obj, k, v)

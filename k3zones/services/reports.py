@@ -156,7 +156,7 @@ def _match_zone(s: Session, r: Report, zone: Zone | None, fix: Any) -> _Match:
     at = r.started_at
     day = at.astimezone(WIB).date()
     params = {
-        "point": from_shape(fix, srid=4326),
+        "point": from_shape(fix, srid=4326, extended=True),
         "activity": r.type,
         "day_from": day - timedelta(days=plan_rules.MAX_SPAN_DAYS + 1),
         "day": day,
@@ -191,7 +191,7 @@ def _apply(r: Report, inp: ReportInput, team: Team | None) -> None:
     r.started_offset_min = inp.started_offset_min
     r.ended_at = inp.ended_at
     r.ended_offset_min = inp.ended_offset_min
-    r.gps = from_shape(inp.location, srid=4326)
+    r.gps = from_shape(inp.location, srid=4326, extended=True)
     r.gps_accuracy_m = inp.accuracy_m
     r.findings = [i.as_dict() for i in inp.findings]
     r.actions = [i.as_dict() for i in inp.actions]

@@ -14,7 +14,7 @@ from shapely.geometry import Point
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from k3zones.db import Compiled, autocommit_engine, autocommit_session, run
+from k3zones.db import Compiled, autocommit_engine, autocommit_session, make_autocommit_engine, run
 from k3zones.enums import Role
 from k3zones.models import User
 from k3zones.services.auth import _SESSION_CHECK
@@ -88,22 +88,25 @@ def test_driver_errors_are_sqlalchemys_and_autocommit_keeps_each_write(uow, scra
         assert sorted(s.scalars(select(scratch.c.id))) == [1, 2]
 
 
-def test_a_lost_connection_is_invalidated_not_reused(uow, engine, scratch):
+def test_a_lost_connection_is_invalidated_not_reused(settings, engine, scratch):
     """A backend killed under a pooled autocommit connection: the next Compiled statement
     fails as SQLAlchemy's OperationalError, the pool is invalidated (the API answers 503,
     retryable) and the statement after it runs on a fresh connection."""
-    ac = autocommit_engine(uow)
-    with ac.connect() as c:
-        pid = c.scalar(text("SELECT pg_backend_pid()"))
-    with engine.connect() as other:
-        other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-    count = select(scratch.c.id)
-    with ac.connect() as c, pytest.raises(OperationalError) as failed:
-        run(c, count, {})
-    assert failed.value.connection_invalidated
-    with ac.connect() as c:
-        assert run(c, count, {}) == []
-        assert c.scalar(text("SELECT pg_backend_pid()")) != pid
+    ac = make_autocommit_engine(settings.database_url)  # its pool holds this one connection
+    try:
+        with ac.connect() as c:
+            pid = c.scalar(text("SELECT pg_backend_pid()"))
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        count = select(scratch.c.id)
+        with ac.connect() as c, pytest.raises(OperationalError) as failed:
+            run(c, count, {})
+        assert failed.value.connection_invalidated
+        with ac.connect() as c:
+            assert run(c, count, {}) == []
+            assert c.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        ac.dispose()
 
 
 def test_compiled_refuses_what_it_cannot_bind_once(engine):
