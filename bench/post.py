@@ -11,7 +11,9 @@ alternating rounds so both see the same machine load, and the medians are printe
 K3_BENCH_ROUNDS (3), K3_BENCH_SECONDS (10), K3_BENCH_WEB_WORKERS (4, as the image's
 entrypoint) and K3_BENCH_CONNECTIONS (20) change the run; K3_BENCH_PYSPY=<file> records a
 py-spy profile of the API workers during one extra report POST run; K3_BENCH_BEFORE=<dir>
-(an older tree, e.g. `git archive HEAD`, with .venv linked) adds it as a third contender.
+(an older tree, e.g. `git archive HEAD`, with .venv linked) adds it as a third contender;
+K3_BENCH_LEAN=1 adds bench/lean_app.py to the report POST runs (the same work without the
+app's layers).
 """
 
 from __future__ import annotations
@@ -224,13 +226,12 @@ def _rounds(
         )
 
     o, f = med["ours"], med["floor"]
-    before = ""
-    if "before" in med:
-        b = med["before"]
-        before = (
-            f" | before: {b['rps']:.0f} req/s, p50 {b['p50_us'] / 1000:.1f} ms, p99 "
-            f"{b['p99_us'] / 1000:.1f} ms, ratio {ratio('before'):.2f}"
-        )
+    before = "".join(
+        f" | {who}: {b['rps']:.0f} req/s, p50 {b['p50_us'] / 1000:.1f} ms, p99 "
+        f"{b['p99_us'] / 1000:.1f} ms, ratio {ratio(who):.2f}, {b['cpu_ms']:.1f} ms CPU"
+        for who, b in med.items()
+        if who not in ("ours", "floor")
+    )
     print(
         f"{label}: {o['rps']:.0f} req/s, p50 {o['p50_us'] / 1000:.1f} ms, p99 "
         f"{o['p99_us'] / 1000:.1f} ms (aim < 100 ms) | floor: {f['rps']:.0f} req/s, p50 "
@@ -358,9 +359,17 @@ def bench_post(fresh_database: Callable[[], None]) -> dict[str, float]:
                 puts["before"] = _photo_run(
                     engine, bport, token, template, storage, seconds, connections
                 )
+            if os.environ.get("K3_BENCH_LEAN") == "1":
+                # The same work without the app's layers (bench/lean_app.py): what the
+                # API's CPU above the floor is the work's, and what the layers'.
+                lport, masters["lean"] = stack.enter_context(
+                    _gunicorn("bench.lean_app:app", env, workers)
+                )
+                posts["lean"] = post(lport, "/report", token)
             for who in posts:
                 posts[who] = _measured(engine, masters[who], posts[who])
-                puts[who] = _measured(engine, masters[who], puts[who])
+                if who in puts:
+                    puts[who] = _measured(engine, masters[who], puts[who])
             for run in posts.values():
                 run()  # warm (connections, caches, prepared statements)
             results |= _rounds("Report POST", rounds, posts)
