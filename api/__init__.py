@@ -122,7 +122,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # in a view), none for the whole app, by default or per blueprint: the check the
     # extension runs before every request has nothing to count (~0.2 ms of CPU each).
     manager = limiter.limit_manager
-    assert not (manager.application_limits or manager.default_limits)
+    if manager.application_limits or manager.default_limits:
+        raise RuntimeError("Flask-Limiter: app-wide limits need its per-request check")
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.extensions["k3"] = runtime
     app.extensions["k3_limiter"] = limiter

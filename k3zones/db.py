@@ -38,10 +38,9 @@ def make_engine(database_url: str, statement_timeout_ms: int = 0, **kwargs: obje
     # statement_timeout: no statement holds a connection (and a web worker) without end;
     # PostgreSQL cancels it and the transaction rolls back.
     options = f"-c timezone=UTC -c statement_timeout={int(statement_timeout_ms)}"
+    kwargs = {"pool_size": 5, "max_overflow": 10} | kwargs
     engine = create_engine(
         database_url,
-        pool_size=5,
-        max_overflow=10,
         connect_args={"options": options},
         # JSONB values read (a list page of 200 reports reads 600): the same values, read
         # in C. Written ones stay with the standard library (fastjson's docstring).
@@ -83,8 +82,12 @@ def make_autocommit_engine(database_url: str, statement_timeout_ms: int = 0) -> 
     commits on its own, with no BEGIN and no COMMIT round trip, and no isolation switch
     on each checkout (execution_options(isolation_level=...) costs ~0.25 ms of CPU each
     way). For reads that need no transaction and for writes that are one statement: the
-    report POST's common case and every request's session check."""
-    return make_engine(database_url, statement_timeout_ms, isolation_level="AUTOCOMMIT")
+    report POST's common case and every request's session check. One connection kept
+    (a sync worker runs one request at a time; more open only for a burst and are closed
+    again), so a process holds one more connection than before, not five."""
+    return make_engine(
+        database_url, statement_timeout_ms, isolation_level="AUTOCOMMIT", pool_size=1
+    )
 
 
 def engine_of(uow: sessionmaker[Session]) -> Engine:
@@ -109,17 +112,29 @@ def make_session_factory(engine: Engine, autocommit: Engine) -> sessionmaker[Ses
     # No autoflush: services flush where they mean to, so a uniqueness pre-check never
     # trips over the very row it is checking.
     # The audit hook is installed by whoever builds the runtime (k3zones.runtime).
-    return sessionmaker(
+    factory = sessionmaker(
         bind=engine, expire_on_commit=False, autoflush=False, info={_AUTOCOMMIT: autocommit}
     )
+    event.listen(factory, "before_flush", _no_flush_in_autocommit)
+    return factory
+
+
+_IN_AUTOCOMMIT = "k3_in_autocommit"
+
+
+def _no_flush_in_autocommit(session: Session, _ctx: Any, _objects: Any) -> None:
+    # A flush writes the change and its audit row in separate statements: in autocommit
+    # each would commit alone, and a failure between them would leave half of it.
+    if session.info.get(_IN_AUTOCOMMIT):
+        raise RuntimeError("autocommit_session: ORM writes need a transaction (uow())")
 
 
 @contextmanager
 def autocommit_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work on the autocommit companion: every statement commits on its own.
-    Only for reads and for writes of one statement each (atomic by themselves); the
-    session's audit hook still records what a flush writes."""
-    with factory(bind=autocommit_engine(factory)) as session:
+    Only for reads and for writes of one statement each (atomic by themselves, e.g.
+    k3zones.audit.insert_with_entry); an ORM flush is refused."""
+    with factory(bind=autocommit_engine(factory), info={_IN_AUTOCOMMIT: True}) as session:
         yield session
 
 
@@ -131,7 +146,8 @@ class Compiled:
     of every request, the report POST's zone match and INSERT). A driver error goes
     through SQLAlchemy's own handling: raised as its exception class, and a lost
     connection invalidates the pool. Rows are named tuples of the driver's values (an
-    enum column reads as its string)."""
+    enum column reads as its string). No cursor-execute events fire (nothing in the app
+    listens; bench/city.py and bench/scale.py count the read paths' statements only)."""
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -154,7 +170,7 @@ class Compiled:
     def params(self, values: dict[str, Any]) -> dict[str, Any]:
         out = self._defaults | values
         for name, proc in self._processors.items():
-            if out.get(name) is not None:
+            if name in out:  # None too, as SQLAlchemy does (a JSONB None is JSON null)
                 out[name] = proc(out[name])
         return out
 
@@ -164,8 +180,14 @@ class Compiled:
             with conn.connection.dbapi_connection.cursor(row_factory=namedtuple_row) as cur:  # type: ignore[union-attr]
                 cur.execute(self.sql, params)
                 return cur.fetchall() if cur.description else []
-        except Exception as exc:
-            conn._handle_dbapi_exception(exc, self.sql, params, None, None)  # raises
+        except BaseException as exc:
+            # As SQLAlchemy's own execution: a driver error raised as its exception class
+            # (a lost connection invalidates the pool), a worker stopped mid-statement
+            # (SystemExit, KeyboardInterrupt) leaves no connection behind for reuse; any
+            # other error is raised as it is.
+            if isinstance(exc, conn.dialect.loaded_dbapi.Error) or not isinstance(exc, Exception):
+                conn._handle_dbapi_exception(exc, self.sql, params, None, None)
+            raise
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from k3zones.db import Compiled, autocommit_engine, autocommit_session, make_autocommit_engine, run
@@ -68,7 +69,12 @@ def test_the_session_check_reads_the_role_as_its_value(uow, login):
 @pytest.fixture()
 def scratch(engine):
     meta = MetaData()
-    table = Table("k3_compiled_scratch", meta, Column("id", Integer, primary_key=True))
+    table = Table(
+        "k3_compiled_scratch",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("doc", JSONB, nullable=True),
+    )
     meta.create_all(engine)
     yield table
     meta.drop_all(engine)
@@ -124,3 +130,26 @@ def test_compiled_refuses_what_it_cannot_bind_once(engine):
     )
     with pytest.raises(ValueError, match="expanding"):
         Compiled(expanding, engine.dialect)
+
+
+def test_a_none_binds_as_sqlalchemy_binds_it(uow, scratch):
+    """None through a type's processor as Core does: for JSONB that is JSON null, not SQL
+    NULL (update_with_entry may one day set a JSONB field to None)."""
+    insert = scratch.insert().values(id=bindparam("id"), doc=bindparam("doc"))
+    with uow() as s, s.begin():
+        s.connection().execute(insert, {"id": 1, "doc": None})
+        run(s.connection(), insert, {"id": 2, "doc": None})
+        kinds = s.execute(
+            text("SELECT id, jsonb_typeof(doc) FROM k3_compiled_scratch ORDER BY id")
+        ).all()
+    assert [tuple(k) for k in kinds] == [(1, "null"), (2, "null")]
+
+
+def test_an_autocommit_session_refuses_an_orm_write(uow):
+    """A flush writes a change and its audit row in two statements: in autocommit each
+    would commit alone. autocommit_session is for reads and one-statement writes only."""
+    from k3zones.models import Kelurahan
+
+    with autocommit_session(uow) as s, pytest.raises(RuntimeError, match="transaction"):
+        s.add(Kelurahan(kecamatan_id=1, slug="tidak-boleh", name="Tidak boleh"))
+        s.flush()
