@@ -770,7 +770,7 @@ def bench_chain(rounds: int = 6, per_round: int = 150) -> dict[str, float]:
         f"{per_round}) | sealing {sealed} entries: {seal_s:.2f} s | full verification of "
         f"{verdict.entries} entries ({added} backfilled): {verify_s:.2f} s (ok={verdict.ok})"
     )
-    ctx.engine.dispose()
+    ctx.dispose()
     return {
         "chain_post_ms": on_s * 1000,
         "nochain_post_ms": off_s * 1000,

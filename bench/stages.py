@@ -177,7 +177,7 @@ def bench_stages(fresh_database: Callable[[], None]) -> dict[str, float]:
             _print(title, spent, stages, n)
             key = "post" if title == "Report POST" else "put"
             results[f"stage_{key}_cpu_ms"] = 1000 * spent[stages[0][2]] / n
-        ctx.engine.dispose()
+        ctx.dispose()
     finally:
         os.environ.clear()
         os.environ |= saved

@@ -90,13 +90,6 @@ def make_autocommit_engine(database_url: str, statement_timeout_ms: int = 0) -> 
     )
 
 
-def engine_of(uow: sessionmaker[Session]) -> Engine:
-    """The engine a unit-of-work factory is bound to, for the few reads on the hottest
-    paths that need no Session (its bookkeeping is a tenth of a small request)."""
-    engine: Engine = uow.kw["bind"]
-    return engine
-
-
 def autocommit_engine(uow: sessionmaker[Session]) -> Engine:
     """The autocommit companion of the engine a unit-of-work factory is bound to."""
     engine: Engine = uow.kw["info"][_AUTOCOMMIT]
@@ -157,6 +150,9 @@ class Compiled:
         if "POSTCOMPILE" in self.sql or compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError("Compiled: expanding parameters or Python-side defaults")
         binds = {compiled.bind_names[b]: b for b in compiled.binds.values()}
+        # Nor values computed at execution, nor names the SQL spells otherwise.
+        if compiled.escaped_bind_names or any(b.callable is not None for b in binds.values()):
+            raise ValueError("Compiled: callable or escaped bind parameters")
         # Values built into the statement (LIMIT 1, a state compared with).
         self._defaults = {
             name: b.effective_value for name, b in binds.items() if b.effective_value is not None

@@ -130,6 +130,9 @@ def test_compiled_refuses_what_it_cannot_bind_once(engine):
     )
     with pytest.raises(ValueError, match="expanding"):
         Compiled(expanding, engine.dialect)
+    computed = select(with_default.c.id).where(with_default.c.n == bindparam("n", callable_=int))
+    with pytest.raises(ValueError, match="callable"):
+        Compiled(computed, engine.dialect)
 
 
 def test_a_none_binds_as_sqlalchemy_binds_it(uow, scratch):
