@@ -105,11 +105,15 @@ def make_session_factory(engine: Engine, autocommit: Engine) -> sessionmaker[Ses
     # No autoflush: services flush where they mean to, so a uniqueness pre-check never
     # trips over the very row it is checking.
     # The audit hook is installed by whoever builds the runtime (k3zones.runtime).
-    factory = sessionmaker(
-        bind=engine, expire_on_commit=False, autoflush=False, info={_AUTOCOMMIT: autocommit}
-    )
+    factory: sessionmaker[Session] = sessionmaker(expire_on_commit=False, autoflush=False)
+    rebind(factory, engine, autocommit)
     event.listen(factory, "before_flush", _no_flush_in_autocommit)
     return factory
+
+
+def rebind(factory: sessionmaker[Session], engine: Engine, autocommit: Engine) -> None:
+    """Point a unit-of-work factory (and those who hold it) at other engines."""
+    factory.configure(bind=engine, info={_AUTOCOMMIT: autocommit})
 
 
 _IN_AUTOCOMMIT = "k3_in_autocommit"

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from k3zones import audit, auth, blur, outbox
-from k3zones.db import make_autocommit_engine, make_engine, make_session_factory
+from k3zones.db import make_autocommit_engine, make_engine, make_session_factory, rebind
 from k3zones.evidence import EvidenceRules
 from k3zones.settings import Settings
 from k3zones.storage import Storage
@@ -71,8 +71,7 @@ class Runtime:
         url, timeout = self.settings.database_url, self.settings.worker_statement_timeout_ms
         self.engine = make_engine(url, timeout)
         self.autocommit = make_autocommit_engine(url, timeout)
-        fresh = make_session_factory(self.engine, self.autocommit)
-        self.uow.configure(**fresh.kw)  # the same factory: others may hold it
+        rebind(self.uow, self.engine, self.autocommit)  # the same factory: others hold it
         for engine in old:
             engine.dispose(close=False)  # a forked child must not close its parent's sockets
 

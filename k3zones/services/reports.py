@@ -150,13 +150,13 @@ class _Match:
     task_open: bool  # a task (jadwal) of the zone may take this report
 
 
-def _match_zone(s: Session, r: Report, zone: Zone | None, fix: Any) -> _Match:
+def _match_zone(s: Session, r: Report, zone: Zone | None) -> _Match:
     """The zone a report belongs to, how it was decided, how far the fix lies outside
     that zone's monitoring area, and whether a task of the zone waits. One query."""
     at = r.started_at
     day = at.astimezone(WIB).date()
     params = {
-        "point": from_shape(fix, srid=4326, extended=True),
+        "point": r.gps,  # the fix, as _apply bound it
         "activity": r.type,
         "day_from": day - timedelta(days=plan_rules.MAX_SPAN_DAYS + 1),
         "day": day,
@@ -209,7 +209,7 @@ def _flags(
     received: datetime,
 ) -> _Match:
     """Match the zone and set the flags; returns the match (the zone's name in it)."""
-    m = _match_zone(s, r, zone, inp.location)
+    m = _match_zone(s, r, zone)
     r.zone_id, r.zone_match = m.zone_id, m.how
     own = report_flags(
         rules,
